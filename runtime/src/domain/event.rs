@@ -1,0 +1,98 @@
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Aggregate, DomainError, Map, ValueError};
+
+/// The identity of an event: which aggregate, which version of it, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventMeta {
+    /// Id of the aggregate the event belongs to.
+    pub originator_id: Uuid,
+    /// Version of the aggregate this event creates (1 for the created event).
+    pub originator_version: u64,
+    /// When the event happened (UTC, microsecond precision).
+    pub timestamp: DateTime<Utc>,
+}
+
+/// An event of some aggregate: its [`EventMeta`] plus a payload saying what happened.
+///
+/// The payload type is usually the event enum that `#[aggregate]` generates
+/// (`WorldEvent` for `World`), or [`SnapshotState`](super::SnapshotState) for snapshots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainEvent<P> {
+    /// Id of the aggregate the event belongs to.
+    pub originator_id: Uuid,
+    /// Version of the aggregate this event creates (1 for the created event).
+    pub originator_version: u64,
+    /// When the event happened (UTC, microsecond precision).
+    pub timestamp: DateTime<Utc>,
+    /// What happened.
+    pub payload: P,
+}
+
+impl<P> DomainEvent<P> {
+    /// An event with the given identity and payload.
+    pub fn new(meta: EventMeta, payload: P) -> Self {
+        Self {
+            originator_id: meta.originator_id,
+            originator_version: meta.originator_version,
+            timestamp: meta.timestamp,
+            payload,
+        }
+    }
+
+    /// The event's identity without its payload.
+    pub fn meta(&self) -> EventMeta {
+        EventMeta {
+            originator_id: self.originator_id,
+            originator_version: self.originator_version,
+            timestamp: self.timestamp,
+        }
+    }
+
+    /// Splits the event into its identity and its payload.
+    pub fn into_parts(self) -> (EventMeta, P) {
+        (self.meta(), self.payload)
+    }
+}
+
+/// A payload that can be stored: it knows its topic and how to write and read its fields.
+///
+/// The stored JSON of an event is `timestamp`, then whatever [`encode`](Self::encode) writes
+/// (`originator_topic` first for created events, then the fields in declaration order), then
+/// `class_version` when it is above 1. `originator_id` and `originator_version` are columns, not
+/// JSON.
+pub trait EventPayload: Clone + Send + Sync + Sized + 'static {
+    /// The topic of this payload's event class, for example `interop_domain:World.SomethingHappened`.
+    fn topic(&self) -> &'static str;
+
+    /// The class version of this payload's event class (1 unless it has upcasters).
+    fn class_version(&self) -> u32 {
+        1
+    }
+
+    /// Writes the payload's fields, in order, after the `timestamp` key.
+    fn encode(&self, state: &mut Map) -> Result<(), ValueError>;
+
+    /// Reads a payload stored under `topic`, written at `class_version`, from the JSON map (with
+    /// `timestamp` and `class_version` already taken out). Upcasts older class versions first.
+    fn decode(topic: &str, class_version: u32, state: Map) -> Result<Self, DomainError>;
+}
+
+/// A payload that evolves aggregates of type `A`.
+///
+/// Created events construct the aggregate ([`create`](Self::create)); the others change it
+/// ([`apply`](Self::apply)). The checks that an event belongs to the aggregate and is its next
+/// version are made by [`Aggregate::apply_event`] before either is called; they only run the
+/// event's body.
+pub trait AggregateEvent<A: Aggregate<Event = Self>>: EventPayload {
+    /// Whether this payload is a created event (the first event of an aggregate).
+    fn is_created(&self) -> bool;
+
+    /// Runs the constructor body of a created event. The returned aggregate's
+    /// [`AggregateBase`](super::AggregateBase) is filled in by the caller.
+    fn create(self, meta: &EventMeta) -> Result<A, DomainError>;
+
+    /// Runs the body of a non-created event on the aggregate.
+    fn apply(self, aggregate: &mut A, meta: &EventMeta) -> Result<(), DomainError>;
+}

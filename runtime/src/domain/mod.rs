@@ -1,0 +1,32 @@
+//! The domain layer: aggregates, their events and snapshots.
+//!
+//! An event-sourced aggregate is rebuilt by replaying the events it has recorded. Each event
+//! ([`DomainEvent`]) carries the aggregate's id (`originator_id`), the aggregate version it
+//! creates (`originator_version`, 1 for the created event), a UTC timestamp and a payload: the
+//! variant of the aggregate's event type that says what happened.
+//!
+//! The `#[aggregate]` and `#[event]` attributes generate everything in this module for a struct
+//! and its methods, but each piece is a plain trait that can be written by hand:
+//! [`Aggregate`] for the aggregate, [`EventPayload`] and [`AggregateEvent`] for its events,
+//! [`Transcode`] for the values an event carries.
+//!
+//! Event state is held as a [`Map`] of [`Value`]s: the same model as the JSON the Python original
+//! stores, including its UUID, Decimal and datetime values.
+
+mod aggregate;
+mod error;
+mod event;
+mod snapshot;
+mod time;
+pub mod topic;
+mod value;
+
+pub use aggregate::{Aggregate, AggregateBase, project};
+pub use error::{DomainError, ValueError};
+pub use event::{AggregateEvent, DomainEvent, EventMeta, EventPayload};
+pub use snapshot::{SNAPSHOT_TOPIC, Snapshot, SnapshotState};
+pub use time::utc_now;
+pub use value::{CustomValue, DecimalValue, Map, Transcode, Transcoding, Value};
+
+#[doc(hidden)]
+pub use value::autoref;

@@ -1,0 +1,243 @@
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use crate::domain::ValueError;
+
+/// A Decimal as the Python original writes it: the exact text of Python's `str(Decimal)`.
+///
+/// Python Decimals carry an exponent that `rust_decimal` cannot always hold (`1E+3` is one
+/// significant digit with exponent 3; `rust_decimal` would turn it into `1000`). Keeping the
+/// canonical text lets dynamic values round-trip to the same bytes; [`to_decimal`] converts to
+/// `rust_decimal` for arithmetic.
+///
+/// [`to_decimal`]: DecimalValue::to_decimal
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DecimalValue(String);
+
+impl DecimalValue {
+    /// Parses decimal text the way Python's `Decimal(text)` does (surrounding whitespace,
+    /// exponents, `Infinity`, `NaN`) and keeps it in canonical `str(Decimal)` form.
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        let invalid = || ValueError::Invalid {
+            what: "Decimal",
+            reason: format!("{text:?} is not a decimal number"),
+        };
+        let s = text.trim();
+        let (negative, body) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let sign = if negative { "-" } else { "" };
+        let lower = body.to_ascii_lowercase();
+        if lower == "inf" || lower == "infinity" {
+            return Ok(Self(format!("{sign}Infinity")));
+        }
+        for (prefix, name) in [("snan", "sNaN"), ("nan", "NaN")] {
+            if let Some(payload) = lower.strip_prefix(prefix) {
+                if !payload.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid());
+                }
+                let payload = payload.trim_start_matches('0');
+                return Ok(Self(format!("{sign}{name}{payload}")));
+            }
+        }
+        let (mantissa, exponent) = match body.find(['e', 'E']) {
+            Some(i) => {
+                let exp = &body[i + 1..];
+                let digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid());
+                }
+                (&body[..i], exp.parse::<i64>().map_err(|_| invalid())?)
+            }
+            None => (body, 0),
+        };
+        let (int_part, frac_part) = match mantissa.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (mantissa, ""),
+        };
+        let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if (int_part.is_empty() && frac_part.is_empty()) || !all_digits(int_part) || !all_digits(frac_part) {
+            return Err(invalid());
+        }
+        let digits = format!("{int_part}{frac_part}");
+        let exponent = exponent
+            .checked_sub(frac_part.len() as i64)
+            .ok_or_else(invalid)?;
+        Ok(Self::from_parts(negative, &digits, exponent))
+    }
+
+    /// Canonical text from a sign, coefficient digits and exponent, following Python's
+    /// `Decimal.__str__` (scientific notation when the exponent is positive or the number is
+    /// smaller than 1E-6).
+    fn from_parts(negative: bool, digits: &str, exponent: i64) -> Self {
+        let coefficient = match digits.trim_start_matches('0') {
+            "" => "0",
+            c => c,
+        };
+        let len = coefficient.len() as i64;
+        let left_digits = exponent + len;
+        let dot_place = if exponent <= 0 && left_digits > -6 {
+            left_digits
+        } else {
+            1
+        };
+        let mut out = String::with_capacity(coefficient.len() + 8);
+        if negative {
+            out.push('-');
+        }
+        if dot_place <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-dot_place) as usize));
+            out.push_str(coefficient);
+        } else if dot_place >= len {
+            out.push_str(coefficient);
+            out.extend(std::iter::repeat_n('0', (dot_place - len) as usize));
+        } else {
+            out.push_str(&coefficient[..dot_place as usize]);
+            out.push('.');
+            out.push_str(&coefficient[dot_place as usize..]);
+        }
+        if left_digits != dot_place {
+            out.push_str(&format!("E{:+}", left_digits - dot_place));
+        }
+        Self(out)
+    }
+
+    /// The canonical text (`str(Decimal)`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Converts to a `rust_decimal::Decimal`; fails for `NaN`, `Infinity`, and numbers beyond
+    /// its 28 digits of precision.
+    pub fn to_decimal(&self) -> Result<Decimal, ValueError> {
+        let unrepresentable = |reason: &str| ValueError::Invalid {
+            what: "Decimal",
+            reason: format!("{} {reason}", self.0),
+        };
+        let s = self.0.as_str();
+        let (negative, body) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        if body.starts_with(['I', 'N', 's']) {
+            return Err(unrepresentable("has no rust_decimal equivalent"));
+        }
+        let (mantissa, exponent) = match body.split_once('E') {
+            Some((m, e)) => (
+                m,
+                e.parse::<i64>()
+                    .map_err(|_| unrepresentable("has a bad exponent"))?,
+            ),
+            None => (body, 0),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let mut digits = format!("{int_part}{frac_part}");
+        let mut scale = frac_part.len() as i64 - exponent;
+        if scale < 0 {
+            digits.extend(std::iter::repeat_n('0', (-scale) as usize));
+            scale = 0;
+        }
+        let too_precise = || unrepresentable("needs more than 28 digits");
+        let coefficient: i128 = if digits.len() > 30 {
+            return Err(too_precise());
+        } else {
+            digits.parse().map_err(|_| too_precise())?
+        };
+        let scale = u32::try_from(scale).map_err(|_| too_precise())?;
+        let value = Decimal::try_from_i128_with_scale(
+            if negative { -coefficient } else { coefficient },
+            scale,
+        )
+        .map_err(|_| too_precise())?;
+        let mut value = value;
+        if negative && coefficient == 0 {
+            value.set_sign_negative(true);
+        }
+        Ok(value)
+    }
+}
+
+impl From<Decimal> for DecimalValue {
+    fn from(d: Decimal) -> Self {
+        let digits = d.mantissa().unsigned_abs().to_string();
+        Self::from_parts(d.is_sign_negative(), &digits, -(d.scale() as i64))
+    }
+}
+
+impl FromStr for DecimalValue {
+    type Err = ValueError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for DecimalValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        DecimalValue::parse(s).unwrap().0
+    }
+
+    #[test]
+    fn canonical_text_matches_python_str() {
+        // Pairs checked against CPython 3.11: str(Decimal(input)).
+        for (input, python) in [
+            ("10.00", "10.00"),
+            ("1E+3", "1E+3"),
+            ("1e3", "1E+3"),
+            ("1000", "1000"),
+            ("-0.001", "-0.001"),
+            ("0.000001", "0.000001"),
+            ("0.0000001", "1E-7"),
+            ("1.0E-7", "1.0E-7"),
+            ("+5", "5"),
+            ("0001", "1"),
+            ("-0", "-0"),
+            ("0.00", "0.00"),
+            ("0E+3", "0E+3"),
+            ("12.5e1", "125"),
+            ("12.5e2", "1.25E+3"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            (" 7 ", "7"),
+            ("inf", "Infinity"),
+            ("-Infinity", "-Infinity"),
+            ("nan", "NaN"),
+            ("sNaN", "sNaN"),
+        ] {
+            assert_eq!(canon(input), python, "input {input}");
+        }
+    }
+
+    #[test]
+    fn rejects_non_numbers() {
+        for bad in ["", "abc", "1.2.3", "1e", "--1", "1e+x", "."] {
+            assert!(DecimalValue::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn converts_from_and_to_rust_decimal() {
+        for text in ["10.00", "-12.345", "250.51", "0.01", "0", "1E-7"] {
+            let d = DecimalValue::parse(text).unwrap().to_decimal().unwrap();
+            assert_eq!(DecimalValue::from(d).as_str(), text);
+        }
+        let thousand = DecimalValue::parse("1E+3").unwrap().to_decimal().unwrap();
+        assert_eq!(thousand, Decimal::from(1000));
+        assert!(DecimalValue::parse("NaN").unwrap().to_decimal().is_err());
+        assert!(DecimalValue::parse("1E+40").unwrap().to_decimal().is_err());
+    }
+}

@@ -1,0 +1,145 @@
+use std::fmt;
+
+use uuid::Uuid;
+
+use super::{CipherError, CompressorError, TranscoderError};
+use crate::domain::{DomainError, ValueError};
+
+/// Errors of recorders.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PersistenceError {
+    /// An event with the same (application, originator id, originator version) is already
+    /// recorded: another writer saved this version of the aggregate first. Nothing of the batch
+    /// was recorded.
+    #[error(
+        "version conflict in application {application_name:?}{}",
+        originator.map(|(id, v)| format!(": aggregate {id} version {v} is already recorded")).unwrap_or_default()
+    )]
+    Conflict {
+        /// The application whose events conflicted.
+        application_name: String,
+        /// The conflicting event, when the recorder can tell which one it was.
+        originator: Option<(Uuid, u64)>,
+    },
+    /// This tracking position is already recorded: the upstream notification was already
+    /// processed. Nothing of the batch was recorded.
+    #[error(
+        "tracking conflict: {application_name:?} has already recorded notification {notification_id} of {upstream_application_name:?}"
+    )]
+    TrackingConflict {
+        /// The follower.
+        application_name: String,
+        /// The upstream application.
+        upstream_application_name: String,
+        /// The notification id.
+        notification_id: u64,
+    },
+    /// Another integrity constraint failed. Nothing of the batch was recorded.
+    #[error("integrity error in application {application_name:?}: {message}")]
+    Integrity {
+        /// The application.
+        application_name: String,
+        /// What the database said.
+        message: String,
+    },
+    /// A stored row cannot be read (for example an originator id that is not a UUID).
+    #[error("bad row in table {table} of application {application_name:?} ({row}): {reason}")]
+    Data {
+        /// The application.
+        application_name: String,
+        /// The table.
+        table: String,
+        /// Which row.
+        row: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A value is out of the range the database can store (a version above `i64::MAX`).
+    #[error("{what} {value} cannot be stored")]
+    OutOfRange {
+        /// Which value.
+        what: &'static str,
+        /// The value.
+        value: u64,
+    },
+    /// The database failed.
+    #[error("database error in application {application_name:?} while {operation}: {source}")]
+    Database {
+        /// The application.
+        application_name: String,
+        /// What the recorder was doing.
+        operation: &'static str,
+        /// SeaORM's error.
+        #[source]
+        source: sea_orm::DbErr,
+    },
+    /// The recorder does not support this operation.
+    #[error("{recorder} does not support {operation}")]
+    Unsupported {
+        /// The recorder type.
+        recorder: &'static str,
+        /// The operation.
+        operation: &'static str,
+    },
+}
+
+/// The stored row an error is about: application, originator id, version and topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowRef {
+    /// The application (empty if the mapper was not given one).
+    pub application_name: String,
+    /// Id of the aggregate.
+    pub originator_id: Uuid,
+    /// Version of the event.
+    pub originator_version: u64,
+    /// Topic of the event.
+    pub topic: String,
+}
+
+impl fmt::Display for RowRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.application_name.is_empty() {
+            write!(f, "application {:?}, ", self.application_name)?;
+        }
+        write!(
+            f,
+            "originator {} version {} topic {}",
+            self.originator_id, self.originator_version, self.topic
+        )
+    }
+}
+
+/// An event that could not be mapped to or from its stored form, with the row it is about.
+#[derive(Debug, thiserror::Error)]
+#[error("{row}: {kind}")]
+pub struct MapperError {
+    /// The row.
+    pub row: RowRef,
+    /// What went wrong.
+    #[source]
+    pub kind: MapperErrorKind,
+}
+
+/// What went wrong while mapping an event.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MapperErrorKind {
+    /// The event's state could not be made into JSON, or the stored JSON could not be read.
+    #[error(transparent)]
+    Transcoder(#[from] TranscoderError),
+    /// The stored state could not be decompressed (or the state not compressed).
+    #[error(transparent)]
+    Compressor(#[from] CompressorError),
+    /// The stored state could not be decrypted (wrong key, changed bytes, truncated), or the
+    /// state not encrypted.
+    #[error(transparent)]
+    Cipher(#[from] CipherError),
+    /// A value of the event could not be encoded or decoded.
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    /// The decoded state does not make an event of the expected type (unknown topic, missing
+    /// field, newer class version).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}

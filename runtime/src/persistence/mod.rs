@@ -1,0 +1,26 @@
+//! The persistence layer: how events become stored rows and back, and what a store must do.
+//!
+//! A [`Mapper`] turns a [`DomainEvent`](crate::domain::DomainEvent) into a [`StoredEvent`]
+//! (originator id, version, topic and state bytes) by writing its state as JSON
+//! ([`JsonTranscoder`]), then optionally compressing it ([`ZlibCompressor`]) and encrypting it
+//! ([`AesCipher`]), in the same order and format as the Python original. Recorders store and
+//! select stored events: [`AggregateRecorder`] (events of aggregates, or snapshots),
+//! [`ApplicationRecorder`] (adds notification ids, the order of an application's log),
+//! [`ProcessRecorder`] (adds tracking of the upstream notifications a process has handled).
+
+mod cipher;
+mod compressor;
+mod error;
+mod mapper;
+mod recorder;
+mod transcoder;
+
+pub use cipher::{AesCipher, Cipher, CipherError};
+pub use compressor::{Compressor, CompressorError, ZlibCompressor};
+pub use error::{MapperError, MapperErrorKind, PersistenceError, RowRef};
+pub use mapper::Mapper;
+pub use recorder::{
+    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
+    ProcessRecorder, StoredEvent, Tracking, TrackingRecorder,
+};
+pub use transcoder::{JsonTranscoder, TranscoderError};

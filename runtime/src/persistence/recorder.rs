@@ -1,0 +1,260 @@
+use std::fmt;
+use std::ops::Deref;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::PersistenceError;
+
+/// An event as stored: the row the recorders write and read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Id of the aggregate (the `originator_id` column).
+    pub originator_id: Uuid,
+    /// Version of the aggregate the event creates (the `originator_version` column).
+    pub originator_version: u64,
+    /// Topic of the event class (the `topic` column).
+    pub topic: String,
+    /// JSON, possibly compressed and encrypted (the `state` column).
+    pub state: Vec<u8>,
+}
+
+/// A stored event with its notification id: its position in the application's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// The notification id (the `id` column of `stored_events`).
+    pub id: u64,
+    /// The stored event.
+    pub event: StoredEvent,
+}
+
+impl Deref for Notification {
+    type Target = StoredEvent;
+
+    fn deref(&self) -> &StoredEvent {
+        &self.event
+    }
+}
+
+/// The position of a follower in the notification log of an upstream application.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tracking {
+    /// Name of the upstream application.
+    pub application_name: String,
+    /// Id of the upstream notification that has been processed.
+    pub notification_id: u64,
+}
+
+/// Which events of one aggregate to select: versions above `gt` and up to `lte`, in ascending
+/// order unless `desc`, at most `limit`.
+///
+/// ```
+/// use eventsourcing_seaorm::persistence::EventQuery;
+/// let newest_snapshot_at_or_below_7 = EventQuery::new().lte(7).desc().limit(1);
+/// assert_eq!(newest_snapshot_at_or_below_7.limit, Some(1));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only versions greater than this.
+    pub gt: Option<u64>,
+    /// Only versions less than or equal to this.
+    pub lte: Option<u64>,
+    /// Newest first.
+    pub desc: bool,
+    /// At most this many events.
+    pub limit: Option<u64>,
+}
+
+impl EventQuery {
+    /// All events, oldest first.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Only versions greater than `version`.
+    pub fn gt(mut self, version: u64) -> Self {
+        self.gt = Some(version);
+        self
+    }
+    /// Only versions less than or equal to `version`.
+    pub fn lte(mut self, version: u64) -> Self {
+        self.lte = Some(version);
+        self
+    }
+    /// Newest first.
+    pub fn desc(mut self) -> Self {
+        self.desc = true;
+        self
+    }
+    /// At most `limit` events.
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Whether `version` is inside the `gt`/`lte` range.
+    pub fn includes(&self, version: u64) -> bool {
+        self.gt.is_none_or(|gt| version > gt) && self.lte.is_none_or(|lte| version <= lte)
+    }
+}
+
+/// Which notifications to select: ids from `start` (inclusive unless `inclusive_of_start` is
+/// false), up to `stop` (inclusive), with one of `topics` (any topic when empty), at most
+/// `limit`, in id order.
+///
+/// ```
+/// use eventsourcing_seaorm::persistence::NotificationQuery;
+/// let next_page = NotificationQuery::new(Some(40), 10).exclusive_of_start();
+/// assert!(!next_page.inclusive_of_start);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationQuery {
+    /// First id (see `inclusive_of_start`); `None` starts at the beginning.
+    pub start: Option<u64>,
+    /// At most this many notifications.
+    pub limit: u64,
+    /// Last id, inclusive.
+    pub stop: Option<u64>,
+    /// Only these topics (all when empty).
+    pub topics: Vec<String>,
+    /// Whether the notification with id `start` is included.
+    pub inclusive_of_start: bool,
+}
+
+impl NotificationQuery {
+    /// Up to `limit` notifications from `start` (inclusive).
+    pub fn new(start: Option<u64>, limit: u64) -> Self {
+        Self {
+            start,
+            limit,
+            stop: None,
+            topics: Vec::new(),
+            inclusive_of_start: true,
+        }
+    }
+    /// Stop at id `stop` (inclusive).
+    pub fn stop(mut self, stop: u64) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+    /// Only notifications with one of these topics.
+    pub fn topics<I: IntoIterator<Item = S>, S: Into<String>>(mut self, topics: I) -> Self {
+        self.topics = topics.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Leave out the notification with id `start`.
+    pub fn exclusive_of_start(mut self) -> Self {
+        self.inclusive_of_start = false;
+        self
+    }
+
+    /// Whether a notification with this id and topic is selected (ignoring `limit`).
+    pub fn includes(&self, id: u64, topic: &str) -> bool {
+        let after_start = match self.start {
+            None => true,
+            Some(start) if self.inclusive_of_start => id >= start,
+            Some(start) => id > start,
+        };
+        after_start
+            && self.stop.is_none_or(|stop| id <= stop)
+            && (self.topics.is_empty() || self.topics.iter().any(|t| t == topic))
+    }
+}
+
+/// Stores and selects the events of aggregates (or snapshots) of one application.
+///
+/// `insert_events` is atomic: either every event of the batch is recorded or none is, and an
+/// event whose (originator id, version) is already recorded makes the whole batch fail with
+/// [`PersistenceError::Conflict`].
+#[async_trait]
+pub trait AggregateRecorder: Send + Sync + fmt::Debug {
+    /// Records the events in one transaction. Returns their notification ids, in order, when the
+    /// recorder assigns them (application recorders), else an empty list.
+    async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError>;
+
+    /// Selects events of one aggregate.
+    async fn select_events(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+    ) -> Result<Vec<StoredEvent>, PersistenceError>;
+}
+
+/// An aggregate recorder whose events are also notifications, numbered in the order they were
+/// recorded.
+///
+/// Notification ids increase with commit order: a reader that has seen every id up to `n` will
+/// never later find a newly committed id at or below `n` (ids may have gaps).
+#[async_trait]
+pub trait ApplicationRecorder: AggregateRecorder {
+    /// Selects notifications in id order.
+    async fn select_notifications(
+        &self,
+        query: &NotificationQuery,
+    ) -> Result<Vec<Notification>, PersistenceError>;
+
+    /// The largest notification id recorded, if any.
+    async fn max_notification_id(&self) -> Result<Option<u64>, PersistenceError>;
+}
+
+/// Records how far a follower has processed the notification logs of its upstream applications.
+#[async_trait]
+pub trait TrackingRecorder: Send + Sync + fmt::Debug {
+    /// Records a position on its own. A position that is already recorded is a
+    /// [`PersistenceError::TrackingConflict`].
+    async fn insert_tracking(&self, tracking: &Tracking) -> Result<(), PersistenceError>;
+
+    /// The largest notification id recorded for the upstream application, if any.
+    async fn max_tracking_id(
+        &self,
+        upstream_application_name: &str,
+    ) -> Result<Option<u64>, PersistenceError>;
+
+    /// Whether the follower has processed the upstream notification `notification_id` (its
+    /// recorded position is at or beyond it).
+    async fn has_tracking_id(
+        &self,
+        upstream_application_name: &str,
+        notification_id: u64,
+    ) -> Result<bool, PersistenceError> {
+        Ok(self
+            .max_tracking_id(upstream_application_name)
+            .await?
+            .is_some_and(|max| max >= notification_id))
+    }
+}
+
+/// An application recorder that records tracking in the same transaction as events, so that a
+/// process application handles each upstream notification exactly once.
+#[async_trait]
+pub trait ProcessRecorder: ApplicationRecorder + TrackingRecorder {
+    /// Records the events and, when given, the tracking position, in one transaction.
+    async fn insert_events_with_tracking(
+        &self,
+        events: &[StoredEvent],
+        tracking: Option<&Tracking>,
+    ) -> Result<Vec<u64>, PersistenceError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_query_range() {
+        let q = EventQuery::new().gt(2).lte(4);
+        assert!(!q.includes(2));
+        assert!(q.includes(3));
+        assert!(q.includes(4));
+        assert!(!q.includes(5));
+    }
+
+    #[test]
+    fn notification_query_range_and_topics() {
+        let q = NotificationQuery::new(Some(3), 10).stop(5).topics(["a"]);
+        assert!(q.includes(3, "a"));
+        assert!(!q.includes(3, "b"));
+        assert!(!q.includes(6, "a"));
+        assert!(!q.clone().exclusive_of_start().includes(3, "a"));
+        assert!(NotificationQuery::new(None, 1).includes(1, "x"));
+    }
+}
