@@ -6,7 +6,7 @@
 //!
 //! The layers follow the Python original, each depending only on those before it:
 //! [`domain`] (aggregates, events, snapshots) → [`persistence`] (transcoding, compression,
-//! encryption, the mapper and the recorder traits) → backends ([`memory`]) → [`application`]
+//! encryption, the mapper and the recorder traits) → backends ([`memory`], [`seaorm`]) → [`application`]
 //! (application, repository, notification log).
 
 // Lets generated code name `::eventsourcing_seaorm` inside this crate's own tests too.
@@ -16,14 +16,16 @@ pub mod application;
 pub mod domain;
 pub mod memory;
 pub mod persistence;
+pub mod seaorm;
 
-// macros: pending
+pub use eventsourcing_seaorm_macros::{aggregate, event};
 
 /// The names most programs need: `use eventsourcing_seaorm::prelude::*;`.
 pub mod prelude {
-    
-    pub use crate::domain::{Aggregate, DomainEvent};
 
+    pub use crate::application::{Application, ApplicationBuilder, ApplicationError};
+    pub use crate::domain::{Aggregate, DomainEvent};
+    pub use crate::{aggregate, event};
 }
 
 #[doc(hidden)]
@@ -32,5 +34,10 @@ pub mod __private {
         Decode, DecodeViaSerde, DecodeViaTranscode, Encode, EncodeViaSerde, EncodeViaTranscode,
     };
     pub use chrono;
+    pub use sea_orm;
     pub use uuid;
 }
+
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{AggregateEvent, DomainError, DomainEvent, EventMeta, EventPayload, Map, ValueError, utc_now};
+use super::{
+    AggregateEvent, DomainError, DomainEvent, EventMeta, EventPayload, Map, ValueError, utc_now,
+};
 
 /// What every aggregate has besides its own fields: id, version, creation and modification
 /// times, and the events it has triggered but not yet saved.
@@ -282,7 +284,11 @@ pub fn project<A: Aggregate>(
     Ok(aggregate)
 }
 
-pub(crate) fn check_class_version(topic: &str, stored: u32, current: u32) -> Result<(), DomainError> {
+pub(crate) fn check_class_version(
+    topic: &str,
+    stored: u32,
+    current: u32,
+) -> Result<(), DomainError> {
     if stored == current {
         Ok(())
     } else {

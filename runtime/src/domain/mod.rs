@@ -26,7 +26,10 @@ pub use error::{DomainError, ValueError};
 pub use event::{AggregateEvent, DomainEvent, EventMeta, EventPayload};
 pub use snapshot::{SNAPSHOT_TOPIC, Snapshot, SnapshotState};
 pub use time::utc_now;
-pub use value::{CustomValue, DecimalValue, Map, Transcode, Transcoding, Value};
+pub use value::{
+    CustomValue, DecimalValue, Map, Transcode, Transcoding, Value, format_isoformat,
+    format_naive_isoformat, parse_isoformat,
+};
 
 #[doc(hidden)]
 pub use value::autoref;

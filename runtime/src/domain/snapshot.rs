@@ -122,8 +122,12 @@ impl DomainEvent<SnapshotState> {
         let created_on = time(&mut state, "_created_on")?;
         let modified_on = time(&mut state, "_modified_on")?;
         let mut aggregate = A::decode_state(state)?;
-        *aggregate.base_mut() =
-            AggregateBase::restore(meta.originator_id, meta.originator_version, created_on, modified_on);
+        *aggregate.base_mut() = AggregateBase::restore(
+            meta.originator_id,
+            meta.originator_version,
+            created_on,
+            modified_on,
+        );
         Ok(aggregate)
     }
 }

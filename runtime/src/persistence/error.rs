@@ -115,10 +115,10 @@ impl fmt::Display for RowRef {
 #[error("{row}: {kind}")]
 pub struct MapperError {
     /// The row.
-    pub row: RowRef,
+    pub row: Box<RowRef>,
     /// What went wrong.
     #[source]
-    pub kind: MapperErrorKind,
+    pub kind: Box<MapperErrorKind>,
 }
 
 /// What went wrong while mapping an event.

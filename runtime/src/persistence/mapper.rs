@@ -95,12 +95,15 @@ impl Mapper {
         Ok(self.transcoder.decode(bytes)?)
     }
 
-    fn row(&self, meta: &EventMeta, topic: &str) -> RowRef {
-        RowRef {
-            application_name: self.application_name.clone(),
-            originator_id: meta.originator_id,
-            originator_version: meta.originator_version,
-            topic: topic.to_owned(),
+    fn error(&self, meta: &EventMeta, topic: &str, kind: MapperErrorKind) -> MapperError {
+        MapperError {
+            row: Box::new(RowRef {
+                application_name: self.application_name.clone(),
+                originator_id: meta.originator_id,
+                originator_version: meta.originator_version,
+                topic: topic.to_owned(),
+            }),
+            kind: Box::new(kind),
         }
     }
 
@@ -127,10 +130,7 @@ impl Mapper {
                 topic: topic.to_owned(),
                 state,
             }),
-            Err(kind) => Err(MapperError {
-                row: self.row(&event.meta(), topic),
-                kind,
-            }),
+            Err(kind) => Err(self.error(&event.meta(), topic, kind)),
         }
     }
 
@@ -151,17 +151,14 @@ impl Mapper {
             };
             Ok((timestamp, P::decode(&stored.topic, class_version, state)?))
         };
-        let meta_without_time = |timestamp| EventMeta {
+        let meta_at = |timestamp| EventMeta {
             originator_id: stored.originator_id,
             originator_version: stored.originator_version,
             timestamp,
         };
         match decode() {
-            Ok((timestamp, payload)) => Ok(DomainEvent::new(meta_without_time(timestamp), payload)),
-            Err(kind) => Err(MapperError {
-                row: self.row(&meta_without_time(DateTime::<Utc>::UNIX_EPOCH), &stored.topic),
-                kind,
-            }),
+            Ok((timestamp, payload)) => Ok(DomainEvent::new(meta_at(timestamp), payload)),
+            Err(kind) => Err(self.error(&meta_at(DateTime::<Utc>::UNIX_EPOCH), &stored.topic, kind)),
         }
     }
 }

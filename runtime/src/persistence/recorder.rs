@@ -167,6 +167,9 @@ impl NotificationQuery {
 /// [`PersistenceError::Conflict`].
 #[async_trait]
 pub trait AggregateRecorder: Send + Sync + fmt::Debug {
+    /// The recorder as `Any`, to find its concrete type (`downcast_ref::<SeaOrmRecorder>()`).
+    fn as_any(&self) -> &dyn std::any::Any;
+
     /// Records the events in one transaction. Returns their notification ids, in order, when the
     /// recorder assigns them (application recorders), else an empty list.
     async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError>;
@@ -177,6 +180,21 @@ pub trait AggregateRecorder: Send + Sync + fmt::Debug {
         originator_id: Uuid,
         query: EventQuery,
     ) -> Result<Vec<StoredEvent>, PersistenceError>;
+
+    /// Records the events inside a database transaction the caller opened, so that they commit
+    /// or roll back together with the caller's own writes. Recorders that are not on a SQL
+    /// database return [`PersistenceError::Unsupported`].
+    async fn insert_events_in(
+        &self,
+        transaction: &sea_orm::DatabaseTransaction,
+        events: &[StoredEvent],
+    ) -> Result<Vec<u64>, PersistenceError> {
+        let _ = (transaction, events);
+        Err(PersistenceError::Unsupported {
+            recorder: std::any::type_name::<Self>(),
+            operation: "inserting events in a database transaction",
+        })
+    }
 }
 
 /// An aggregate recorder whose events are also notifications, numbered in the order they were
@@ -233,6 +251,21 @@ pub trait ProcessRecorder: ApplicationRecorder + TrackingRecorder {
         events: &[StoredEvent],
         tracking: Option<&Tracking>,
     ) -> Result<Vec<u64>, PersistenceError>;
+
+    /// Records the events and tracking inside a database transaction the caller opened.
+    /// Recorders that are not on a SQL database return [`PersistenceError::Unsupported`].
+    async fn insert_events_with_tracking_in(
+        &self,
+        transaction: &sea_orm::DatabaseTransaction,
+        events: &[StoredEvent],
+        tracking: Option<&Tracking>,
+    ) -> Result<Vec<u64>, PersistenceError> {
+        let _ = (transaction, events, tracking);
+        Err(PersistenceError::Unsupported {
+            recorder: std::any::type_name::<Self>(),
+            operation: "inserting events in a database transaction",
+        })
+    }
 }
 
 #[cfg(test)]

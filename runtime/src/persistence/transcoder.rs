@@ -1,6 +1,24 @@
+//! JSON state as the Python original's `JSONTranscoder` writes it.
+
+mod reader;
+mod writer;
+
 use std::collections::BTreeSet;
 
 use crate::domain::{Map, Transcoding, Value, ValueError};
+
+/// The key naming the transcoding of a transcoded value.
+const TYPE_KEY: &str = "_type_";
+/// The key holding the data of a transcoded value.
+const DATA_KEY: &str = "_data_";
+/// Built-in transcoding of UUIDs: 32 lowercase hex digits.
+const UUID_HEX: &str = "uuid_hex";
+/// Built-in transcoding of Decimals: Python's `str(Decimal)`.
+const DECIMAL_STR: &str = "decimal_str";
+/// Built-in transcoding of datetimes: Python's `isoformat()`.
+const DATETIME_ISO: &str = "datetime_iso";
+
+const MAX_DEPTH: usize = JsonTranscoder::MAX_DEPTH;
 
 /// Why JSON state could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +58,14 @@ pub enum TranscoderError {
         /// The `_type_` name.
         name: String,
     },
+    /// A value cannot be written as JSON that reads back the same: a [`Value::BigInt`] whose
+    /// text is not an integer, or lists and maps nested deeper than
+    /// [`JsonTranscoder::MAX_DEPTH`].
+    #[error("state cannot be written as JSON: {reason}")]
+    Unwritable {
+        /// What is wrong.
+        reason: String,
+    },
     /// The `_data_` of a built-in transcoding is not valid (a bad UUID, Decimal or datetime).
     #[error("bad {name:?} data: {source}")]
     BadData {
@@ -64,6 +90,10 @@ pub struct JsonTranscoder {
 }
 
 impl JsonTranscoder {
+    /// How deeply lists and objects may nest, in reading and in writing, so that neither can
+    /// run out of stack. (Python's own limit, from its recursion limit, is a little under 1000.)
+    pub const MAX_DEPTH: usize = 512;
+
     /// A transcoder with the built-in transcodings (`uuid_hex`, `decimal_str`, `datetime_iso`).
     pub fn new() -> Self {
         Self::default()
@@ -86,21 +116,197 @@ impl JsonTranscoder {
 
     /// Writes the state as JSON bytes.
     pub fn encode(&self, state: &Map) -> Result<Vec<u8>, TranscoderError> {
-        let _ = state;
-        todo!("JSON writer")
+        // Most events are a timestamp and a few short fields: one allocation, rarely two.
+        let mut writer = writer::Writer {
+            out: Vec::with_capacity(128 + 48 * state.len()),
+            transcoder: self,
+        };
+        writer.map(state, 0)?;
+        Ok(writer.out)
+    }
+
+    /// Writes any value as JSON bytes.
+    pub fn encode_value(&self, value: &Value) -> Result<Vec<u8>, TranscoderError> {
+        let mut writer = writer::Writer {
+            out: Vec::with_capacity(64),
+            transcoder: self,
+        };
+        writer.value(value, 0)?;
+        Ok(writer.out)
     }
 
     /// Reads JSON bytes that must hold an object.
     pub fn decode(&self, bytes: &[u8]) -> Result<Map, TranscoderError> {
         match self.decode_value(bytes)? {
             Value::Map(map) => Ok(map),
-            other => Err(TranscoderError::NotAnObject { found: other.kind() }),
+            other => Err(TranscoderError::NotAnObject {
+                found: other.kind(),
+            }),
         }
     }
 
     /// Reads any JSON value.
     pub fn decode_value(&self, bytes: &[u8]) -> Result<Value, TranscoderError> {
-        let _ = bytes;
-        todo!("JSON reader")
+        reader::read(self, bytes)
+    }
+
+    /// A value as JSON text for an error message, or its kind if it cannot be written.
+    fn describe(&self, value: &Value) -> String {
+        self.encode_value(value)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_else(|| value.kind().to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, NaiveDateTime};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::domain::{CustomValue, DecimalValue};
+
+    fn text(transcoder: &JsonTranscoder, state: &Map) -> String {
+        String::from_utf8(transcoder.encode(state).unwrap()).unwrap()
+    }
+
+    fn sample() -> Map {
+        let mut notes = Map::new();
+        notes.insert("checked", true);
+        notes.insert("score", 97);
+        notes.insert("ratio", 1.25);
+        notes.insert("zip", Value::Null);
+        notes.insert(
+            "big",
+            Value::BigInt("123456789012345678901234567890".into()),
+        );
+        notes.insert("empty_list", Value::List(vec![]));
+        notes.insert("empty_dict", Map::new());
+        let mut state = Map::new();
+        state.insert(
+            "timestamp",
+            DateTime::parse_from_rfc3339("2024-01-02T03:04:05.678901+00:00").unwrap(),
+        );
+        state.insert("owner", "Alice Zoë \"quoted\"\n");
+        state.insert("limit", DecimalValue::parse("1E+3").unwrap());
+        state.insert(
+            "ref",
+            Uuid::parse_str("07baeb45-46ee-528b-81f9-e27d143e119e").unwrap(),
+        );
+        state.insert(
+            "naive",
+            NaiveDateTime::parse_from_str("2020-02-29T12:00:00", "%Y-%m-%dT%H:%M:%S").unwrap(),
+        );
+        state.insert("notes", notes);
+        state.insert(
+            "floats",
+            vec![
+                Value::Float(1e16),
+                Value::Float(-0.0),
+                Value::Float(f64::NEG_INFINITY),
+            ],
+        );
+        state
+    }
+
+    const SAMPLE_JSON: &str = concat!(
+        r#"{"timestamp":{"_type_":"datetime_iso","_data_":"2024-01-02T03:04:05.678901+00:00"},"#,
+        r#""owner":"Alice Zoë \"quoted\"\n","#,
+        r#""limit":{"_type_":"decimal_str","_data_":"1E+3"},"#,
+        r#""ref":{"_type_":"uuid_hex","_data_":"07baeb4546ee528b81f9e27d143e119e"},"#,
+        r#""naive":{"_type_":"datetime_iso","_data_":"2020-02-29T12:00:00"},"#,
+        r#""notes":{"checked":true,"score":97,"ratio":1.25,"zip":null,"#,
+        r#""big":123456789012345678901234567890,"empty_list":[],"empty_dict":{}},"#,
+        r#""floats":[1e+16,-0.0,-Infinity]}"#,
+    );
+
+    #[test]
+    fn writes_compact_json_as_python() {
+        assert_eq!(text(&JsonTranscoder::new(), &sample()), SAMPLE_JSON);
+        assert_eq!(text(&JsonTranscoder::new(), &Map::new()), "{}");
+    }
+
+    #[test]
+    fn reads_back_what_it_writes() {
+        let transcoder = JsonTranscoder::new();
+        let decoded = transcoder.decode(SAMPLE_JSON.as_bytes()).unwrap();
+        assert_eq!(decoded, sample());
+        assert_eq!(text(&transcoder, &decoded), SAMPLE_JSON);
+    }
+
+    #[test]
+    fn decode_needs_an_object() {
+        let transcoder = JsonTranscoder::new();
+        assert!(matches!(
+            transcoder.decode(b"[1]"),
+            Err(TranscoderError::NotAnObject { found: "list" })
+        ));
+        assert!(matches!(
+            transcoder
+                .decode(br#"{"_type_":"uuid_hex","_data_":"07baeb4546ee528b81f9e27d143e119e"}"#),
+            Err(TranscoderError::NotAnObject { found: "UUID" })
+        ));
+        assert_eq!(transcoder.decode_value(b" 7 ").unwrap(), Value::Int(7));
+    }
+
+    #[test]
+    fn custom_values_need_a_registered_name() {
+        let mut state = Map::new();
+        state.insert(
+            "where",
+            Value::Custom(Box::new(CustomValue {
+                name: "point".into(),
+                data: Value::List(vec![Value::Int(1), Value::Int(2)]),
+            })),
+        );
+        let mut transcoder = JsonTranscoder::new();
+        assert!(matches!(
+            transcoder.encode(&state),
+            Err(TranscoderError::Unregistered { name }) if name == "point"
+        ));
+        transcoder.register_name("point");
+        let json = text(&transcoder, &state);
+        assert_eq!(json, r#"{"where":{"_type_":"point","_data_":[1,2]}}"#);
+        assert_eq!(transcoder.decode(json.as_bytes()).unwrap(), state);
+        assert!(matches!(
+            JsonTranscoder::new().decode(json.as_bytes()),
+            Err(TranscoderError::UnknownType { name }) if name == "point"
+        ));
+    }
+
+    #[test]
+    fn values_that_would_not_read_back_are_not_written() {
+        let transcoder = JsonTranscoder::new();
+        let mut state = Map::new();
+        state.insert("n", Value::BigInt("12abc".into()));
+        assert!(matches!(
+            transcoder.encode(&state),
+            Err(TranscoderError::Unwritable { .. })
+        ));
+
+        // The top-level map and MAX_DEPTH - 1 lists inside it: just readable.
+        let nest =
+            |levels: usize| (0..levels).fold(Value::Int(1), |inner, _| Value::List(vec![inner]));
+        let mut state = Map::new();
+        state.insert("deep", nest(MAX_DEPTH - 1));
+        let json = transcoder.encode(&state).unwrap();
+        assert_eq!(transcoder.decode(&json).unwrap(), state);
+        state.insert("deep", nest(MAX_DEPTH));
+        assert!(matches!(
+            transcoder.encode(&state),
+            Err(TranscoderError::Unwritable { .. })
+        ));
+        // A transcoded value is an object too.
+        state.insert(
+            "deep",
+            (0..MAX_DEPTH - 1).fold(Value::Uuid(Uuid::nil()), |inner, _| {
+                Value::List(vec![inner])
+            }),
+        );
+        assert!(matches!(
+            transcoder.encode(&state),
+            Err(TranscoderError::Unwritable { .. })
+        ));
     }
 }

@@ -88,7 +88,12 @@ pub fn from_json(json: serde_json::Value) -> Value {
         },
         J::String(s) => Value::String(s),
         J::Array(items) => Value::List(items.into_iter().map(from_json).collect()),
-        J::Object(object) => Value::Map(object.into_iter().map(|(k, v)| (k, from_json(v))).collect::<Map>()),
+        J::Object(object) => Value::Map(
+            object
+                .into_iter()
+                .map(|(k, v)| (k, from_json(v)))
+                .collect::<Map>(),
+        ),
     }
 }
 
@@ -136,13 +141,20 @@ mod tests {
     fn transcode_types_are_preferred_and_serde_types_fall_back() {
         let id = Uuid::new_v4();
         assert_eq!((&Encode(&id)).__es_encode().unwrap(), Value::Uuid(id));
-        let address = Address { street: "1 Main St".into(), zip: None };
+        let address = Address {
+            street: "1 Main St".into(),
+            zip: None,
+        };
         let value = (&Encode(&address)).__es_encode().unwrap();
-        let Value::Map(map) = &value else { panic!("{value:?}") };
+        let Value::Map(map) = &value else {
+            panic!("{value:?}")
+        };
         assert_eq!(map.get("street"), Some(&Value::String("1 Main St".into())));
         let back: Address = (&Decode::<Address>::new()).__es_decode(value).unwrap();
         assert_eq!(back, address);
-        let back: Uuid = (&Decode::<Uuid>::new()).__es_decode(Value::Uuid(id)).unwrap();
+        let back: Uuid = (&Decode::<Uuid>::new())
+            .__es_decode(Value::Uuid(id))
+            .unwrap();
         assert_eq!(back, id);
     }
 }

@@ -39,7 +39,7 @@ pub fn format_isoformat(dt: &DateTime<FixedOffset>) -> String {
     let sign = if offset < 0 { '-' } else { '+' };
     let offset = offset.unsigned_abs();
     let _ = write!(out, "{sign}{:02}:{:02}", offset / 3600, offset / 60 % 60);
-    if offset % 60 != 0 {
+    if !offset.is_multiple_of(60) {
         let _ = write!(out, ":{:02}", offset % 60);
     }
     out
@@ -120,8 +120,16 @@ pub fn parse_isoformat(text: &str) -> Result<Value, ValueError> {
         }
         c.pos += 1;
         let hour = c.digits(2).ok_or_else(invalid)?;
-        let minute = if c.eat(b':') { c.digits(2).ok_or_else(invalid)? } else { 0 };
-        let second = if c.eat(b':') { c.digits(2).ok_or_else(invalid)? } else { 0 };
+        let minute = if c.eat(b':') {
+            c.digits(2).ok_or_else(invalid)?
+        } else {
+            0
+        };
+        let second = if c.eat(b':') {
+            c.digits(2).ok_or_else(invalid)?
+        } else {
+            0
+        };
         let micros = c.fraction_micros().ok_or_else(invalid)?;
         time = NaiveTime::from_hms_micro_opt(hour, minute, second, micros).ok_or_else(invalid)?;
         match c.peek() {
@@ -133,8 +141,16 @@ pub fn parse_isoformat(text: &str) -> Result<Value, ValueError> {
             Some(sign @ (b'+' | b'-')) => {
                 c.pos += 1;
                 let hours = c.digits(2).ok_or_else(invalid)?;
-                let minutes = if c.eat(b':') { c.digits(2).ok_or_else(invalid)? } else { 0 };
-                let seconds = if c.eat(b':') { c.digits(2).ok_or_else(invalid)? } else { 0 };
+                let minutes = if c.eat(b':') {
+                    c.digits(2).ok_or_else(invalid)?
+                } else {
+                    0
+                };
+                let seconds = if c.eat(b':') {
+                    c.digits(2).ok_or_else(invalid)?
+                } else {
+                    0
+                };
                 // Sub-second offsets exist in Python but not in chrono; they are dropped.
                 c.fraction_micros().ok_or_else(invalid)?;
                 let total = (hours * 3600 + minutes * 60 + seconds) as i32;
@@ -190,16 +206,33 @@ mod tests {
 
     #[test]
     fn reads_other_forms_python_accepts() {
-        assert_eq!(round_trip("2024-01-02T03:04:05Z"), "2024-01-02T03:04:05+00:00");
-        assert_eq!(round_trip("2024-01-02 03:04:05.5"), "2024-01-02T03:04:05.500000");
-        assert_eq!(round_trip("2024-01-02T03:04:05.1234567+00:00"), "2024-01-02T03:04:05.123456+00:00");
+        assert_eq!(
+            round_trip("2024-01-02T03:04:05Z"),
+            "2024-01-02T03:04:05+00:00"
+        );
+        assert_eq!(
+            round_trip("2024-01-02 03:04:05.5"),
+            "2024-01-02T03:04:05.500000"
+        );
+        assert_eq!(
+            round_trip("2024-01-02T03:04:05.1234567+00:00"),
+            "2024-01-02T03:04:05.123456+00:00"
+        );
         assert_eq!(round_trip("2024-01-02"), "2024-01-02T00:00:00");
         assert_eq!(round_trip("2024-01-02T03:04"), "2024-01-02T03:04:00");
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "2024", "2024-13-01T00:00:00", "2024-01-02T25:00:00", "2024-01-02T03:04:05+", "2024-01-02T03:04:05 junk", "2024-01-02T03:04:05."] {
+        for bad in [
+            "",
+            "2024",
+            "2024-13-01T00:00:00",
+            "2024-01-02T25:00:00",
+            "2024-01-02T03:04:05+",
+            "2024-01-02T03:04:05 junk",
+            "2024-01-02T03:04:05.",
+        ] {
             assert!(parse_isoformat(bad).is_err(), "{bad:?}");
         }
     }

@@ -134,7 +134,9 @@ macro_rules! transcode_int {
     )*};
 }
 
-transcode_int!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+transcode_int!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
 
 impl Transcode for f64 {
     fn to_value(&self) -> Result<Value, ValueError> {
@@ -273,7 +275,9 @@ impl<T: Transcode> Transcode for Vec<T> {
     }
 }
 
-fn map_entries<T: Transcode>(value: Value) -> Result<impl Iterator<Item = Result<(String, T), ValueError>>, ValueError> {
+fn map_entries<T: Transcode>(
+    value: Value,
+) -> Result<impl Iterator<Item = Result<(String, T), ValueError>>, ValueError> {
     match value {
         Value::Map(map) => Ok(map.into_iter().map(|(k, v)| match T::from_value(v) {
             Ok(v) => Ok((k, v)),
@@ -304,7 +308,10 @@ impl<T: Transcode, S: BuildHasher + Default> Transcode for HashMap<String, T, S>
         keys.sort();
         let mut map = Map::with_capacity(self.len());
         for k in keys {
-            map.insert(k.clone(), self[k].to_value().map_err(|e| e.at_key(k.clone()))?);
+            map.insert(
+                k.clone(),
+                self[k].to_value().map_err(|e| e.at_key(k.clone()))?,
+            );
         }
         Ok(Value::Map(map))
     }
@@ -322,12 +329,29 @@ mod tests {
         let id = Uuid::new_v4();
         assert_eq!(Uuid::from_value(id.to_value().unwrap()).unwrap(), id);
         let d: Decimal = "12.50".parse().unwrap();
-        assert_eq!(d.to_value().unwrap(), Value::Decimal(DecimalValue::parse("12.50").unwrap()));
-        assert_eq!(Decimal::from_value(d.to_value().unwrap()).unwrap().to_string(), "12.50");
+        assert_eq!(
+            d.to_value().unwrap(),
+            Value::Decimal(DecimalValue::parse("12.50").unwrap())
+        );
+        assert_eq!(
+            Decimal::from_value(d.to_value().unwrap())
+                .unwrap()
+                .to_string(),
+            "12.50"
+        );
         let v: Vec<Option<u8>> = vec![Some(1), None];
-        assert_eq!(Vec::<Option<u8>>::from_value(v.to_value().unwrap()).unwrap(), v);
-        assert_eq!(u64::MAX.to_value().unwrap(), Value::BigInt(u64::MAX.to_string()));
-        assert_eq!(u64::from_value(Value::BigInt(u64::MAX.to_string())).unwrap(), u64::MAX);
+        assert_eq!(
+            Vec::<Option<u8>>::from_value(v.to_value().unwrap()).unwrap(),
+            v
+        );
+        assert_eq!(
+            u64::MAX.to_value().unwrap(),
+            Value::BigInt(u64::MAX.to_string())
+        );
+        assert_eq!(
+            u64::from_value(Value::BigInt(u64::MAX.to_string())).unwrap(),
+            u64::MAX
+        );
     }
 
     #[test]
@@ -344,8 +368,15 @@ mod tests {
 
     #[test]
     fn hash_maps_encode_with_sorted_keys() {
-        let m: HashMap<String, i64> = [("b".to_owned(), 2), ("a".to_owned(), 1), ("c".to_owned(), 3)].into();
-        let Value::Map(map) = m.to_value().unwrap() else { panic!() };
+        let m: HashMap<String, i64> = [
+            ("b".to_owned(), 2),
+            ("a".to_owned(), 1),
+            ("c".to_owned(), 3),
+        ]
+        .into();
+        let Value::Map(map) = m.to_value().unwrap() else {
+            panic!()
+        };
         let keys: Vec<_> = map.keys().cloned().collect();
         assert_eq!(keys, ["a", "b", "c"]);
     }

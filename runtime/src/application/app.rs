@@ -1,0 +1,431 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+
+use super::factory::{self, Infrastructure, Recorders};
+use super::notification_log::DEFAULT_SECTION_SIZE;
+use super::save::{AfterSave, SaveBatch};
+use super::settings::keys;
+use super::{
+    AggregateCache, ApplicationError, EventStore, NotificationLog, Recording, Repository, Saveable,
+    Settings,
+};
+use crate::domain::{Aggregate, Transcoding};
+use crate::persistence::{
+    AggregateRecorder, ApplicationRecorder, JsonTranscoder, Mapper, ProcessRecorder, Tracking,
+};
+
+/// An event-sourced application: settings, a mapper, recorders, a repository and a
+/// notification log, as in the Python original's `Application`.
+///
+/// Define your own application as a struct holding one, with methods that load aggregates from
+/// [`repository`](Self::repository), call their event methods, and [`save`](Self::save) them.
+#[derive(Debug)]
+pub struct Application {
+    name: Arc<str>,
+    settings: Settings,
+    mapper: Arc<Mapper>,
+    recorder: Arc<dyn ProcessRecorder>,
+    repository: Repository,
+    notification_log: NotificationLog,
+    intervals: HashMap<&'static str, u64>,
+    infrastructure: Infrastructure,
+}
+
+impl Application {
+    /// Starts building an application with this name (its `application_name` in the store and
+    /// the prefix of its settings).
+    pub fn builder(name: impl Into<String>) -> ApplicationBuilder {
+        ApplicationBuilder::new(name)
+    }
+
+    /// The application's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The settings it was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The mapper (transcoder, compressor, cipher).
+    pub fn mapper(&self) -> &Mapper {
+        &self.mapper
+    }
+
+    /// The infrastructure the settings selected (memory or a SeaORM store).
+    pub fn infrastructure(&self) -> &Infrastructure {
+        &self.infrastructure
+    }
+
+    /// The recorder of events, notifications and tracking.
+    pub fn recorder(&self) -> &Arc<dyn ProcessRecorder> {
+        &self.recorder
+    }
+
+    /// The repository that loads aggregates.
+    pub fn repository(&self) -> &Repository {
+        &self.repository
+    }
+
+    /// The notification log.
+    pub fn notification_log(&self) -> &NotificationLog {
+        &self.notification_log
+    }
+
+    /// The event store of aggregate events.
+    pub fn events(&self) -> &EventStore {
+        self.repository.event_store()
+    }
+
+    /// The snapshot store, when snapshotting is enabled.
+    pub fn snapshots(&self) -> Option<&EventStore> {
+        self.repository.snapshot_store()
+    }
+
+    /// Whether snapshots are stored.
+    pub fn is_snapshotting_enabled(&self) -> bool {
+        self.repository.snapshot_store().is_some()
+    }
+
+    /// Loads an aggregate (a shortcut for `repository().get`).
+    pub async fn get<A: Aggregate>(&self, aggregate_id: Uuid) -> Result<A, ApplicationError> {
+        self.repository.get(aggregate_id).await
+    }
+
+    /// Records the pending events of the given aggregates (and bare events) in one atomic
+    /// write, then takes the snapshots that the snapshotting intervals ask for.
+    ///
+    /// On a version conflict nothing is recorded, the error is
+    /// [`ApplicationError::is_conflict`], and the aggregates keep their pending events.
+    pub async fn save<S: Saveable>(&self, items: S) -> Result<Vec<Recording>, ApplicationError> {
+        self.save_with_tracking(items, None).await
+    }
+
+    /// Like [`save`](Self::save), also recording how far this application has processed an
+    /// upstream log, in the same transaction.
+    pub async fn save_with_tracking<S: Saveable>(
+        &self,
+        mut items: S,
+        tracking: Option<&Tracking>,
+    ) -> Result<Vec<Recording>, ApplicationError> {
+        let mut batch = SaveBatch::new(&self.mapper);
+        items.collect(&mut batch)?;
+        let ids = match tracking {
+            None if batch.events.is_empty() => Vec::new(),
+            None => self.recorder.insert_events(&batch.events).await?,
+            Some(tracking) => {
+                self.recorder
+                    .insert_events_with_tracking(&batch.events, Some(tracking))
+                    .await?
+            }
+        };
+        if ids.len() != batch.events.len() {
+            tracing::warn!(
+                application = %self.name,
+                events = batch.events.len(),
+                ids = ids.len(),
+                "recorder returned a different number of notification ids than events"
+            );
+        }
+        let mut after = AfterSave {
+            intervals: &self.intervals,
+            cache: self.repository.cache(),
+            snapshots: Vec::new(),
+            deferred: Vec::new(),
+        };
+        items.saved(&mut after);
+        self.record_snapshots(after).await;
+        Ok(recordings(batch.events, ids))
+    }
+
+    /// Records the pending events of the given aggregates inside a database transaction that
+    /// the caller opened, so that they commit (or roll back) together with the caller's own
+    /// writes, for example to a read model:
+    ///
+    /// ```ignore
+    /// let txn = db.begin().await?;
+    /// app.save_in(&txn, &mut account).await?;
+    /// balances::ActiveModel { .. }.insert(&txn).await?;
+    /// txn.commit().await?;
+    /// ```
+    ///
+    /// The aggregates' pending events are dropped once they are written to the transaction; if
+    /// the transaction is then rolled back, load the aggregates again. Snapshots due at the
+    /// aggregates' current versions are written in the same transaction; the aggregate cache is
+    /// not updated (its entries catch up from the store once the transaction is committed).
+    /// Needs the SeaORM infrastructure.
+    pub async fn save_in<S: Saveable>(
+        &self,
+        transaction: &DatabaseTransaction,
+        mut items: S,
+    ) -> Result<Vec<Recording>, ApplicationError> {
+        let mut batch = SaveBatch::new(&self.mapper);
+        items.collect(&mut batch)?;
+        let ids = self
+            .recorder
+            .insert_events_with_tracking_in(transaction, &batch.events, None)
+            .await?;
+        let mut after = AfterSave {
+            intervals: &self.intervals,
+            cache: None,
+            snapshots: Vec::new(),
+            deferred: Vec::new(),
+        };
+        items.saved(&mut after);
+        if let Some(store) = self.repository.snapshot_store() {
+            let snapshots = after
+                .snapshots
+                .iter()
+                .map(|s| store.mapper().to_stored_event(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            if !snapshots.is_empty() {
+                store
+                    .recorder()
+                    .insert_events_in(transaction, &snapshots)
+                    .await?;
+            }
+            if !after.deferred.is_empty() {
+                tracing::info!(
+                    application = %self.name,
+                    count = after.deferred.len(),
+                    "snapshots of versions before the current one are not taken inside a caller's transaction"
+                );
+            }
+        }
+        Ok(recordings(batch.events, ids))
+    }
+
+    /// Snapshots are an optimisation taken after the events are recorded: failing to record one
+    /// must not make a successful save look failed, so failures are logged.
+    async fn record_snapshots(&self, after: AfterSave<'_>) {
+        let Some(store) = self.repository.snapshot_store() else {
+            return;
+        };
+        if !after.snapshots.is_empty()
+            && let Err(error) = store.put(&after.snapshots).await
+        {
+            tracing::error!(application = %self.name, %error, "snapshots not recorded");
+        }
+        for (take, id, version) in after.deferred {
+            if let Err(error) = take(&self.repository, id, version).await {
+                tracing::error!(application = %self.name, aggregate = %id, version, %error, "snapshot not recorded");
+            }
+        }
+    }
+
+    /// Takes a snapshot of the aggregate at `version` (its current version when `None`).
+    pub async fn take_snapshot<A: Aggregate>(
+        &self,
+        aggregate_id: Uuid,
+        version: Option<u64>,
+    ) -> Result<(), ApplicationError> {
+        self.repository
+            .take_snapshot::<A>(aggregate_id, version)
+            .await
+    }
+}
+
+fn recordings(events: Vec<crate::persistence::StoredEvent>, ids: Vec<u64>) -> Vec<Recording> {
+    events
+        .into_iter()
+        .zip(ids)
+        .map(|(event, notification_id)| Recording {
+            notification_id,
+            originator_id: event.originator_id,
+            originator_version: event.originator_version,
+            topic: event.topic,
+        })
+        .collect()
+}
+
+/// Builds an [`Application`].
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use eventsourcing_seaorm::application::Application;
+///
+/// let app = Application::builder("Worlds")
+///     .setting("IS_SNAPSHOTTING_ENABLED", "y")
+///     .build()
+///     .await?;
+/// assert_eq!(app.name(), "Worlds");
+/// assert!(app.is_snapshotting_enabled());
+/// # Ok::<(), eventsourcing_seaorm::application::ApplicationError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct ApplicationBuilder {
+    name: String,
+    defaults: Vec<(String, String)>,
+    given: Vec<(String, String)>,
+    environment: Option<Vec<(String, String)>>,
+    intervals: HashMap<&'static str, u64>,
+    transcoder: JsonTranscoder,
+    recorders: Option<Recorders>,
+    databases: HashMap<String, DatabaseConnection>,
+    section_size: u64,
+}
+
+impl ApplicationBuilder {
+    /// A builder for an application with this name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            defaults: Vec::new(),
+            given: Vec::new(),
+            environment: None,
+            intervals: HashMap::new(),
+            transcoder: JsonTranscoder::new(),
+            recorders: None,
+            databases: HashMap::new(),
+            section_size: DEFAULT_SECTION_SIZE,
+        }
+    }
+
+    /// Sets a setting in code (the Python `env` argument): wins over the process environment.
+    pub fn setting(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.given.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets several settings in code.
+    pub fn settings<K: Into<String>, V: Into<String>>(
+        mut self,
+        settings: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.given
+            .extend(settings.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Sets a default (the Python class attribute `env`): the process environment wins over it.
+    pub fn default_setting(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.defaults.push((key.into(), value.into()));
+        self
+    }
+
+    /// Reads settings from this environment instead of the process environment.
+    pub fn environment<K: Into<String>, V: Into<String>>(
+        mut self,
+        environment: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.environment = Some(
+            environment
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Enables snapshotting by default (the Python class attribute `is_snapshotting_enabled`).
+    pub fn snapshotting(self, enabled: bool) -> Self {
+        self.default_setting(
+            keys::IS_SNAPSHOTTING_ENABLED,
+            if enabled { "y" } else { "n" },
+        )
+    }
+
+    /// Takes a snapshot of aggregates of type `A` every `interval` events (and enables
+    /// snapshotting by default).
+    pub fn snapshotting_interval<A: Aggregate>(mut self, interval: u64) -> Self {
+        self.intervals.insert(A::topic(), interval);
+        self.snapshotting(true)
+    }
+
+    /// Registers a custom transcoding.
+    pub fn register_transcoding<T: Transcoding>(mut self) -> Self {
+        self.transcoder.register::<T>();
+        self
+    }
+
+    /// Number of notifications in a section of the notification log (10 by default).
+    pub fn section_size(mut self, section_size: u64) -> Self {
+        self.section_size = section_size;
+        self
+    }
+
+    /// Uses this database connection when the SeaORM persistence module is selected (instead of
+    /// connecting to `DATABASE_URL`).
+    pub fn connection(self, connection: DatabaseConnection) -> Self {
+        self.database(factory::DEFAULT_DATABASE, connection)
+    }
+
+    /// Registers a database connection under a name that the `DJANGO_DB_ALIAS` setting can
+    /// select (the connection named `default` is used when it is unset).
+    pub fn database(mut self, alias: impl Into<String>, connection: DatabaseConnection) -> Self {
+        self.databases.insert(alias.into(), connection);
+        self
+    }
+
+    /// Uses these recorders instead of the ones the settings select.
+    pub fn recorders(
+        mut self,
+        events: Arc<dyn ProcessRecorder>,
+        snapshots: Option<Arc<dyn AggregateRecorder>>,
+    ) -> Self {
+        self.recorders = Some(Recorders { events, snapshots });
+        self
+    }
+
+    /// Builds the application.
+    pub async fn build(self) -> Result<Application, ApplicationError> {
+        let environment = self.environment.unwrap_or_else(|| {
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect()
+        });
+        let settings = Settings::from_sources(&self.name, self.defaults, environment, self.given);
+        if self.section_size == 0 {
+            return Err(ApplicationError::NotificationLog {
+                application_name: self.name,
+                reason: "the section size must be at least 1".into(),
+            });
+        }
+        let snapshotting = settings.get_bool(keys::IS_SNAPSHOTTING_ENABLED, false)?;
+        let mapper = Arc::new(factory::mapper(&settings, self.transcoder)?);
+        let (infrastructure, recorders) = match self.recorders {
+            Some(recorders) => (Infrastructure::Custom, recorders),
+            None => factory::recorders(&settings, snapshotting, &self.databases).await?,
+        };
+        let cache_maxsize = settings.get_u64(keys::AGGREGATE_CACHE_MAXSIZE)?;
+        let fastforward = settings.get_bool(keys::AGGREGATE_CACHE_FASTFORWARD, true)?;
+        let cache = cache_maxsize.map(|maxsize| {
+            Arc::new(AggregateCache::new(Some(
+                usize::try_from(maxsize).unwrap_or(usize::MAX),
+            )))
+        });
+        let name: Arc<str> = Arc::from(self.name.as_str());
+        let events = EventStore::new(mapper.clone(), recorders.events.clone());
+        let snapshots = if snapshotting {
+            let recorder = recorders
+                .snapshots
+                .ok_or_else(|| ApplicationError::Setting {
+                    key: keys::IS_SNAPSHOTTING_ENABLED.to_owned(),
+                    value: "y".to_owned(),
+                    reason: "snapshotting is enabled but no snapshot recorder was given".to_owned(),
+                })?;
+            Some(EventStore::new(mapper.clone(), recorder))
+        } else {
+            None
+        };
+        let repository = Repository::new(name.clone(), events, snapshots, cache, fastforward);
+        let log_recorder: Arc<dyn ApplicationRecorder> = recorders.events.clone();
+        let notification_log = NotificationLog::new(name.clone(), log_recorder, self.section_size);
+        Ok(Application {
+            name,
+            settings,
+            mapper,
+            recorder: recorders.events,
+            repository,
+            notification_log,
+            intervals: self.intervals,
+            infrastructure,
+        })
+    }
+}

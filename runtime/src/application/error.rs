@@ -1,0 +1,78 @@
+use uuid::Uuid;
+
+use crate::domain::DomainError;
+use crate::persistence::{MapperError, PersistenceError};
+
+/// Errors of the application layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplicationError {
+    /// No events of this aggregate are recorded (at or below the version asked for).
+    #[error(
+        "aggregate {aggregate_id} not found in application {application_name:?}{}",
+        version.map(|v| format!(" at version {v}")).unwrap_or_default()
+    )]
+    AggregateNotFound {
+        /// The application.
+        application_name: String,
+        /// The aggregate's id.
+        aggregate_id: Uuid,
+        /// The version asked for, if any.
+        version: Option<u64>,
+    },
+    /// A recorder failed (including version conflicts: see [`ApplicationError::is_conflict`]).
+    #[error(transparent)]
+    Persistence(#[from] PersistenceError),
+    /// An event could not be mapped to or from its stored form.
+    #[error(transparent)]
+    Mapper(#[from] MapperError),
+    /// Recorded events do not rebuild the aggregate (replay failed), or a snapshot could not be
+    /// taken.
+    #[error("application {application_name:?}, aggregate {aggregate_id}: {source}")]
+    Domain {
+        /// The application.
+        application_name: String,
+        /// The aggregate's id.
+        aggregate_id: Uuid,
+        /// What went wrong.
+        #[source]
+        source: Box<DomainError>,
+    },
+    /// A setting has a value that cannot be used.
+    #[error("setting {key} = {value:?} is invalid: {reason}")]
+    Setting {
+        /// The key as looked up (with the application prefix when that is where it was found).
+        key: String,
+        /// The value found.
+        value: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// Snapshots were asked for but snapshotting is not enabled.
+    #[error(
+        "application {application_name:?} has no snapshot store: set IS_SNAPSHOTTING_ENABLED=y or give snapshotting intervals"
+    )]
+    SnapshottingDisabled {
+        /// The application.
+        application_name: String,
+    },
+    /// A notification log request is not valid.
+    #[error("notification log of {application_name:?}: {reason}")]
+    NotificationLog {
+        /// The application.
+        application_name: String,
+        /// What is wrong with the request.
+        reason: String,
+    },
+}
+
+impl ApplicationError {
+    /// Whether this is a version conflict: another writer saved the same aggregate version first,
+    /// and nothing of this save was recorded.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self,
+            ApplicationError::Persistence(PersistenceError::Conflict { .. })
+        )
+    }
+}

@@ -1,0 +1,218 @@
+//! Choosing the infrastructure (recorders and mapper) from settings, as the Python original's
+//! `InfrastructureFactory` does.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use super::settings::keys;
+use super::{ApplicationError, Settings};
+use crate::memory::InMemoryRecorder;
+use crate::persistence::{
+    AesCipher, AggregateRecorder, JsonTranscoder, Mapper, PersistenceError, ProcessRecorder,
+    ZlibCompressor,
+};
+use crate::seaorm::{SeaOrmStore, connect};
+
+/// Persistence modules that select the in-memory recorders (the default).
+pub const MEMORY_MODULES: &[&str] = &["eventsourcing.popo", "popo", "memory"];
+
+/// Persistence modules that select the SeaORM recorders. `eventsourcing_django` is accepted so
+/// that a Django application's settings work unchanged.
+pub const SEAORM_MODULES: &[&str] = &["eventsourcing_seaorm", "seaorm", "eventsourcing_django"];
+
+/// The connection alias used when `DJANGO_DB_ALIAS` is not set.
+pub const DEFAULT_DATABASE: &str = "default";
+
+/// The infrastructure an application uses.
+#[derive(Debug, Clone)]
+pub enum Infrastructure {
+    /// In-memory recorders.
+    Memory,
+    /// SeaORM recorders on this store.
+    SeaOrm(SeaOrmStore),
+    /// Recorders given in code.
+    Custom,
+}
+
+/// The recorders an application uses.
+#[derive(Debug, Clone)]
+pub struct Recorders {
+    /// Events and notifications (and tracking, for process applications).
+    pub events: Arc<dyn ProcessRecorder>,
+    /// Snapshots, when snapshotting is enabled.
+    pub snapshots: Option<Arc<dyn AggregateRecorder>>,
+}
+
+/// The persistence module named by the settings, and the key it was found under.
+pub fn persistence_module(settings: &Settings) -> (String, String) {
+    for key in [
+        keys::PERSISTENCE_MODULE,
+        keys::INFRASTRUCTURE_FACTORY,
+        keys::FACTORY_TOPIC,
+    ] {
+        if let Some((found, value)) = settings.find(key).filter(|(_, v)| !v.is_empty()) {
+            return (found, value.to_owned());
+        }
+    }
+    (
+        keys::PERSISTENCE_MODULE.to_owned(),
+        MEMORY_MODULES[0].to_owned(),
+    )
+}
+
+fn database_error(
+    settings: &Settings,
+    operation: &'static str,
+    source: sea_orm::DbErr,
+) -> ApplicationError {
+    ApplicationError::Persistence(PersistenceError::Database {
+        application_name: settings.application_name().to_owned(),
+        operation,
+        source,
+    })
+}
+
+/// The connection the settings select: the one given in code under `DJANGO_DB_ALIAS` (default
+/// `default`), else one made from `DATABASE_URL`.
+async fn connection(
+    settings: &Settings,
+    databases: &HashMap<String, DatabaseConnection>,
+) -> Result<DatabaseConnection, ApplicationError> {
+    let alias = settings
+        .find(keys::DJANGO_DB_ALIAS)
+        .filter(|(_, v)| !v.is_empty());
+    let name = alias.as_ref().map_or(DEFAULT_DATABASE, |(_, v)| v);
+    if let Some(conn) = databases.get(name) {
+        return Ok(conn.clone());
+    }
+    if let Some((key, value)) = alias.as_ref().filter(|_| name != DEFAULT_DATABASE) {
+        return Err(ApplicationError::Setting {
+            key: key.clone(),
+            value: (*value).to_owned(),
+            reason: format!(
+                "no database connection was given under this name; known: {:?}",
+                databases.keys().collect::<Vec<_>>()
+            ),
+        });
+    }
+    match settings
+        .find(keys::DATABASE_URL)
+        .filter(|(_, v)| !v.is_empty())
+    {
+        Some((key, url)) => connect(url).await.map_err(|source| match source {
+            sea_orm::DbErr::Conn(_) => database_error(settings, "connecting", source),
+            other => ApplicationError::Setting {
+                key,
+                value: "<redacted>".into(),
+                reason: other.to_string(),
+            },
+        }),
+        None => Err(ApplicationError::Setting {
+            key: keys::DATABASE_URL.to_owned(),
+            value: String::new(),
+            reason:
+                "the SeaORM persistence module needs DATABASE_URL or a connection given in code"
+                    .into(),
+        }),
+    }
+}
+
+/// Builds the recorders the settings ask for.
+pub async fn recorders(
+    settings: &Settings,
+    snapshotting: bool,
+    databases: &HashMap<String, DatabaseConnection>,
+) -> Result<(Infrastructure, Recorders), ApplicationError> {
+    let (key, module) = persistence_module(settings);
+    let name = settings.application_name();
+    if MEMORY_MODULES.contains(&module.as_str()) {
+        let recorders = Recorders {
+            events: Arc::new(InMemoryRecorder::new(name)),
+            snapshots: snapshotting
+                .then(|| Arc::new(InMemoryRecorder::new(name)) as Arc<dyn AggregateRecorder>),
+        };
+        return Ok((Infrastructure::Memory, recorders));
+    }
+    if SEAORM_MODULES.contains(&module.as_str()) {
+        let conn = connection(settings, databases).await?;
+        let store = SeaOrmStore::new(conn).await?;
+        if settings.get_bool(keys::CREATE_TABLE, true)? {
+            store.create_tables().await?;
+        }
+        let recorders = Recorders {
+            events: Arc::new(store.application_recorder(name)?),
+            snapshots: if snapshotting {
+                Some(Arc::new(store.snapshot_recorder(name)?))
+            } else {
+                None
+            },
+        };
+        return Ok((Infrastructure::SeaOrm(store), recorders));
+    }
+    Err(ApplicationError::Setting {
+        key,
+        value: module,
+        reason: format!(
+            "unknown persistence module; expected one of {MEMORY_MODULES:?} or {SEAORM_MODULES:?}"
+        ),
+    })
+}
+
+/// Compressor names the Python original accepts for zlib.
+pub const ZLIB_TOPICS: &[&str] = &["zlib", "eventsourcing.compressor:ZlibCompressor"];
+/// Cipher names the Python original accepts for AES-GCM.
+pub const AES_TOPICS: &[&str] = &["eventsourcing.cipher:AESCipher", "aes"];
+
+/// Builds the mapper the settings ask for: `COMPRESSOR_TOPIC`, `CIPHER_TOPIC`, `CIPHER_KEY`.
+pub fn mapper(settings: &Settings, transcoder: JsonTranscoder) -> Result<Mapper, ApplicationError> {
+    let mut mapper = Mapper::new(transcoder).with_application_name(settings.application_name());
+    if let Some((key, topic)) = settings
+        .find(keys::COMPRESSOR_TOPIC)
+        .filter(|(_, v)| !v.is_empty())
+    {
+        if !ZLIB_TOPICS.contains(&topic) {
+            return Err(ApplicationError::Setting {
+                key,
+                value: topic.to_owned(),
+                reason: format!("unknown compressor; expected one of {ZLIB_TOPICS:?}"),
+            });
+        }
+        mapper = mapper.with_compressor(Arc::new(ZlibCompressor));
+    }
+    let cipher_key = settings
+        .find(keys::CIPHER_KEY)
+        .filter(|(_, v)| !v.is_empty());
+    let cipher_topic = settings
+        .find(keys::CIPHER_TOPIC)
+        .filter(|(_, v)| !v.is_empty());
+    match (cipher_topic, cipher_key) {
+        (None, None) => {}
+        (Some((key, topic)), _) if !AES_TOPICS.contains(&topic) => {
+            return Err(ApplicationError::Setting {
+                key,
+                value: topic.to_owned(),
+                reason: format!("unknown cipher; expected one of {AES_TOPICS:?}"),
+            });
+        }
+        (Some((topic_key, _)), None) => {
+            return Err(ApplicationError::Setting {
+                key: keys::CIPHER_KEY.to_owned(),
+                value: String::new(),
+                reason: format!("{topic_key} selects AES but no CIPHER_KEY is set"),
+            });
+        }
+        (_, Some((key, value))) => {
+            let cipher =
+                AesCipher::from_base64_key(value).map_err(|e| ApplicationError::Setting {
+                    key,
+                    // Never repeat a secret in an error message.
+                    value: "<redacted>".to_owned(),
+                    reason: e.to_string(),
+                })?;
+            mapper = mapper.with_cipher(Arc::new(cipher));
+        }
+    }
+    Ok(mapper)
+}

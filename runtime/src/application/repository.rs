@@ -1,0 +1,177 @@
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::{AggregateCache, ApplicationError, EventStore};
+use crate::domain::{Aggregate, DomainError, Snapshot, project};
+use crate::persistence::EventQuery;
+
+/// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
+/// for (when snapshotting is enabled), then the events after it.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    application_name: Arc<str>,
+    events: EventStore,
+    snapshots: Option<EventStore>,
+    cache: Option<Arc<AggregateCache>>,
+    fastforward: bool,
+}
+
+impl Repository {
+    /// A repository over an event store, an optional snapshot store and an optional cache.
+    /// With `fastforward`, cached aggregates are brought up to date from the store on each get;
+    /// without it, the cache is trusted (only right when this process is the only writer).
+    pub fn new(
+        application_name: impl Into<Arc<str>>,
+        events: EventStore,
+        snapshots: Option<EventStore>,
+        cache: Option<Arc<AggregateCache>>,
+        fastforward: bool,
+    ) -> Self {
+        Self {
+            application_name: application_name.into(),
+            events,
+            snapshots,
+            cache,
+            fastforward,
+        }
+    }
+
+    /// The event store.
+    pub fn event_store(&self) -> &EventStore {
+        &self.events
+    }
+
+    /// The snapshot store, when snapshotting is enabled.
+    pub fn snapshot_store(&self) -> Option<&EventStore> {
+        self.snapshots.as_ref()
+    }
+
+    /// The aggregate cache, when enabled.
+    pub fn cache(&self) -> Option<&AggregateCache> {
+        self.cache.as_deref()
+    }
+
+    fn domain_error(&self, aggregate_id: Uuid, source: DomainError) -> ApplicationError {
+        ApplicationError::Domain {
+            application_name: self.application_name.to_string(),
+            aggregate_id,
+            source: Box::new(source),
+        }
+    }
+
+    fn not_found(&self, aggregate_id: Uuid, version: Option<u64>) -> ApplicationError {
+        ApplicationError::AggregateNotFound {
+            application_name: self.application_name.to_string(),
+            aggregate_id,
+            version,
+        }
+    }
+
+    /// The current state of the aggregate.
+    pub async fn get<A: Aggregate>(&self, aggregate_id: Uuid) -> Result<A, ApplicationError> {
+        let Some(cache) = &self.cache else {
+            return self.reconstruct(aggregate_id, None).await;
+        };
+        match cache.get::<A>(aggregate_id) {
+            Some(cached) if !self.fastforward => Ok(cached),
+            Some(mut cached) => {
+                let newer = self
+                    .events
+                    .get::<A::Event>(aggregate_id, EventQuery::new().gt(cached.version()))
+                    .await?;
+                if !newer.is_empty() {
+                    for event in newer {
+                        cached
+                            .apply_event(event)
+                            .map_err(|e| self.domain_error(aggregate_id, e))?;
+                    }
+                    cache.put(&cached);
+                }
+                Ok(cached)
+            }
+            None => {
+                let aggregate: A = self.reconstruct(aggregate_id, None).await?;
+                cache.put(&aggregate);
+                Ok(aggregate)
+            }
+        }
+    }
+
+    /// The aggregate as it was at `version`.
+    pub async fn get_at<A: Aggregate>(
+        &self,
+        aggregate_id: Uuid,
+        version: u64,
+    ) -> Result<A, ApplicationError> {
+        self.reconstruct(aggregate_id, Some(version)).await
+    }
+
+    /// Whether any event of this aggregate is recorded.
+    pub async fn contains(&self, aggregate_id: Uuid) -> Result<bool, ApplicationError> {
+        let first = self
+            .events
+            .recorder()
+            .select_events(aggregate_id, EventQuery::new().limit(1))
+            .await?;
+        Ok(!first.is_empty())
+    }
+
+    async fn newest_snapshot<A: Aggregate>(
+        &self,
+        aggregate_id: Uuid,
+        version: Option<u64>,
+    ) -> Result<Option<A>, ApplicationError> {
+        let Some(snapshots) = &self.snapshots else {
+            return Ok(None);
+        };
+        let mut query = EventQuery::new().desc().limit(1);
+        query.lte = version;
+        let newest: Vec<Snapshot> = snapshots.get(aggregate_id, query).await?;
+        newest
+            .into_iter()
+            .next()
+            .map(|s| s.into_aggregate::<A>())
+            .transpose()
+            .map_err(|e| self.domain_error(aggregate_id, e))
+    }
+
+    async fn reconstruct<A: Aggregate>(
+        &self,
+        aggregate_id: Uuid,
+        version: Option<u64>,
+    ) -> Result<A, ApplicationError> {
+        let initial = self.newest_snapshot::<A>(aggregate_id, version).await?;
+        let mut query = EventQuery::new();
+        query.gt = initial.as_ref().map(|a| a.version());
+        query.lte = version;
+        let events = self.events.get::<A::Event>(aggregate_id, query).await?;
+        project(initial, events)
+            .map_err(|e| self.domain_error(aggregate_id, e))?
+            .ok_or_else(|| self.not_found(aggregate_id, version))
+    }
+
+    /// Takes a snapshot of the aggregate at `version` (its current version when `None`) and
+    /// records it.
+    pub async fn take_snapshot<A: Aggregate>(
+        &self,
+        aggregate_id: Uuid,
+        version: Option<u64>,
+    ) -> Result<(), ApplicationError> {
+        let aggregate: A = self.reconstruct(aggregate_id, version).await?;
+        self.put_snapshot(&aggregate).await
+    }
+
+    /// Records a snapshot of this aggregate's state.
+    pub async fn put_snapshot<A: Aggregate>(&self, aggregate: &A) -> Result<(), ApplicationError> {
+        let Some(snapshots) = &self.snapshots else {
+            return Err(ApplicationError::SnapshottingDisabled {
+                application_name: self.application_name.to_string(),
+            });
+        };
+        let snapshot =
+            Snapshot::take(aggregate).map_err(|e| self.domain_error(aggregate.id(), e))?;
+        snapshots.put(std::slice::from_ref(&snapshot)).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+/// How long a SQLite writer waits for another process's write to finish.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The connection options this crate uses for a database URL.
+///
+/// - No statement logging, and no ping before each pooled connection is used (it costs a round
+///   trip per transaction).
+/// - SQLite files: WAL journal (as Django sets it), `synchronous=NORMAL` (durable against
+///   crashes of the program; a power loss may lose the last transactions, never corrupt the
+///   file), a 30 s busy timeout, created when missing, 4 connections.
+/// - SQLite in memory: one connection that is never closed (closing it would lose the data).
+///
+/// Adjust the result before connecting, or connect yourself and hand the connection to
+/// [`SeaOrmStore`](super::SeaOrmStore).
+pub fn connect_options(url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    recommend(&mut options);
+    options
+}
+
+/// Applies the options of [`connect_options`] to options made elsewhere (for example by the
+/// sea-orm-migration command line).
+pub fn recommend(options: &mut ConnectOptions) {
+    let url = options.get_url().to_owned();
+    options.sqlx_logging(false).test_before_acquire(false);
+    if url.starts_with("sqlite:") {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if in_memory {
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else {
+            options.max_connections(4);
+        }
+        options.map_sqlx_sqlite_opts(move |o| {
+            let o = o.busy_timeout(SQLITE_BUSY_TIMEOUT);
+            if in_memory {
+                o
+            } else {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .create_if_missing(true)
+            }
+        });
+    }
+}
+
+/// Connects to a database URL (`sqlite://…`, `postgres://…`, `mysql://…`) with
+/// [`connect_options`].
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(connect_options(url)).await
+}

@@ -1,0 +1,193 @@
+//! What differs between the databases: quoting, placeholders, how `originator_id` is stored,
+//! whether `INSERT … RETURNING` exists, and how writers are serialised.
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use uuid::Uuid;
+
+/// How the `originator_id` column stores UUIDs, as Django creates it on each database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UuidColumn {
+    /// PostgreSQL's `uuid` type.
+    Native,
+    /// `char(32)` holding 32 lowercase hex digits (SQLite, MySQL, MariaDB before 10.7).
+    Hex32,
+    /// MariaDB's `uuid` type (10.7 and later), read back with hyphens.
+    MariaDb,
+}
+
+/// The database a recorder talks to, as far as its SQL is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialect {
+    /// The SeaORM backend.
+    pub backend: DbBackend,
+    /// How `originator_id` is stored.
+    pub uuid: UuidColumn,
+    /// Whether `INSERT … RETURNING` is available (PostgreSQL, SQLite ≥ 3.35, MariaDB ≥ 10.5).
+    pub returning: bool,
+    /// MariaDB's `(major, minor)` version when the server is MariaDB.
+    pub mariadb: Option<(u32, u32)>,
+}
+
+impl Dialect {
+    /// Quotes an identifier.
+    pub fn quote(&self, ident: &str) -> String {
+        match self.backend {
+            DbBackend::MySql => format!("`{ident}`"),
+            _ => format!("\"{ident}\""),
+        }
+    }
+
+    /// The placeholder for the `n`th parameter (1-based).
+    pub fn placeholder(&self, n: usize) -> String {
+        match self.backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        }
+    }
+
+    /// The value to bind for an originator id.
+    pub fn uuid_value(&self, id: Uuid) -> Value {
+        match self.uuid {
+            UuidColumn::Native => Value::Uuid(Some(id)),
+            UuidColumn::Hex32 => Value::String(Some(id.simple().to_string())),
+            UuidColumn::MariaDb => Value::String(Some(id.hyphenated().to_string())),
+        }
+    }
+
+    /// Reads an originator id at column `index`.
+    pub fn read_uuid(&self, row: &QueryResult, index: usize) -> Result<Uuid, String> {
+        match self.uuid {
+            UuidColumn::Native => row
+                .try_get_by_index::<Uuid>(index)
+                .map_err(|e| e.to_string()),
+            UuidColumn::Hex32 | UuidColumn::MariaDb => {
+                let text = match row.try_get_by_index::<String>(index) {
+                    Ok(text) => text,
+                    // Some servers send the MariaDB uuid type as binary text.
+                    Err(_) => {
+                        let bytes = row
+                            .try_get_by_index::<Vec<u8>>(index)
+                            .map_err(|e| e.to_string())?;
+                        String::from_utf8(bytes).map_err(|e| e.to_string())?
+                    }
+                };
+                Uuid::parse_str(text.trim()).map_err(|e| format!("{text:?}: {e}"))
+            }
+        }
+    }
+
+    /// A statement with this dialect's backend.
+    pub fn statement(&self, sql: String, values: Vec<Value>) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, values)
+    }
+}
+
+fn parse_mariadb_version(version: &str) -> Option<(u32, u32)> {
+    if !version.contains("MariaDB") {
+        return None;
+    }
+    // "10.11.19-MariaDB-0+deb12u1" (some builds prefix "5.5.5-").
+    let version = version.strip_prefix("5.5.5-").unwrap_or(version);
+    let mut parts = version.split(['.', '-']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Finds out what the database is: for MySQL, MariaDB or not and its version, and how an
+/// existing events table stores `originator_id` (a table Django created on MariaDB before 10.7
+/// has `char(32)`; from 10.7 on, `uuid`).
+pub async fn detect(conn: &impl ConnectionTrait, events_table: &str) -> Result<Dialect, DbErr> {
+    let backend = conn.get_database_backend();
+    match backend {
+        DbBackend::Postgres => Ok(Dialect {
+            backend,
+            uuid: UuidColumn::Native,
+            returning: true,
+            mariadb: None,
+        }),
+        DbBackend::MySql => {
+            let version: String = conn
+                .query_one_raw(Statement::from_string(backend, "SELECT VERSION()"))
+                .await?
+                .map(|row| row.try_get_by_index::<String>(0))
+                .transpose()?
+                .unwrap_or_default();
+            let mariadb = parse_mariadb_version(&version);
+            let column_type: Option<String> = conn
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT DATA_TYPE FROM information_schema.COLUMNS \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'originator_id'",
+                    [Value::from(events_table)],
+                ))
+                .await?
+                .map(|row| row.try_get_by_index::<String>(0))
+                .transpose()?;
+            let native_uuid_type = mariadb.is_some_and(|v| v >= (10, 7));
+            let uuid = match column_type
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("uuid") => UuidColumn::MariaDb,
+                Some(_) => UuidColumn::Hex32,
+                None if native_uuid_type => UuidColumn::MariaDb,
+                None => UuidColumn::Hex32,
+            };
+            Ok(Dialect {
+                backend,
+                uuid,
+                returning: mariadb.is_some_and(|v| v >= (10, 5)),
+                mariadb,
+            })
+        }
+        _ => Ok(Dialect {
+            backend,
+            uuid: UuidColumn::Hex32,
+            returning: true,
+            mariadb: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mariadb_versions() {
+        assert_eq!(
+            parse_mariadb_version("10.11.19-MariaDB-0+deb12u1"),
+            Some((10, 11))
+        );
+        assert_eq!(
+            parse_mariadb_version("5.5.5-10.6.12-MariaDB"),
+            Some((10, 6))
+        );
+        assert_eq!(parse_mariadb_version("8.0.36"), None);
+    }
+
+    #[test]
+    fn uuid_binding_follows_the_column() {
+        let id = Uuid::parse_str("00a531d1-404b-49f3-b5c5-b9ae9128fcb7").unwrap();
+        let dialect = |uuid| Dialect {
+            backend: DbBackend::Sqlite,
+            uuid,
+            returning: true,
+            mariadb: None,
+        };
+        assert_eq!(
+            dialect(UuidColumn::Hex32).uuid_value(id),
+            Value::String(Some("00a531d1404b49f3b5c5b9ae9128fcb7".into()))
+        );
+        assert_eq!(
+            dialect(UuidColumn::MariaDb).uuid_value(id),
+            Value::String(Some("00a531d1-404b-49f3-b5c5-b9ae9128fcb7".into()))
+        );
+        assert_eq!(
+            dialect(UuidColumn::Native).uuid_value(id),
+            Value::Uuid(Some(id))
+        );
+    }
+}

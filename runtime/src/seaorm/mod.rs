@@ -1,0 +1,18 @@
+//! The SeaORM backend: recorders on SQLite, PostgreSQL and MySQL/MariaDB, in the tables and
+//! format of Python's `eventsourcing_django`.
+//!
+//! A [`SeaOrmStore`] wraps a SeaORM connection and the names of the three tables
+//! ([`Tables`]); it makes [`SeaOrmRecorder`]s for applications. The tables are those the Django
+//! migration creates (see [`schema`]); the `migration` crate and `CREATE_TABLE` create the same.
+
+mod connect;
+pub mod dialect;
+pub mod entity;
+mod recorder;
+pub mod schema;
+mod store;
+
+pub use connect::{SQLITE_BUSY_TIMEOUT, connect, connect_options, recommend};
+pub use recorder::{MAX_APPLICATION_NAME, SeaOrmRecorder};
+pub use schema::Tables;
+pub use store::SeaOrmStore;

@@ -1,0 +1,703 @@
+use std::collections::{BTreeMap, HashSet};
+
+use async_trait::async_trait;
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryResult, RuntimeErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+use super::SeaOrmStore;
+use crate::persistence::{
+    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
+    PersistenceError, ProcessRecorder, StoredEvent, Tracking, TrackingRecorder,
+};
+
+/// Rows per `INSERT` statement: well below every backend's limit on bound parameters.
+const ROWS_PER_INSERT: usize = 1000;
+/// Times a write is retried when the database aborted it to break a deadlock.
+const DEADLOCK_RETRIES: usize = 5;
+/// The longest `application_name` the Django tables hold (`varchar(32)`).
+pub const MAX_APPLICATION_NAME: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    Events,
+    Snapshots,
+}
+
+/// A recorder on a SQL database through SeaORM: the aggregate, application and process
+/// recorder of the Python original's `eventsourcing_django`, on SQLite, PostgreSQL and
+/// MySQL/MariaDB.
+///
+/// Each save is one transaction with multi-row inserts. Writers of events are serialised so
+/// that notification ids become visible in id order: on PostgreSQL with the same
+/// `LOCK TABLE … IN EXCLUSIVE MODE` as the Django recorder (so Rust and Python writers queue
+/// behind each other), on MySQL/MariaDB by locking the application's first row
+/// (`SELECT … FOR UPDATE`), on SQLite by SQLite's single writer (`BEGIN IMMEDIATE`) and a lock
+/// that queues this process's writers.
+#[derive(Debug, Clone)]
+pub struct SeaOrmRecorder {
+    store: SeaOrmStore,
+    application_name: String,
+    purpose: Purpose,
+    table: String,
+    quoted_table: String,
+    quoted_tracking: String,
+    key: &'static str,
+}
+
+enum Step {
+    Events,
+    Tracking,
+    Other(&'static str),
+}
+
+/// Why an insert failed, before it is turned into a [`PersistenceError`].
+struct InsertFailure {
+    step: Step,
+    error: DbErr,
+}
+
+fn at(step: Step) -> impl FnOnce(DbErr) -> InsertFailure {
+    move |error| InsertFailure { step, error }
+}
+
+fn sqlstate(error: &DbErr) -> Option<String> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// Deadlocks and serialisation failures: the database rolled the transaction back and it can be
+/// tried again (SQLSTATE class 40 on PostgreSQL and MySQL/MariaDB).
+fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
+    backend != DbBackend::Sqlite && sqlstate(error).is_some_and(|code| code.starts_with("40"))
+}
+
+fn to_i64(what: &'static str, value: u64) -> Result<i64, PersistenceError> {
+    i64::try_from(value).map_err(|_| PersistenceError::OutOfRange { what, value })
+}
+
+impl SeaOrmRecorder {
+    pub(crate) fn new(
+        store: SeaOrmStore,
+        application_name: &str,
+        purpose: Purpose,
+    ) -> Result<Self, PersistenceError> {
+        if application_name.chars().count() > MAX_APPLICATION_NAME {
+            return Err(PersistenceError::Data {
+                application_name: application_name.to_owned(),
+                table: store.tables.stored_events.clone(),
+                row: "(application name)".into(),
+                reason: format!("application names have at most {MAX_APPLICATION_NAME} characters"),
+            });
+        }
+        let (table, key) = match purpose {
+            Purpose::Events => (store.tables.stored_events.clone(), "id"),
+            Purpose::Snapshots => (store.tables.snapshots.clone(), "uid"),
+        };
+        let quoted_table = store.dialect.quote(&table);
+        let quoted_tracking = store.dialect.quote(&store.tables.notification_tracking);
+        Ok(Self {
+            application_name: application_name.to_owned(),
+            purpose,
+            table,
+            quoted_table,
+            quoted_tracking,
+            key,
+            store,
+        })
+    }
+
+    /// The application whose rows this recorder reads and writes.
+    pub fn application_name(&self) -> &str {
+        &self.application_name
+    }
+
+    /// The table it records in.
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    /// The store (connection, tables, dialect).
+    pub fn store(&self) -> &SeaOrmStore {
+        &self.store
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.store.dialect.backend
+    }
+
+    fn db_error(&self, operation: &'static str, source: DbErr) -> PersistenceError {
+        PersistenceError::Database {
+            application_name: self.application_name.clone(),
+            operation,
+            source,
+        }
+    }
+
+    fn data_error(&self, table: &str, row: String, reason: String) -> PersistenceError {
+        PersistenceError::Data {
+            application_name: self.application_name.clone(),
+            table: table.to_owned(),
+            row,
+            reason,
+        }
+    }
+
+    /// `?` or `$n` placeholders for `count` parameters after `offset` others.
+    fn placeholders(&self, offset: usize, count: usize) -> String {
+        (offset + 1..=offset + count)
+            .map(|n| self.store.dialect.placeholder(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    async fn insert<C>(
+        &self,
+        conn: &C,
+        events: &[StoredEvent],
+        tracking: Option<&Tracking>,
+        own_transaction: bool,
+    ) -> Result<Vec<u64>, PersistenceError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        if events.is_empty() && tracking.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut rows = Vec::with_capacity(events.len());
+        for event in events {
+            rows.push((
+                event,
+                to_i64("originator_version", event.originator_version)?,
+            ));
+        }
+        let tracking_row = match tracking {
+            Some(t) => Some((t, to_i64("notification_id", t.notification_id)?)),
+            None => None,
+        };
+        // In a caller's transaction the database lock may already be held by that
+        // transaction, so this process's queue must not be waited on there.
+        let _queue = match (&self.store.write_lock, own_transaction) {
+            (Some(lock), true) => Some(lock.lock().await),
+            _ => None,
+        };
+        let mut attempt = 0;
+        loop {
+            let failure = match self.insert_once(conn, &rows, tracking_row).await {
+                Ok(ids) => return Ok(ids),
+                Err(failure) => failure,
+            };
+            if own_transaction
+                && attempt < DEADLOCK_RETRIES
+                && is_retryable(self.backend(), &failure.error)
+            {
+                attempt += 1;
+                tracing::debug!(application = %self.application_name, attempt, error = %failure.error, "retrying write");
+                continue;
+            }
+            return Err(self.insert_error(conn, events, tracking, failure).await);
+        }
+    }
+
+    async fn insert_once<C>(
+        &self,
+        conn: &C,
+        rows: &[(&StoredEvent, i64)],
+        tracking: Option<(&Tracking, i64)>,
+    ) -> Result<Vec<u64>, InsertFailure>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        let txn = if self.backend() == DbBackend::Sqlite {
+            conn.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+        } else {
+            conn.begin().await
+        }
+        .map_err(at(Step::Other("beginning a transaction")))?;
+        let result = async {
+            if self.purpose == Purpose::Events && !rows.is_empty() {
+                self.lock(&txn)
+                    .await
+                    .map_err(at(Step::Other("locking the table")))?;
+            }
+            let mut ids = Vec::with_capacity(rows.len());
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                ids.extend(
+                    self.insert_rows(&txn, chunk)
+                        .await
+                        .map_err(at(Step::Events))?,
+                );
+            }
+            if let Some(tracking) = tracking {
+                self.insert_tracking_row(&txn, tracking)
+                    .await
+                    .map_err(at(Step::Tracking))?;
+            }
+            Ok(ids)
+        }
+        .await;
+        match result {
+            Ok(ids) => {
+                txn.commit().await.map_err(at(Step::Other("committing")))?;
+                Ok(ids)
+            }
+            Err(failure) => {
+                // Roll back explicitly so that a caller's transaction (where this was a
+                // savepoint) stays usable; the failure is what matters, not the rollback's.
+                let _ = txn.rollback().await;
+                Err(failure)
+            }
+        }
+    }
+
+    async fn lock(&self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let dialect = &self.store.dialect;
+        let sql = match dialect.backend {
+            // What the Django recorder does: writers queue, readers are not blocked.
+            DbBackend::Postgres => format!("LOCK TABLE {} IN EXCLUSIVE MODE", self.quoted_table),
+            // Locking the application's first row queues this application's writers; plain
+            // reads are not blocked. (On an application's very first write two writers can
+            // deadlock instead; the database aborts one and it is retried.)
+            DbBackend::MySql => format!(
+                "SELECT {key} FROM {t} WHERE {app} = ? ORDER BY {key} LIMIT 1 FOR UPDATE",
+                key = dialect.quote(self.key),
+                t = self.quoted_table,
+                app = dialect.quote("application_name"),
+            ),
+            _ => return Ok(()),
+        };
+        let values = if dialect.backend == DbBackend::MySql {
+            vec![Value::from(self.application_name.as_str())]
+        } else {
+            Vec::new()
+        };
+        txn.execute_raw(dialect.statement(sql, values))
+            .await
+            .map(|_| ())
+    }
+
+    async fn insert_rows(
+        &self,
+        txn: &impl ConnectionTrait,
+        rows: &[(&StoredEvent, i64)],
+    ) -> Result<Vec<u64>, DbErr> {
+        let dialect = &self.store.dialect;
+        let mut sql = format!(
+            "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ",
+            self.quoted_table,
+            dialect.quote("application_name"),
+            dialect.quote("originator_id"),
+            dialect.quote("originator_version"),
+            dialect.quote("topic"),
+            dialect.quote("state"),
+        );
+        let mut values = Vec::with_capacity(rows.len() * 5);
+        for (i, (event, version)) in rows.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&self.placeholders(i * 5, 5));
+            sql.push(')');
+            values.push(Value::from(self.application_name.as_str()));
+            values.push(dialect.uuid_value(event.originator_id));
+            values.push(Value::BigInt(Some(*version)));
+            values.push(Value::from(event.topic.as_str()));
+            values.push(Value::Bytes(Some(event.state.clone())));
+        }
+        if self.purpose == Purpose::Snapshots {
+            txn.execute_raw(dialect.statement(sql, values)).await?;
+            return Ok(Vec::new());
+        }
+        if dialect.returning {
+            sql.push_str(&format!(" RETURNING {}", dialect.quote(self.key)));
+            let returned = txn.query_all_raw(dialect.statement(sql, values)).await?;
+            let mut ids = returned
+                .iter()
+                .map(|row| row.try_get_by_index::<i64>(0))
+                .collect::<Result<Vec<i64>, _>>()?;
+            // Rows of one INSERT get ids in the order of its VALUES; sorting keeps that order
+            // whatever order the rows come back in.
+            ids.sort_unstable();
+            Ok(ids.into_iter().map(|id| id.unsigned_abs()).collect())
+        } else {
+            // MySQL: a multi-row INSERT gets consecutive ids starting at LAST_INSERT_ID(),
+            // and writers are serialised, so no other insert takes ids in between.
+            let result = txn.execute_raw(dialect.statement(sql, values)).await?;
+            let first = result.last_insert_id();
+            Ok((first..first + rows.len() as u64).collect())
+        }
+    }
+
+    async fn insert_tracking_row(
+        &self,
+        txn: &impl ConnectionTrait,
+        (tracking, id): (&Tracking, i64),
+    ) -> Result<(), DbErr> {
+        let dialect = &self.store.dialect;
+        let sql = format!(
+            "INSERT INTO {} ({}, {}, {}) VALUES ({})",
+            self.quoted_tracking,
+            dialect.quote("application_name"),
+            dialect.quote("upstream_application_name"),
+            dialect.quote("notification_id"),
+            self.placeholders(0, 3),
+        );
+        let values = vec![
+            Value::from(self.application_name.as_str()),
+            Value::from(tracking.application_name.as_str()),
+            Value::BigInt(Some(id)),
+        ];
+        txn.execute_raw(dialect.statement(sql, values))
+            .await
+            .map(|_| ())
+    }
+
+    async fn insert_error<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        events: &[StoredEvent],
+        tracking: Option<&Tracking>,
+        failure: InsertFailure,
+    ) -> PersistenceError {
+        let unique = matches!(
+            failure.error.sql_err(),
+            Some(SqlErr::UniqueConstraintViolation(_))
+        );
+        match (failure.step, unique) {
+            (Step::Events, true) => PersistenceError::Conflict {
+                application_name: self.application_name.clone(),
+                originator: self.find_conflict(conn, events).await,
+            },
+            (Step::Tracking, true) => match tracking {
+                Some(t) => PersistenceError::TrackingConflict {
+                    application_name: self.application_name.clone(),
+                    upstream_application_name: t.application_name.clone(),
+                    notification_id: t.notification_id,
+                },
+                None => self.db_error("inserting tracking", failure.error),
+            },
+            (Step::Events, false) => self.db_error("inserting events", failure.error),
+            (Step::Tracking, false) => self.db_error("inserting tracking", failure.error),
+            (Step::Other(operation), _) => self.db_error(operation, failure.error),
+        }
+    }
+
+    /// Which event of a batch that failed on the unique constraint is already recorded (or is
+    /// twice in the batch). Only runs after a conflict, to make the error say which.
+    async fn find_conflict<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        events: &[StoredEvent],
+    ) -> Option<(Uuid, u64)> {
+        let mut seen = HashSet::new();
+        if let Some(e) = events
+            .iter()
+            .find(|e| !seen.insert((e.originator_id, e.originator_version)))
+        {
+            return Some((e.originator_id, e.originator_version));
+        }
+        let mut by_originator: BTreeMap<Uuid, Vec<u64>> = BTreeMap::new();
+        for e in events {
+            by_originator
+                .entry(e.originator_id)
+                .or_default()
+                .push(e.originator_version);
+        }
+        for (id, versions) in by_originator {
+            let lowest = versions.iter().min().copied().unwrap_or(0);
+            let recorded = self
+                .select_events_on(conn, id, EventQuery::new().gt(lowest.saturating_sub(1)))
+                .await
+                .ok()?;
+            if let Some(hit) = recorded
+                .iter()
+                .find(|r| versions.contains(&r.originator_version))
+            {
+                return Some((id, hit.originator_version));
+            }
+        }
+        None
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    fn read_event(
+        &self,
+        row: &QueryResult,
+        first: usize,
+        originator_id: Uuid,
+    ) -> Result<StoredEvent, PersistenceError> {
+        let bad = |reason: String| {
+            self.data_error(&self.table, format!("originator {originator_id}"), reason)
+        };
+        let version: i64 = row
+            .try_get_by_index(first)
+            .map_err(|e| bad(e.to_string()))?;
+        let version = u64::try_from(version)
+            .map_err(|_| bad(format!("negative originator_version {version}")))?;
+        let topic: String = row
+            .try_get_by_index(first + 1)
+            .map_err(|e| bad(e.to_string()))?;
+        let state: Vec<u8> = row
+            .try_get_by_index(first + 2)
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(StoredEvent {
+            originator_id,
+            originator_version: version,
+            topic,
+            state,
+        })
+    }
+
+    async fn select_events_on<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        originator_id: Uuid,
+        query: EventQuery,
+    ) -> Result<Vec<StoredEvent>, PersistenceError> {
+        let dialect = &self.store.dialect;
+        let version = dialect.quote("originator_version");
+        let mut sql = format!(
+            "SELECT {version}, {}, {} FROM {} WHERE {} = {} AND {} = {}",
+            dialect.quote("topic"),
+            dialect.quote("state"),
+            self.quoted_table,
+            dialect.quote("application_name"),
+            dialect.placeholder(1),
+            dialect.quote("originator_id"),
+            dialect.placeholder(2),
+        );
+        let mut values = vec![
+            Value::from(self.application_name.as_str()),
+            dialect.uuid_value(originator_id),
+        ];
+        if let Some(gt) = query.gt {
+            values.push(Value::BigInt(Some(to_i64("version", gt)?)));
+            sql.push_str(&format!(
+                " AND {version} > {}",
+                dialect.placeholder(values.len())
+            ));
+        }
+        if let Some(lte) = query.lte {
+            values.push(Value::BigInt(Some(to_i64("version", lte)?)));
+            sql.push_str(&format!(
+                " AND {version} <= {}",
+                dialect.placeholder(values.len())
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY {version}{}",
+            if query.desc { " DESC" } else { "" }
+        ));
+        if let Some(limit) = query.limit {
+            sql.push_str(&format!(" LIMIT {}", limit.min(i64::MAX as u64)));
+        }
+        let rows = conn
+            .query_all_raw(dialect.statement(sql, values))
+            .await
+            .map_err(|e| self.db_error("selecting events", e))?;
+        rows.iter()
+            .map(|row| self.read_event(row, 0, originator_id))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AggregateRecorder for SeaOrmRecorder {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError> {
+        self.insert(&self.store.conn, events, None, true).await
+    }
+
+    async fn select_events(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+    ) -> Result<Vec<StoredEvent>, PersistenceError> {
+        self.select_events_on(&self.store.conn, originator_id, query)
+            .await
+    }
+
+    async fn insert_events_in(
+        &self,
+        transaction: &DatabaseTransaction,
+        events: &[StoredEvent],
+    ) -> Result<Vec<u64>, PersistenceError> {
+        self.insert(transaction, events, None, false).await
+    }
+}
+
+#[async_trait]
+impl ApplicationRecorder for SeaOrmRecorder {
+    async fn select_notifications(
+        &self,
+        query: &NotificationQuery,
+    ) -> Result<Vec<Notification>, PersistenceError> {
+        let dialect = &self.store.dialect;
+        let id = dialect.quote(self.key);
+        let mut sql = format!(
+            "SELECT {id}, {}, {}, {}, {} FROM {} WHERE {} = {}",
+            dialect.quote("originator_id"),
+            dialect.quote("originator_version"),
+            dialect.quote("topic"),
+            dialect.quote("state"),
+            self.quoted_table,
+            dialect.quote("application_name"),
+            dialect.placeholder(1),
+        );
+        let mut values = vec![Value::from(self.application_name.as_str())];
+        if let Some(start) = query.start {
+            values.push(Value::BigInt(Some(to_i64("notification id", start)?)));
+            let op = if query.inclusive_of_start { ">=" } else { ">" };
+            sql.push_str(&format!(
+                " AND {id} {op} {}",
+                dialect.placeholder(values.len())
+            ));
+        }
+        if let Some(stop) = query.stop {
+            values.push(Value::BigInt(Some(to_i64("notification id", stop)?)));
+            sql.push_str(&format!(
+                " AND {id} <= {}",
+                dialect.placeholder(values.len())
+            ));
+        }
+        if !query.topics.is_empty() {
+            let first = values.len();
+            values.extend(query.topics.iter().map(|t| Value::from(t.as_str())));
+            sql.push_str(&format!(
+                " AND {} IN ({})",
+                dialect.quote("topic"),
+                self.placeholders(first, query.topics.len())
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY {id} LIMIT {}",
+            query.limit.min(i64::MAX as u64)
+        ));
+        let rows = self
+            .store
+            .conn
+            .query_all_raw(dialect.statement(sql, values))
+            .await
+            .map_err(|e| self.db_error("selecting notifications", e))?;
+        rows.iter()
+            .map(|row| {
+                let notification_id: i64 = row.try_get_by_index(0).map_err(|e| {
+                    self.data_error(&self.table, "(notification)".into(), e.to_string())
+                })?;
+                let originator_id = dialect.read_uuid(row, 1).map_err(|e| {
+                    self.data_error(&self.table, format!("id {notification_id}"), e)
+                })?;
+                Ok(Notification {
+                    id: notification_id.unsigned_abs(),
+                    event: self.read_event(row, 2, originator_id)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn max_notification_id(&self) -> Result<Option<u64>, PersistenceError> {
+        let dialect = &self.store.dialect;
+        let sql = format!(
+            "SELECT MAX({}) FROM {} WHERE {} = {}",
+            dialect.quote(self.key),
+            self.quoted_table,
+            dialect.quote("application_name"),
+            dialect.placeholder(1),
+        );
+        let row = self
+            .store
+            .conn
+            .query_one_raw(
+                dialect.statement(sql, vec![Value::from(self.application_name.as_str())]),
+            )
+            .await
+            .map_err(|e| self.db_error("selecting the max notification id", e))?;
+        let max: Option<i64> = match row {
+            Some(row) => row
+                .try_get_by_index(0)
+                .map_err(|e| self.db_error("reading the max notification id", e))?,
+            None => None,
+        };
+        Ok(max.map(i64::unsigned_abs))
+    }
+}
+
+#[async_trait]
+impl TrackingRecorder for SeaOrmRecorder {
+    async fn insert_tracking(&self, tracking: &Tracking) -> Result<(), PersistenceError> {
+        self.insert(&self.store.conn, &[], Some(tracking), true)
+            .await
+            .map(|_| ())
+    }
+
+    async fn max_tracking_id(
+        &self,
+        upstream_application_name: &str,
+    ) -> Result<Option<u64>, PersistenceError> {
+        let dialect = &self.store.dialect;
+        let sql = format!(
+            "SELECT MAX({}) FROM {} WHERE {} = {} AND {} = {}",
+            dialect.quote("notification_id"),
+            self.quoted_tracking,
+            dialect.quote("application_name"),
+            dialect.placeholder(1),
+            dialect.quote("upstream_application_name"),
+            dialect.placeholder(2),
+        );
+        let values = vec![
+            Value::from(self.application_name.as_str()),
+            Value::from(upstream_application_name),
+        ];
+        let row = self
+            .store
+            .conn
+            .query_one_raw(dialect.statement(sql, values))
+            .await
+            .map_err(|e| self.db_error("selecting the max tracking id", e))?;
+        let max: Option<i64> = match row {
+            Some(row) => row
+                .try_get_by_index(0)
+                .map_err(|e| self.db_error("reading the max tracking id", e))?,
+            None => None,
+        };
+        Ok(max.map(i64::unsigned_abs))
+    }
+}
+
+#[async_trait]
+impl ProcessRecorder for SeaOrmRecorder {
+    async fn insert_events_with_tracking(
+        &self,
+        events: &[StoredEvent],
+        tracking: Option<&Tracking>,
+    ) -> Result<Vec<u64>, PersistenceError> {
+        self.insert(&self.store.conn, events, tracking, true).await
+    }
+
+    async fn insert_events_with_tracking_in(
+        &self,
+        transaction: &DatabaseTransaction,
+        events: &[StoredEvent],
+        tracking: Option<&Tracking>,
+    ) -> Result<Vec<u64>, PersistenceError> {
+        self.insert(transaction, events, tracking, false).await
+    }
+}

@@ -1,0 +1,215 @@
+//! Reaching the test databases: URLs from the environment, isolated tables per test, and
+//! recorder factories for the contract suite.
+
+use std::sync::Arc;
+
+use eventsourcing_seaorm::persistence::{AggregateRecorder, ProcessRecorder};
+use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::contract::RecorderFactory;
+
+/// The SQL backends the tests can reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    SqliteFile,
+    /// SQLite in memory.
+    SqliteMemory,
+    /// PostgreSQL at `TEST_POSTGRES_URL`.
+    Postgres,
+    /// MySQL or MariaDB at `TEST_MYSQL_URL`.
+    MySql,
+}
+
+impl Backend {
+    /// The environment variable holding the server's URL, for server backends.
+    pub fn env_var(self) -> Option<&'static str> {
+        match self {
+            Backend::Postgres => Some("TEST_POSTGRES_URL"),
+            Backend::MySql => Some("TEST_MYSQL_URL"),
+            _ => None,
+        }
+    }
+
+    /// The server URL, or `None` (after saying so on stderr) when the variable is not set:
+    /// the test is then skipped.
+    pub fn server_url(self) -> Option<String> {
+        let var = self.env_var()?;
+        match std::env::var(var) {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ => {
+                eprintln!("skipped: {var} is not set, so this {self:?} test did not run");
+                None
+            }
+        }
+    }
+}
+
+/// A name unique to this test run: `t<12 hex digits>`.
+pub fn unique_name() -> String {
+    format!("t{}", &Uuid::new_v4().simple().to_string()[..12])
+}
+
+/// A database for one test: a fresh SQLite file, or fresh tables (own prefix) on a server.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// Which backend.
+    pub backend: Backend,
+    /// The URL to connect to.
+    pub url: String,
+    /// The tables of this test.
+    pub tables: Tables,
+    // Keeps the temporary directory of a SQLite file alive.
+    _dir: Option<Arc<TempDir>>,
+}
+
+/// A temporary directory removed when dropped.
+#[derive(Debug)]
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// A new empty directory under the system's temporary directory.
+    pub fn new() -> Self {
+        let path = std::env::temp_dir().join(format!("es-seaorm-{}", unique_name()));
+        std::fs::create_dir_all(&path).expect("temporary directory");
+        TempDir(path)
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestDatabase {
+    /// A database for one test on `backend`, or `None` when that backend is not configured.
+    pub fn new(backend: Backend) -> Option<Self> {
+        let prefix = format!("{}_", unique_name());
+        match backend {
+            Backend::SqliteFile => {
+                let dir = TempDir::new();
+                let url = format!("sqlite://{}", dir.0.join("events.sqlite3").display());
+                Some(Self {
+                    backend,
+                    url,
+                    tables: Tables::default(),
+                    _dir: Some(Arc::new(dir)),
+                })
+            }
+            Backend::SqliteMemory => Some(Self {
+                backend,
+                url: "sqlite::memory:".into(),
+                tables: Tables::default(),
+                _dir: None,
+            }),
+            Backend::Postgres | Backend::MySql => Some(Self {
+                backend,
+                url: backend.server_url()?,
+                tables: Tables::with_prefix(&prefix),
+                _dir: None,
+            }),
+        }
+    }
+
+    /// A new connection pool to it.
+    pub async fn connect(&self) -> DatabaseConnection {
+        connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {:?} at {}: {e}", self.backend, self.url))
+    }
+
+    /// A store on a new connection pool, with the tables created.
+    pub async fn store(&self) -> SeaOrmStore {
+        self.store_on(self.connect().await).await
+    }
+
+    /// A store on this connection, with the tables created.
+    pub async fn store_on(&self, conn: DatabaseConnection) -> SeaOrmStore {
+        let store = SeaOrmStore::with_tables(conn, self.tables.clone())
+            .await
+            .expect("store");
+        store.create_tables().await.expect("create tables");
+        store
+    }
+
+    /// Drops this test's tables on a server (SQLite files go with their directory).
+    pub async fn drop_tables(&self, conn: &DatabaseConnection) {
+        if matches!(self.backend, Backend::Postgres | Backend::MySql) {
+            for table in [&self.tables.stored_events, &self.tables.snapshots, &self.tables.notification_tracking] {
+                let _ = conn
+                    .execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
+                    .await;
+            }
+        }
+    }
+}
+
+/// The contract suite's factory for a SQL backend: one test database; each recorder asked for
+/// is a new application on it; `same_store` opens another connection pool, as another process
+/// would (except for SQLite in memory, which has one connection).
+pub struct SqlFactory {
+    db: TestDatabase,
+    store: OnceCell<SeaOrmStore>,
+    interleaving_batch_size: usize,
+}
+
+impl SqlFactory {
+    /// A factory for `backend`, or `None` when that backend is not configured.
+    pub fn new(backend: Backend) -> Option<Self> {
+        let interleaving_batch_size = if backend == Backend::Postgres { 100 } else { 1_000 };
+        Some(Self {
+            db: TestDatabase::new(backend)?,
+            store: OnceCell::new(),
+            interleaving_batch_size,
+        })
+    }
+
+    async fn store(&self) -> &SeaOrmStore {
+        self.store.get_or_init(|| self.db.store()).await
+    }
+
+}
+
+impl RecorderFactory for SqlFactory {
+    async fn process_recorder(&self) -> Arc<dyn ProcessRecorder> {
+        Arc::new(self.store().await.application_recorder(&unique_name()).unwrap())
+    }
+
+    async fn same_store(&self, recorder: &Arc<dyn ProcessRecorder>) -> Arc<dyn ProcessRecorder> {
+        let name = recorder
+            .as_any()
+            .downcast_ref::<eventsourcing_seaorm::seaorm::SeaOrmRecorder>()
+            .expect("a SeaORM recorder")
+            .application_name()
+            .to_owned();
+        if self.db.backend == Backend::SqliteMemory {
+            return Arc::new(self.store().await.application_recorder(&name).unwrap());
+        }
+        let other = self.db.store().await;
+        Arc::new(other.application_recorder(&name).unwrap())
+    }
+
+    async fn snapshot_recorder(&self) -> Arc<dyn AggregateRecorder> {
+        Arc::new(self.store().await.snapshot_recorder(&unique_name()).unwrap())
+    }
+
+    async fn cleanup(&self) {
+        if let Some(store) = self.store.get() {
+            self.db.drop_tables(store.connection()).await;
+        }
+    }
+
+    fn interleaving_batch_size(&self) -> usize {
+        self.interleaving_batch_size
+    }
+}

@@ -1,0 +1,6 @@
+//! The recorder contract, run against the SeaORM recorder on SqliteMemory.
+
+use eventsourcing_seaorm_tests::backends::{Backend, SqlFactory};
+use eventsourcing_seaorm_tests::recorder_contract;
+
+recorder_contract!(SqlFactory::new(Backend::SqliteMemory));
