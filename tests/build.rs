@@ -2,10 +2,15 @@
 //! shows it even though the output of passing tests is hidden.
 
 fn main() {
-    for (var, backend) in [("TEST_POSTGRES_URL", "PostgreSQL"), ("TEST_MYSQL_URL", "MySQL/MariaDB")] {
+    for (var, backend) in [
+        ("TEST_POSTGRES_URL", "PostgreSQL"),
+        ("TEST_MYSQL_URL", "MySQL/MariaDB"),
+    ] {
         println!("cargo:rerun-if-env-changed={var}");
         if std::env::var_os(var).is_none_or(|v| v.is_empty()) {
-            println!("cargo:warning={var} is not set: the {backend} tests will be skipped (set it, as .ci/run does, to run them)");
+            println!(
+                "cargo:warning={var} is not set: the {backend} tests will be skipped (set it, as .ci/run does, to run them)"
+            );
         }
     }
 }

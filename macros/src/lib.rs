@@ -1,1 +1,179 @@
-//! macros
+//! Procedural macros of [eventsourcing-seaorm](https://docs.rs/eventsourcing-seaorm): write an
+//! event-sourced aggregate as a plain struct and `impl` block, as in Python's `eventsourcing`.
+//!
+//! Use them through the runtime crate, which re-exports them:
+//! `use eventsourcing_seaorm::prelude::*;`.
+//!
+//! The entry points below only hand over to `expand`, which reads the input into a model
+//! (`internals`), checks it, and generates one piece of code per file.
+
+mod expand;
+mod internals;
+
+use proc_macro::TokenStream;
+
+/// Makes a struct and its `impl` block an event-sourced aggregate.
+///
+/// On the struct, `#[aggregate]` adds a hidden field holding the aggregate's id, version,
+/// creation and modification times and pending events, and implements
+/// [`Aggregate`](https://docs.rs/eventsourcing-seaorm/latest/eventsourcing_seaorm/domain/trait.Aggregate.html)
+/// (topic, snapshot state). On the `impl` block, it turns each `#[event]` method into an event:
+/// it generates the event enum (`WorldEvent` for `World`) with one variant per event method,
+/// and rewrites each method to record its event after running its body. Replaying the events
+/// runs the same bodies again.
+///
+/// ### Usage
+///
+/// ```
+/// use eventsourcing_seaorm::prelude::*;
+///
+/// #[aggregate]
+/// #[derive(Debug)]
+/// pub struct World {
+///     history: Vec<String>,
+/// }
+///
+/// #[aggregate]
+/// impl World {
+///     #[event("Created")]
+///     pub fn create() -> Self {
+///         Self { history: Vec::new() }
+///     }
+///
+///     #[event("SomethingHappened")]
+///     pub fn make_it_so(&mut self, what: String) {
+///         self.history.push(what);
+///     }
+/// }
+///
+/// let mut world = World::create();
+/// world.make_it_so("dinosaurs".into());
+/// assert_eq!(world.version(), 2);
+/// assert_eq!(world.collect_events().len(), 2);
+/// ```
+///
+/// Write `#[aggregate]` above the struct's `#[derive(...)]`: derives written above it expand
+/// first, on the struct without its hidden field. The struct gets `Clone` (which `Aggregate`
+/// requires) unless it derives it; derived `Debug` and `PartialEq` include the hidden field, and
+/// serde's derives skip it. Struct and `impl` block must be in the same module.
+///
+/// ### Options on the struct
+///
+/// - `topic_module = "interop_domain"`: the module part of the topics (default: the Rust module
+///   path, with dots);
+/// - `name = "World"`: the class-name part of the topics (default: the struct's name);
+/// - `event = WorldEvent`: the event enum, which the `impl` block must name alike (default:
+///   the struct's name followed by `Event`);
+/// - `version = 2, upcast(v1_to_v2)`: the class version of snapshot state, with one
+///   `fn(&mut Map)` per older version;
+/// - `crate = "::eventsourcing_seaorm"`: where the runtime crate is.
+///
+/// On a field, `#[aggregate(rename = "python_name")]` sets its key in snapshot state and
+/// `#[aggregate(skip)]` leaves it out of snapshots (it is restored with `Default::default()`).
+///
+/// ### Options on the `impl` block
+///
+/// `event = WorldEvent`, `vis = "pub(crate)"` (the event enum's visibility, default `pub`) and
+/// `crate = "..."`.
+///
+/// ### Misuse is a compile error
+///
+/// ```compile_fail
+/// use eventsourcing_seaorm::prelude::*;
+///
+/// #[aggregate] // an aggregate has one concrete type, so no generics
+/// pub struct Boxed<T> {
+///     value: T,
+/// }
+/// ```
+///
+/// ```compile_fail
+/// use eventsourcing_seaorm::prelude::*;
+///
+/// #[aggregate]
+/// pub struct Counter {
+///     count: u64,
+/// }
+///
+/// #[aggregate]
+/// impl Counter {
+///     #[event]
+///     pub fn create() -> Self {
+///         Self { count: 0 }
+///     }
+///
+///     #[event] // events change the aggregate: `&mut self`, not `&self`
+///     pub fn increment(&self) {}
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn aggregate(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::aggregate(args.into(), input.into()).into()
+}
+
+/// Marks a method of an `#[aggregate]` `impl` block as an event.
+///
+/// - A method without `self` is a constructor: its event is the created event (named
+///   `Created` by default). It returns `Self` or `Result<Self, E>`.
+/// - A method with `&mut self` is a command: its event is named after the method by default
+///   (`add_trick` → `AddTrick`). It returns nothing or a `Result`; on `Err` no event is
+///   recorded.
+///
+/// The parameters become the event's fields, in order, except one named `timestamp`, which
+/// receives the event's timestamp. Forms: `#[event]`, `#[event("Name")]`,
+/// `#[event(name = "Name", version = 2, upcast(v1_to_v2))]` (each upcaster is a
+/// `fn(&mut Map)` bringing stored event state up one version).
+///
+/// A function `create_id` (without `#[event]`) in the same block computes the id of new
+/// aggregates from constructor arguments of the same names; without it, ids are random (v4).
+///
+/// ```
+/// use eventsourcing_seaorm::prelude::*;
+/// use eventsourcing_seaorm::__private::uuid::Uuid;
+///
+/// #[aggregate]
+/// #[derive(Debug)]
+/// pub struct Dog {
+///     name: String,
+///     tricks: Vec<String>,
+/// }
+///
+/// #[aggregate]
+/// impl Dog {
+///     fn create_id(name: &str) -> Uuid {
+///         Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("/dogs/{name}").as_bytes())
+///     }
+///
+///     #[event("Registered")]
+///     pub fn register(name: String) -> Self {
+///         Self { name, tricks: Vec::new() }
+///     }
+///
+///     #[event]
+///     pub fn add_trick(&mut self, trick: String) {
+///         self.tricks.push(trick);
+///     }
+/// }
+///
+/// let mut dog = Dog::register("Fido".into());
+/// dog.add_trick("roll over".into());
+/// assert_eq!(dog.id(), Dog::create_id("Fido"));
+/// assert!(matches!(&dog.pending_events()[1].payload, DogEvent::AddTrick { trick } if trick == "roll over"));
+/// ```
+///
+/// Outside an `#[aggregate]` impl block, `#[event]` is an error:
+///
+/// ```compile_fail
+/// use eventsourcing_seaorm::prelude::*;
+///
+/// pub struct Plain;
+///
+/// impl Plain {
+///     #[event]
+///     pub fn happen(&mut self) {}
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn event(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::event(args.into(), input.into()).into()
+}

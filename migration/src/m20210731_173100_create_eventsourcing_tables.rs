@@ -67,9 +67,18 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let conn = manager.get_connection();
         let tables = Tables::default();
-        for table in [&tables.notification_tracking, &tables.snapshots, &tables.stored_events] {
+        for table in [
+            &tables.notification_tracking,
+            &tables.snapshots,
+            &tables.stored_events,
+        ] {
             manager
-                .drop_table(Table::drop().table(Alias::new(table.as_str())).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(table.as_str()))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         if has_django_migrations(conn).await? {

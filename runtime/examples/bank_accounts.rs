@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// Why a transaction was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum TransactionError {
+enum TransactionError {
     #[error("account {0} is closed")]
     AccountClosed(Uuid),
     #[error("account {0} has insufficient funds")]
@@ -21,7 +21,7 @@ pub enum TransactionError {
 
 #[aggregate(topic_module = "eventsourcing.examples.bankaccounts.domainmodel")]
 #[derive(Debug)]
-pub struct BankAccount {
+struct BankAccount {
     full_name: String,
     email_address: String,
     balance: Decimal,
@@ -32,7 +32,7 @@ pub struct BankAccount {
 #[aggregate]
 impl BankAccount {
     #[event("Opened")]
-    pub fn open(full_name: String, email_address: String) -> Self {
+    fn open(full_name: String, email_address: String) -> Self {
         Self {
             full_name,
             email_address,
@@ -43,14 +43,14 @@ impl BankAccount {
     }
 
     #[event("Credited")]
-    pub fn credit(&mut self, amount: Decimal) -> Result<(), TransactionError> {
+    fn credit(&mut self, amount: Decimal) -> Result<(), TransactionError> {
         self.check_account_is_not_closed()?;
         self.balance += amount;
         Ok(())
     }
 
     #[event("Debited")]
-    pub fn debit(&mut self, amount: Decimal) -> Result<(), TransactionError> {
+    fn debit(&mut self, amount: Decimal) -> Result<(), TransactionError> {
         self.check_account_is_not_closed()?;
         self.check_has_sufficient_funds(amount)?;
         self.balance -= amount;
@@ -58,10 +58,7 @@ impl BankAccount {
     }
 
     #[event("OverdraftLimitSet")]
-    pub fn set_overdraft_limit(
-        &mut self,
-        overdraft_limit: Decimal,
-    ) -> Result<(), TransactionError> {
+    fn set_overdraft_limit(&mut self, overdraft_limit: Decimal) -> Result<(), TransactionError> {
         if overdraft_limit <= Decimal::ZERO {
             return Err(TransactionError::InvalidOverdraftLimit);
         }
@@ -71,7 +68,7 @@ impl BankAccount {
     }
 
     #[event("Closed")]
-    pub fn close(&mut self) {
+    fn close(&mut self) {
         self.is_closed = true;
     }
 
@@ -92,7 +89,7 @@ impl BankAccount {
 
 /// Errors of the bank-accounts application.
 #[derive(Debug, thiserror::Error)]
-pub enum BankError {
+enum BankError {
     #[error("account {0} not found")]
     AccountNotFound(Uuid),
     #[error(transparent)]
@@ -112,21 +109,17 @@ impl From<ApplicationError> for BankError {
     }
 }
 
-pub struct BankAccounts {
+struct BankAccounts {
     app: Application,
 }
 
 impl BankAccounts {
-    pub async fn new() -> Result<Self, BankError> {
+    async fn new() -> Result<Self, BankError> {
         let app = Application::builder("BankAccounts").build().await?;
         Ok(Self { app })
     }
 
-    pub async fn open_account(
-        &self,
-        full_name: &str,
-        email_address: &str,
-    ) -> Result<Uuid, BankError> {
+    async fn open_account(&self, full_name: &str, email_address: &str) -> Result<Uuid, BankError> {
         let mut account = BankAccount::open(full_name.to_owned(), email_address.to_owned());
         self.app.save(&mut account).await?;
         Ok(account.id())
@@ -136,25 +129,25 @@ impl BankAccounts {
         Ok(self.app.repository().get(account_id).await?)
     }
 
-    pub async fn get_balance(&self, account_id: Uuid) -> Result<Decimal, BankError> {
+    async fn get_balance(&self, account_id: Uuid) -> Result<Decimal, BankError> {
         Ok(self.get_account(account_id).await?.balance)
     }
 
-    pub async fn deposit_funds(&self, account_id: Uuid, amount: Decimal) -> Result<(), BankError> {
+    async fn deposit_funds(&self, account_id: Uuid, amount: Decimal) -> Result<(), BankError> {
         let mut account = self.get_account(account_id).await?;
         account.credit(amount)?;
         self.app.save(&mut account).await?;
         Ok(())
     }
 
-    pub async fn withdraw_funds(&self, account_id: Uuid, amount: Decimal) -> Result<(), BankError> {
+    async fn withdraw_funds(&self, account_id: Uuid, amount: Decimal) -> Result<(), BankError> {
         let mut account = self.get_account(account_id).await?;
         account.debit(amount)?;
         self.app.save(&mut account).await?;
         Ok(())
     }
 
-    pub async fn transfer_funds(
+    async fn transfer_funds(
         &self,
         debit_account_id: Uuid,
         credit_account_id: Uuid,
@@ -171,22 +164,18 @@ impl BankAccounts {
         Ok(())
     }
 
-    pub async fn set_overdraft_limit(
-        &self,
-        account_id: Uuid,
-        limit: Decimal,
-    ) -> Result<(), BankError> {
+    async fn set_overdraft_limit(&self, account_id: Uuid, limit: Decimal) -> Result<(), BankError> {
         let mut account = self.get_account(account_id).await?;
         account.set_overdraft_limit(limit)?;
         self.app.save(&mut account).await?;
         Ok(())
     }
 
-    pub async fn get_overdraft_limit(&self, account_id: Uuid) -> Result<Decimal, BankError> {
+    async fn get_overdraft_limit(&self, account_id: Uuid) -> Result<Decimal, BankError> {
         Ok(self.get_account(account_id).await?.overdraft_limit)
     }
 
-    pub async fn close_account(&self, account_id: Uuid) -> Result<(), BankError> {
+    async fn close_account(&self, account_id: Uuid) -> Result<(), BankError> {
         let mut account = self.get_account(account_id).await?;
         account.close();
         self.app.save(&mut account).await?;

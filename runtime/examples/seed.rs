@@ -8,32 +8,32 @@ use uuid::Uuid;
 
 #[aggregate]
 #[derive(Debug)]
-pub struct World {
+struct World {
     history: Vec<String>,
 }
 
 #[aggregate]
 impl World {
     #[event("Created")]
-    pub fn create() -> Self {
+    fn create() -> Self {
         Self {
             history: Vec::new(),
         }
     }
 
     #[event("SomethingHappened")]
-    pub fn make_it_so(&mut self, what: String) {
+    fn make_it_so(&mut self, what: String) {
         self.history.push(what);
     }
 }
 
 /// The application: commands that load, change and save worlds, and a query.
-pub struct Worlds {
+struct Worlds {
     app: Application,
 }
 
 impl Worlds {
-    pub async fn new() -> Result<Self, ApplicationError> {
+    async fn new() -> Result<Self, ApplicationError> {
         let app = Application::builder("Worlds")
             .snapshotting(true)
             .build()
@@ -41,20 +41,20 @@ impl Worlds {
         Ok(Self { app })
     }
 
-    pub async fn create_world(&self) -> Result<Uuid, ApplicationError> {
+    async fn create_world(&self) -> Result<Uuid, ApplicationError> {
         let mut world = World::create();
         self.app.save(&mut world).await?;
         Ok(world.id())
     }
 
-    pub async fn make_it_so(&self, world_id: Uuid, what: &str) -> Result<(), ApplicationError> {
+    async fn make_it_so(&self, world_id: Uuid, what: &str) -> Result<(), ApplicationError> {
         let mut world: World = self.app.repository().get(world_id).await?;
         world.make_it_so(what.to_owned());
         self.app.save(&mut world).await?;
         Ok(())
     }
 
-    pub async fn get_world_history(&self, world_id: Uuid) -> Result<Vec<String>, ApplicationError> {
+    async fn get_world_history(&self, world_id: Uuid) -> Result<Vec<String>, ApplicationError> {
         let world: World = self.app.repository().get(world_id).await?;
         Ok(world.history)
     }

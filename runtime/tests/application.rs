@@ -7,57 +7,56 @@ use eventsourcing_seaorm::application::{Application, ApplicationError};
 use eventsourcing_seaorm::domain::{Aggregate, DomainError, Map, Value};
 use eventsourcing_seaorm::memory::InMemoryRecorder;
 use eventsourcing_seaorm::persistence::{
-    AesCipher, AggregateRecorder, ApplicationRecorder, EventQuery, PersistenceError, StoredEvent,
-    Tracking, TrackingRecorder,
+    AesCipher, AggregateRecorder, EventQuery, PersistenceError, StoredEvent, Tracking,
 };
 use eventsourcing_seaorm::{aggregate, event};
 use uuid::Uuid;
 
 #[aggregate(topic_module = "tests")]
 #[derive(Debug, PartialEq)]
-pub struct World {
+struct World {
     history: Vec<String>,
 }
 
 #[aggregate]
 impl World {
     #[event]
-    pub fn create() -> Self {
+    fn create() -> Self {
         Self {
             history: Vec::new(),
         }
     }
 
     #[event("SomethingHappened")]
-    pub fn make_it_so(&mut self, what: String) {
+    fn make_it_so(&mut self, what: String) {
         self.history.push(what);
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("nothing to undo")]
-pub struct NothingToUndo;
+struct NothingToUndo;
 
 #[aggregate(topic_module = "tests")]
 #[derive(Debug)]
-pub struct Counter {
+struct Counter {
     count: i64,
 }
 
 #[aggregate]
 impl Counter {
     #[event("Started")]
-    pub fn start(count: i64) -> Self {
+    fn start(count: i64) -> Self {
         Self { count }
     }
 
     #[event]
-    pub fn increment(&mut self) {
+    fn increment(&mut self) {
         self.count += 1;
     }
 
     #[event]
-    pub fn decrement(&mut self) -> Result<(), NothingToUndo> {
+    fn decrement(&mut self) -> Result<(), NothingToUndo> {
         if self.count == 0 {
             return Err(NothingToUndo);
         }
@@ -209,7 +208,7 @@ async fn several_aggregates_and_bare_events_in_one_save() {
     let app = app("Worlds").await;
     let mut a = World::create();
     let mut b = World::create();
-    let mut counters = vec![Counter::start(1), Counter::start(2)];
+    let mut counters = [Counter::start(1), Counter::start(2)];
     let recordings = app
         .save((&mut a, &mut b, counters.iter_mut().collect::<Vec<_>>()))
         .await
@@ -505,7 +504,7 @@ async fn save_with_tracking_records_the_position() {
 /// Version 1 of an event recorded by an older program, read by this one through an upcaster.
 #[aggregate(topic_module = "tests")]
 #[derive(Debug)]
-pub struct Profile {
+struct Profile {
     email: Option<String>,
     verified: bool,
 }
@@ -513,7 +512,7 @@ pub struct Profile {
 #[aggregate]
 impl Profile {
     #[event("Registered")]
-    pub fn register() -> Self {
+    fn register() -> Self {
         Self {
             email: None,
             verified: false,
@@ -521,7 +520,7 @@ impl Profile {
     }
 
     #[event(name = "EmailChanged", version = 2, upcast(Self::email_changed_v1_v2))]
-    pub fn change_email(&mut self, email: String, verified: bool) {
+    fn change_email(&mut self, email: String, verified: bool) {
         self.email = Some(email);
         self.verified = verified;
     }
@@ -624,15 +623,15 @@ async fn events_that_do_not_fit_are_domain_errors() {
     app.save(events).await.unwrap();
     app.save(third).await.unwrap();
     let err = app.repository().get::<World>(world.id()).await.unwrap_err();
+    let ApplicationError::Domain { source, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert!(
         matches!(
-            err,
-            ApplicationError::Domain {
-                source: DomainError::VersionMismatch {
-                    expected: 2,
-                    found: 3,
-                    ..
-                },
+            **source,
+            DomainError::VersionMismatch {
+                expected: 2,
+                found: 3,
                 ..
             }
         ),

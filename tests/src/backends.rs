@@ -145,7 +145,11 @@ impl TestDatabase {
     /// Drops this test's tables on a server (SQLite files go with their directory).
     pub async fn drop_tables(&self, conn: &DatabaseConnection) {
         if matches!(self.backend, Backend::Postgres | Backend::MySql) {
-            for table in [&self.tables.stored_events, &self.tables.snapshots, &self.tables.notification_tracking] {
+            for table in [
+                &self.tables.stored_events,
+                &self.tables.snapshots,
+                &self.tables.notification_tracking,
+            ] {
                 let _ = conn
                     .execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
                     .await;
@@ -166,7 +170,11 @@ pub struct SqlFactory {
 impl SqlFactory {
     /// A factory for `backend`, or `None` when that backend is not configured.
     pub fn new(backend: Backend) -> Option<Self> {
-        let interleaving_batch_size = if backend == Backend::Postgres { 100 } else { 1_000 };
+        let interleaving_batch_size = if backend == Backend::Postgres {
+            100
+        } else {
+            1_000
+        };
         Some(Self {
             db: TestDatabase::new(backend)?,
             store: OnceCell::new(),
@@ -177,12 +185,16 @@ impl SqlFactory {
     async fn store(&self) -> &SeaOrmStore {
         self.store.get_or_init(|| self.db.store()).await
     }
-
 }
 
 impl RecorderFactory for SqlFactory {
     async fn process_recorder(&self) -> Arc<dyn ProcessRecorder> {
-        Arc::new(self.store().await.application_recorder(&unique_name()).unwrap())
+        Arc::new(
+            self.store()
+                .await
+                .application_recorder(&unique_name())
+                .unwrap(),
+        )
     }
 
     async fn same_store(&self, recorder: &Arc<dyn ProcessRecorder>) -> Arc<dyn ProcessRecorder> {
@@ -200,7 +212,12 @@ impl RecorderFactory for SqlFactory {
     }
 
     async fn snapshot_recorder(&self) -> Arc<dyn AggregateRecorder> {
-        Arc::new(self.store().await.snapshot_recorder(&unique_name()).unwrap())
+        Arc::new(
+            self.store()
+                .await
+                .snapshot_recorder(&unique_name())
+                .unwrap(),
+        )
     }
 
     async fn cleanup(&self) {

@@ -90,13 +90,28 @@ macro_rules! recorder_contract {
 pub async fn aggregate_recorder_inserts_and_selects(factory: &impl RecorderFactory) {
     let recorder = factory.process_recorder().await;
     let id = Uuid::new_v4();
-    assert!(recorder.select_events(id, EventQuery::new()).await.unwrap().is_empty());
+    assert!(
+        recorder
+            .select_events(id, EventQuery::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let first = stored(id, 1, "t:Created");
-    recorder.insert_events(&[first.clone()]).await.unwrap();
-    assert_eq!(recorder.select_events(id, EventQuery::new()).await.unwrap(), vec![first.clone()]);
+    recorder
+        .insert_events(std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    assert_eq!(
+        recorder.select_events(id, EventQuery::new()).await.unwrap(),
+        vec![first.clone()]
+    );
 
-    let err = recorder.insert_events(&[first.clone()]).await.unwrap_err();
+    let err = recorder
+        .insert_events(std::slice::from_ref(&first))
+        .await
+        .unwrap_err();
     assert!(matches!(err, PersistenceError::Conflict { .. }), "{err:?}");
 
     recorder
@@ -128,14 +143,30 @@ pub async fn aggregate_recorder_inserts_and_selects(factory: &impl RecorderFacto
 pub async fn conflicting_batch_records_nothing(factory: &impl RecorderFactory) {
     let recorder = factory.process_recorder().await;
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-    recorder.insert_events(&[stored(a, 1, "t:A")]).await.unwrap();
+    recorder
+        .insert_events(&[stored(a, 1, "t:A")])
+        .await
+        .unwrap();
     let max_before = recorder.max_notification_id().await.unwrap();
 
-    let batch = [stored(b, 1, "t:B"), stored(a, 2, "t:A"), stored(a, 1, "t:A")];
+    let batch = [
+        stored(b, 1, "t:B"),
+        stored(a, 2, "t:A"),
+        stored(a, 1, "t:A"),
+    ];
     let err = recorder.insert_events(&batch).await.unwrap_err();
     assert!(matches!(err, PersistenceError::Conflict { .. }), "{err:?}");
-    assert!(recorder.select_events(b, EventQuery::new()).await.unwrap().is_empty());
-    assert_eq!(versions(&recorder.select_events(a, EventQuery::new()).await.unwrap()), [1]);
+    assert!(
+        recorder
+            .select_events(b, EventQuery::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        versions(&recorder.select_events(a, EventQuery::new()).await.unwrap()),
+        [1]
+    );
     assert_eq!(recorder.max_notification_id().await.unwrap(), max_before);
 
     // Two events with the same version inside one batch conflict too.
@@ -144,7 +175,13 @@ pub async fn conflicting_batch_records_nothing(factory: &impl RecorderFactory) {
         .await
         .unwrap_err();
     assert!(matches!(err, PersistenceError::Conflict { .. }), "{err:?}");
-    assert!(recorder.select_events(b, EventQuery::new()).await.unwrap().is_empty());
+    assert!(
+        recorder
+            .select_events(b, EventQuery::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// The snapshot recorder: conflicts and "newest at or below a version".
@@ -152,9 +189,18 @@ pub async fn snapshot_recorder_selects_newest_at_or_below(factory: &impl Recorde
     let recorder = factory.snapshot_recorder().await;
     let id = Uuid::new_v4();
     let topic = "eventsourcing.domain:Snapshot";
-    recorder.insert_events(&[stored(id, 2, topic)]).await.unwrap();
-    recorder.insert_events(&[stored(id, 5, topic)]).await.unwrap();
-    let err = recorder.insert_events(&[stored(id, 5, topic)]).await.unwrap_err();
+    recorder
+        .insert_events(&[stored(id, 2, topic)])
+        .await
+        .unwrap();
+    recorder
+        .insert_events(&[stored(id, 5, topic)])
+        .await
+        .unwrap();
+    let err = recorder
+        .insert_events(&[stored(id, 5, topic)])
+        .await
+        .unwrap_err();
     assert!(matches!(err, PersistenceError::Conflict { .. }), "{err:?}");
     let newest = |lte: Option<u64>| {
         let recorder = recorder.clone();
@@ -174,18 +220,23 @@ pub async fn snapshot_recorder_selects_newest_at_or_below(factory: &impl Recorde
 pub async fn notifications_are_numbered_and_selected(factory: &impl RecorderFactory) {
     let recorder = factory.process_recorder().await;
     assert_eq!(recorder.max_notification_id().await.unwrap(), None);
-    assert!(recorder
-        .select_notifications(&NotificationQuery::new(None, 10))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        recorder
+            .select_notifications(&NotificationQuery::new(None, 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let ids1 = recorder
         .insert_events(&[stored(a, 1, "t:A1"), stored(a, 2, "t:A2")])
         .await
         .unwrap();
-    let ids2 = recorder.insert_events(&[stored(b, 1, "t:B1")]).await.unwrap();
+    let ids2 = recorder
+        .insert_events(&[stored(b, 1, "t:B1")])
+        .await
+        .unwrap();
     let ids3 = recorder
         .insert_events(&[stored(a, 3, "t:A3"), stored(b, 2, "t:B2")])
         .await
@@ -195,7 +246,10 @@ pub async fn notifications_are_numbered_and_selected(factory: &impl RecorderFact
     assert_eq!(ids3.len(), 2);
     let all_ids: Vec<u64> = [ids1, ids2, ids3].concat();
     assert!(all_ids.windows(2).all(|w| w[0] < w[1]), "{all_ids:?}");
-    assert_eq!(recorder.max_notification_id().await.unwrap(), all_ids.last().copied());
+    assert_eq!(
+        recorder.max_notification_id().await.unwrap(),
+        all_ids.last().copied()
+    );
 
     let select = |q: NotificationQuery| {
         let recorder = recorder.clone();
@@ -211,13 +265,22 @@ pub async fn notifications_are_numbered_and_selected(factory: &impl RecorderFact
     };
     let first = all_ids[0];
     assert_eq!(select(NotificationQuery::new(None, 10)).await, all_ids);
-    assert_eq!(select(NotificationQuery::new(Some(first), 10)).await, all_ids);
-    assert_eq!(select(NotificationQuery::new(Some(first), 2)).await, all_ids[..2]);
+    assert_eq!(
+        select(NotificationQuery::new(Some(first), 10)).await,
+        all_ids
+    );
+    assert_eq!(
+        select(NotificationQuery::new(Some(first), 2)).await,
+        all_ids[..2]
+    );
     assert_eq!(
         select(NotificationQuery::new(Some(first), 10).exclusive_of_start()).await,
         all_ids[1..]
     );
-    assert_eq!(select(NotificationQuery::new(Some(all_ids[2]), 10)).await, all_ids[2..]);
+    assert_eq!(
+        select(NotificationQuery::new(Some(all_ids[2]), 10)).await,
+        all_ids[2..]
+    );
     assert_eq!(
         select(NotificationQuery::new(Some(first), 10).stop(all_ids[2])).await,
         all_ids[..3]
@@ -249,7 +312,10 @@ pub async fn notifications_are_numbered_and_selected(factory: &impl RecorderFact
 /// Inserting no events succeeds and changes nothing.
 pub async fn empty_batch_records_nothing(factory: &impl RecorderFactory) {
     let recorder = factory.process_recorder().await;
-    assert_eq!(recorder.insert_events(&[]).await.unwrap(), Vec::<u64>::new());
+    assert_eq!(
+        recorder.insert_events(&[]).await.unwrap(),
+        Vec::<u64>::new()
+    );
     assert_eq!(recorder.max_notification_id().await.unwrap(), None);
 }
 
@@ -298,7 +364,10 @@ pub async fn process_recorder_tracks_positions(factory: &impl RecorderFactory) {
         .unwrap();
     assert_eq!(recorder.max_tracking_id("other").await.unwrap(), Some(7));
     assert_eq!(recorder.max_tracking_id("upstream").await.unwrap(), Some(4));
-    assert_eq!(versions(&recorder.select_events(id, EventQuery::new()).await.unwrap()), [1, 2]);
+    assert_eq!(
+        versions(&recorder.select_events(id, EventQuery::new()).await.unwrap()),
+        [1, 2]
+    );
 }
 
 /// Recording a position twice fails, and the events of that batch are not recorded.
@@ -318,11 +387,20 @@ pub async fn tracking_conflict_records_nothing(factory: &impl RecorderFactory) {
         .insert_events_with_tracking(&[stored(id, 2, "t:A")], Some(&tracking))
         .await
         .unwrap_err();
-    assert!(matches!(err, PersistenceError::TrackingConflict { .. }), "{err:?}");
-    assert_eq!(versions(&recorder.select_events(id, EventQuery::new()).await.unwrap()), [1]);
+    assert!(
+        matches!(err, PersistenceError::TrackingConflict { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        versions(&recorder.select_events(id, EventQuery::new()).await.unwrap()),
+        [1]
+    );
     assert_eq!(recorder.max_notification_id().await.unwrap(), max_before);
     let err = recorder.insert_tracking(&tracking).await.unwrap_err();
-    assert!(matches!(err, PersistenceError::TrackingConflict { .. }), "{err:?}");
+    assert!(
+        matches!(err, PersistenceError::TrackingConflict { .. }),
+        "{err:?}"
+    );
 }
 
 /// Two applications do not see each other's events, notifications or tracking.
@@ -339,7 +417,13 @@ pub async fn applications_are_isolated(factory: &impl RecorderFactory) {
     })
     .await
     .unwrap();
-    assert_eq!(one.select_events(id, EventQuery::new()).await.unwrap().len(), 1);
+    assert_eq!(
+        one.select_events(id, EventQuery::new())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         two.select_notifications(&NotificationQuery::new(None, 10))
             .await
@@ -361,8 +445,14 @@ pub async fn event_state_round_trips_exactly(factory: &impl RecorderFactory) {
         topic: "ünïcode:Topic.Ωmega".into(),
         state,
     };
-    recorder.insert_events(&[event.clone()]).await.unwrap();
-    assert_eq!(recorder.select_events(id, EventQuery::new()).await.unwrap(), vec![event.clone()]);
+    recorder
+        .insert_events(std::slice::from_ref(&event))
+        .await
+        .unwrap();
+    assert_eq!(
+        recorder.select_events(id, EventQuery::new()).await.unwrap(),
+        vec![event.clone()]
+    );
     let notifications = recorder
         .select_notifications(&NotificationQuery::new(None, 1))
         .await
@@ -377,7 +467,9 @@ pub async fn concurrent_writers_do_not_interleave(factory: &impl RecorderFactory
     let other = factory.same_store(&recorder).await;
     let size = factory.interleaving_batch_size();
     let batch = |id: Uuid| -> Vec<StoredEvent> {
-        (1..=size as u64).map(|v| stored(id, v, "t:Interleave")).collect()
+        (1..=size as u64)
+            .map(|v| stored(id, v, "t:Interleave"))
+            .collect()
     };
     let (a, b) = (batch(Uuid::new_v4()), batch(Uuid::new_v4()));
     let writer_a = tokio::spawn(async move { recorder.insert_events(&a).await });
@@ -386,7 +478,11 @@ pub async fn concurrent_writers_do_not_interleave(factory: &impl RecorderFactory
     let ids_b = writer_b.await.unwrap().unwrap();
     assert_eq!(ids_a.len(), size);
     assert_eq!(ids_b.len(), size);
-    let (first, second) = if ids_a[0] < ids_b[0] { (&ids_a, &ids_b) } else { (&ids_b, &ids_a) };
+    let (first, second) = if ids_a[0] < ids_b[0] {
+        (&ids_a, &ids_b)
+    } else {
+        (&ids_b, &ids_a)
+    };
     assert!(
         first.last() < second.first(),
         "notification ids interleave: {:?}..{:?} and {:?}..{:?}",
@@ -431,7 +527,11 @@ pub async fn concurrent_writers_and_readers_lose_nothing(factory: &impl Recorder
             let mut last = None;
             let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
             while (seen.len() as u64) < total {
-                assert!(tokio::time::Instant::now() < deadline, "reader stalled at {}", seen.len());
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "reader stalled at {}",
+                    seen.len()
+                );
                 let mut query = NotificationQuery::new(last, 50);
                 if last.is_some() {
                     query = query.exclusive_of_start();
@@ -455,9 +555,15 @@ pub async fn concurrent_writers_and_readers_lose_nothing(factory: &impl Recorder
     assert_eq!(written.len() as u64, total);
     for reader in readers {
         let seen = reader.await.unwrap();
-        assert!(seen.windows(2).all(|w| w[0] < w[1]), "reader saw ids out of order");
+        assert!(
+            seen.windows(2).all(|w| w[0] < w[1]),
+            "reader saw ids out of order"
+        );
         let seen: BTreeSet<u64> = seen.into_iter().collect();
-        assert_eq!(seen, written, "a tailing reader missed or invented notifications");
+        assert_eq!(
+            seen, written,
+            "a tailing reader missed or invented notifications"
+        );
     }
 }
 
@@ -472,7 +578,10 @@ pub async fn concurrent_conflicting_writers(factory: &impl RecorderFactory) {
         tasks.push(tokio::spawn(async move {
             let mut won = 0;
             for version in 1..=20 {
-                match recorder.insert_events(&[stored(id, version, "t:Race")]).await {
+                match recorder
+                    .insert_events(&[stored(id, version, "t:Race")])
+                    .await
+                {
                     Ok(_) => won += 1,
                     Err(PersistenceError::Conflict { .. }) => {}
                     Err(other) => panic!("unexpected error: {other}"),

@@ -3,3 +3,4 @@
 
 pub mod backends;
 pub mod contract;
+pub mod interop;

@@ -23,7 +23,9 @@ fn django_ddl(file: &str) -> Vec<String> {
 
 async fn run_all(conn: &DatabaseConnection, statements: &[String]) {
     for sql in statements {
-        conn.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        conn.execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 
@@ -37,8 +39,14 @@ async fn rows(conn: &DatabaseConnection, sql: &str) -> Vec<Vec<String>> {
             (0..row.column_names().len())
                 .map(|i| {
                     row.try_get_by_index::<Option<String>>(i)
-                        .or_else(|_| row.try_get_by_index::<Option<i64>>(i).map(|v| v.map(|v| v.to_string())))
-                        .or_else(|_| row.try_get_by_index::<Option<Vec<u8>>>(i).map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned())))
+                        .or_else(|_| {
+                            row.try_get_by_index::<Option<i64>>(i)
+                                .map(|v| v.map(|v| v.to_string()))
+                        })
+                        .or_else(|_| {
+                            row.try_get_by_index::<Option<Vec<u8>>>(i)
+                                .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                        })
                         .unwrap_or_else(|e| panic!("{sql} column {i}: {e}"))
                         .unwrap_or_else(|| "NULL".into())
                 })
@@ -70,7 +78,11 @@ async fn sqlite_schema_is_djangos_to_the_letter() {
     let ours = sqlite_file(&dir, "ours.sqlite3").await;
     Migrator::up(&ours, None).await.unwrap();
     let expected = sqlite_schema(&django).await;
-    assert_eq!(expected.len(), 7, "3 tables and 4 unique indexes: {expected:?}");
+    assert_eq!(
+        expected.len(),
+        7,
+        "3 tables and 4 unique indexes: {expected:?}"
+    );
     assert_eq!(sqlite_schema(&ours).await, expected);
 
     // A database Django migrated is accepted as it is.
@@ -89,22 +101,36 @@ async fn the_django_fixture_database_is_accepted_and_recorded_once() {
     let dir = TempDir::new();
     let path = dir.0.join("django_plain.sqlite3");
     std::fs::copy(
-        format!("{}/fixtures/python/django_plain.sqlite3", env!("CARGO_MANIFEST_DIR")),
+        format!(
+            "{}/fixtures/python/django_plain.sqlite3",
+            env!("CARGO_MANIFEST_DIR")
+        ),
         &path,
     )
     .unwrap();
-    let conn = Database::connect(format!("sqlite://{}", path.display())).await.unwrap();
+    let conn = Database::connect(format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     let before = sqlite_schema(&conn).await;
     let events_before = rows(&conn, "SELECT COUNT(*) FROM stored_events").await;
     Migrator::up(&conn, None).await.unwrap();
     assert_eq!(sqlite_schema(&conn).await, before);
-    assert_eq!(rows(&conn, "SELECT COUNT(*) FROM stored_events").await, events_before);
+    assert_eq!(
+        rows(&conn, "SELECT COUNT(*) FROM stored_events").await,
+        events_before
+    );
     let recorded = rows(
         &conn,
         "SELECT app, name FROM django_migrations WHERE app = 'eventsourcing_django'",
     )
     .await;
-    assert_eq!(recorded, vec![vec!["eventsourcing_django".to_owned(), "0001_initial".to_owned()]]);
+    assert_eq!(
+        recorded,
+        vec![vec![
+            "eventsourcing_django".to_owned(),
+            "0001_initial".to_owned()
+        ]]
+    );
 }
 
 #[tokio::test]
@@ -119,9 +145,19 @@ async fn a_django_project_database_gets_the_migration_recorded() {
     .unwrap();
     Migrator::up(&conn, None).await.unwrap();
     let recorded = rows(&conn, "SELECT app, name FROM django_migrations").await;
-    assert_eq!(recorded, vec![vec!["eventsourcing_django".to_owned(), "0001_initial".to_owned()]]);
+    assert_eq!(
+        recorded,
+        vec![vec![
+            "eventsourcing_django".to_owned(),
+            "0001_initial".to_owned()
+        ]]
+    );
     Migrator::down(&conn, None).await.unwrap();
-    assert!(rows(&conn, "SELECT app FROM django_migrations").await.is_empty());
+    assert!(
+        rows(&conn, "SELECT app FROM django_migrations")
+            .await
+            .is_empty()
+    );
 }
 
 async fn postgres_schema(conn: &DatabaseConnection, schema: &str) -> Vec<Vec<String>> {
@@ -155,17 +191,24 @@ async fn postgres_schema(conn: &DatabaseConnection, schema: &str) -> Vec<Vec<Str
 
 async fn postgres_in_schema(url: &str, schema: &str) -> DatabaseConnection {
     let mut options = sea_orm::ConnectOptions::new(url.to_owned());
-    options.set_schema_search_path(schema.to_owned()).max_connections(2);
+    options
+        .set_schema_search_path(schema.to_owned())
+        .max_connections(2);
     Database::connect(options).await.unwrap()
 }
 
 #[tokio::test]
 async fn postgres_schema_is_djangos() {
-    let Some(url) = Backend::Postgres.server_url() else { return };
+    let Some(url) = Backend::Postgres.server_url() else {
+        return;
+    };
     let admin = Database::connect(&url).await.unwrap();
     let (a, b) = (unique_name(), unique_name());
     for schema in [&a, &b] {
-        admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
     }
     let django = postgres_in_schema(&url, &a).await;
     run_all(&django, &django_ddl("postgresql.sql")).await;
@@ -173,13 +216,20 @@ async fn postgres_schema_is_djangos() {
     Migrator::up(&ours, None).await.unwrap();
 
     let expected = postgres_schema(&admin, &a).await;
-    assert_eq!(expected.len(), 16 + 7, "16 columns, 3 primary keys and 4 unique constraints: {expected:?}");
+    assert_eq!(
+        expected.len(),
+        16 + 7,
+        "16 columns, 3 primary keys and 4 unique constraints: {expected:?}"
+    );
     assert_eq!(postgres_schema(&admin, &b).await, expected);
     Migrator::up(&django, None).await.unwrap();
     assert_eq!(postgres_schema(&admin, &a).await, expected);
 
     for schema in [&a, &b] {
-        admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .unwrap();
     }
 }
 
@@ -216,11 +266,16 @@ fn mysql_url_for(url: &str, database: &str) -> String {
 
 #[tokio::test]
 async fn mysql_schema_is_djangos() {
-    let Some(url) = Backend::MySql.server_url() else { return };
+    let Some(url) = Backend::MySql.server_url() else {
+        return;
+    };
     let admin = Database::connect(&url).await.unwrap();
     let (a, b) = (unique_name(), unique_name());
     for database in [&a, &b] {
-        admin.execute_unprepared(&format!("CREATE DATABASE {database}")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {database}"))
+            .await
+            .unwrap();
     }
     let django = Database::connect(mysql_url_for(&url, &a)).await.unwrap();
     assert_eq!(django.get_database_backend(), DbBackend::MySql);
@@ -239,6 +294,9 @@ async fn mysql_schema_is_djangos() {
     assert_eq!(mysql_schema(&admin, &a).await, expected);
 
     for database in [&a, &b] {
-        admin.execute_unprepared(&format!("DROP DATABASE {database}")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE {database}"))
+            .await
+            .unwrap();
     }
 }

@@ -158,7 +158,9 @@ impl Mapper {
         };
         match decode() {
             Ok((timestamp, payload)) => Ok(DomainEvent::new(meta_at(timestamp), payload)),
-            Err(kind) => Err(self.error(&meta_at(DateTime::<Utc>::UNIX_EPOCH), &stored.topic, kind)),
+            Err(kind) => {
+                Err(self.error(&meta_at(DateTime::<Utc>::UNIX_EPOCH), &stored.topic, kind))
+            }
         }
     }
 }

@@ -103,6 +103,9 @@ fn constraint_name(
 /// The statements creating one table and its unique constraints.
 type TableDdl = (String, Vec<String>);
 
+/// A table's name, columns, and unique constraints (name, columns).
+type TableParts<'a> = (&'a String, String, Vec<(&'a String, &'a String)>);
+
 fn ddl(dialect: &Dialect, tables: &Tables) -> Vec<TableDdl> {
     let b = dialect.backend;
     let q = |s: &str| dialect.quote(s);
@@ -200,7 +203,7 @@ fn ddl(dialect: &Dialect, tables: &Tables) -> Vec<TableDdl> {
         "upstream_application_name",
         "notification_id",
     ]);
-    let groups: [(&String, String, Vec<(&String, &String)>); 3] = [
+    let groups: [TableParts<'_>; 3] = [
         (
             &tables.stored_events,
             record_columns("id"),
@@ -235,7 +238,10 @@ fn ddl(dialect: &Dialect, tables: &Tables) -> Vec<TableDdl> {
                     .iter()
                     .map(|(name, key)| format!(", CONSTRAINT {} UNIQUE ({key})", q(name)))
                     .collect();
-                vec![format!("CREATE TABLE {} ({columns}{constraints})", q(table))]
+                vec![format!(
+                    "CREATE TABLE {} ({columns}{constraints})",
+                    q(table)
+                )]
             };
             (table.clone(), statements)
         })
@@ -244,7 +250,10 @@ fn ddl(dialect: &Dialect, tables: &Tables) -> Vec<TableDdl> {
 
 /// The statements that create the tables and their unique constraints, table by table.
 pub fn create_statements(dialect: &Dialect, tables: &Tables) -> Vec<String> {
-    ddl(dialect, tables).into_iter().flat_map(|(_, s)| s).collect()
+    ddl(dialect, tables)
+        .into_iter()
+        .flat_map(|(_, s)| s)
+        .collect()
 }
 
 /// Whether a table exists.

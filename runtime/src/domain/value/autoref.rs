@@ -137,6 +137,8 @@ mod tests {
         zip: Option<String>,
     }
 
+    // The borrows are the form generated code uses for every type.
+    #[allow(clippy::needless_borrow)]
     #[test]
     fn transcode_types_are_preferred_and_serde_types_fall_back() {
         let id = Uuid::new_v4();

@@ -1,0 +1,128 @@
+//! Expansion of the attributes: read the input into the model, check it, and generate the code,
+//! one file per generated thing.
+//!
+//! Errors come first in the output. Whatever part of the input could be modelled is still
+//! generated, so that the program around it compiles and the user sees only the errors of the
+//! macro, at the tokens they are about.
+
+mod aggregate_event;
+mod aggregate_trait;
+mod event_attr_uses;
+mod event_enum;
+mod event_methods;
+mod event_payload;
+mod state;
+mod struct_item;
+mod struct_literals;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Item, ItemImpl, ItemStruct};
+
+use crate::internals::ast::{AggregateImpl, AggregateStruct};
+use crate::internals::attr::{ImplOptions, StructOptions};
+use crate::internals::check;
+use crate::internals::ctxt::Ctxt;
+
+/// `#[aggregate]` on a struct or on its `impl` block.
+pub fn aggregate(args: TokenStream, input: TokenStream) -> TokenStream {
+    match syn::parse2::<Item>(input) {
+        Ok(Item::Struct(item)) => aggregate_struct(args, item),
+        Ok(Item::Impl(item)) => aggregate_impl(args, item),
+        Ok(Item::Enum(item)) => misplaced_aggregate(quote!(#item), &item.enum_token, &item.ident),
+        Ok(Item::Union(item)) => misplaced_aggregate(quote!(#item), &item.union_token, &item.ident),
+        Ok(item) => {
+            let error =
+                syn::Error::new(Span::call_site(), WHERE_AGGREGATE_GOES).into_compile_error();
+            quote!(#error #item)
+        }
+        Err(error) => error.into_compile_error(),
+    }
+}
+
+/// `#[event]` on its own. `#[aggregate]` removes the `#[event]` attributes it reads, so one
+/// that expands on its own is misplaced, unless it is one of the marked uses `#[aggregate]`
+/// generates for them.
+pub fn event(args: TokenStream, input: TokenStream) -> TokenStream {
+    if event_attr_uses::is_consumed_marker(&args) {
+        return TokenStream::new();
+    }
+    let error = syn::Error::new(
+        Span::call_site(),
+        "`#[event]` only works on methods of an `#[aggregate]` impl block: add `#[aggregate]` to the `impl` block (and to its struct)",
+    )
+    .into_compile_error();
+    quote!(#error #input)
+}
+
+const WHERE_AGGREGATE_GOES: &str =
+    "`#[aggregate]` goes on a struct with named fields and on its `impl` block";
+
+fn misplaced_aggregate(
+    item: TokenStream,
+    keyword: &dyn quote::ToTokens,
+    ident: &syn::Ident,
+) -> TokenStream {
+    let error = syn::Error::new_spanned(
+        quote!(#keyword #ident),
+        format!(
+            "{WHERE_AGGREGATE_GOES}; its event enum is generated from the `#[event]` methods of the `impl` block"
+        ),
+    )
+    .into_compile_error();
+    quote!(#error #item)
+}
+
+fn aggregate_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
+    let cx = Ctxt::new();
+    let options = StructOptions::parse(&cx, args);
+    let mut model = AggregateStruct::from_item(&cx, options, &mut item);
+    if let Some(model) = &mut model {
+        check::aggregate_struct(&cx, model);
+    }
+    let errors = cx.check().err().map(syn::Error::into_compile_error);
+    let Some(model) = model else {
+        return quote!(#errors #item);
+    };
+    let item = struct_item::generate(&model);
+    let imports = state::autoref_imports(&model.krate);
+    let aggregate = aggregate_trait::generate(&model);
+    quote! {
+        #errors
+        #item
+        const _: () = {
+            #imports
+            #aggregate
+        };
+    }
+}
+
+fn aggregate_impl(args: TokenStream, mut item: ItemImpl) -> TokenStream {
+    let cx = Ctxt::new();
+    let options = ImplOptions::parse(&cx, args);
+    let mut model = AggregateImpl::from_item(&cx, options, &mut item);
+    if let Some(model) = &mut model {
+        check::aggregate_impl(&cx, model);
+    }
+    let errors = cx.check().err().map(syn::Error::into_compile_error);
+    let Some(model) = model else {
+        return quote!(#errors #item);
+    };
+    let event_enum = event_enum::generate(&model);
+    let methods = event_methods::generate(&model);
+    let imports = state::autoref_imports(&model.krate);
+    let payload = event_payload::generate(&model);
+    let aggregate_event = aggregate_event::generate(&model);
+    let event_attr_uses = event_attr_uses::generate(&model);
+    quote! {
+        #errors
+        #event_enum
+        #methods
+        const _: () = {
+            #imports
+            #payload
+            #aggregate_event
+            #event_attr_uses
+        };
+    }
+}

@@ -1,0 +1,118 @@
+//! Snippets shared by the generated event and snapshot code: writing a field into state, reading
+//! it back, and upcasting state written by an older class version.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{Path, Type};
+
+/// Brings the autoref encode/decode traits into scope (anonymously, so nothing can clash).
+pub fn autoref_imports(krate: &Path) -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use #krate::__private::{
+            DecodeViaSerde as _, DecodeViaTranscode as _, EncodeViaSerde as _, EncodeViaTranscode as _,
+        };
+    }
+}
+
+/// An expression of type `Value` encoding `value` (an expression of type `&ty`), through
+/// `Transcode` when `ty` implements it and serde otherwise; a failure returns the `ValueError`
+/// at `key` from the enclosing function.
+///
+/// The method name carries the span of `ty`, so that a type that can be encoded neither way is
+/// reported at the user's type.
+pub fn encode(krate: &Path, value: TokenStream, key: &str, ty: &Type) -> TokenStream {
+    let method = format_ident!("__es_encode", span = ty.span());
+    quote! {
+        (&#krate::__private::Encode(#value)).#method().map_err(|__es_error| __es_error.at_key(#key))?
+    }
+}
+
+/// An expression of type `ty` decoding the value under `key` taken out of `state` (a `Map`); a
+/// missing or unreadable value returns a `DomainError::Value` naming `topic` and `key` from the
+/// enclosing function.
+pub fn decode(
+    krate: &Path,
+    state: TokenStream,
+    key: &str,
+    ty: &Type,
+    topic: TokenStream,
+) -> TokenStream {
+    let method = format_ident!("__es_decode", span = ty.span());
+    quote! {
+        #state
+            .take(#key)
+            .and_then(|__es_value| (&#krate::__private::Decode::<#ty>::new()).#method(__es_value))
+            .map_err(|source| #krate::domain::DomainError::Value {
+                topic: ::std::string::String::from(#topic),
+                field: ::core::option::Option::Some(::std::string::String::from(#key)),
+                source,
+            })?
+    }
+}
+
+/// An expression of type `Result<(), DomainError>` that runs, on `state` (an expression of type
+/// `&mut Map`), the upcasters from `stored` (an expression of type `u32`) up to `current`, or
+/// fails when `stored` is not a version this program knows.
+///
+/// `upcasters` holds one function per step (version 1 → 2 first).
+pub fn upcast(
+    krate: &Path,
+    topic: TokenStream,
+    stored: TokenStream,
+    state: TokenStream,
+    upcasters: &[TokenStream],
+) -> TokenStream {
+    let current = upcasters.len() as u32 + 1;
+    let arms = (1..=current).map(|version| {
+        let steps = &upcasters[version as usize - 1..];
+        let version = Literal::u32_unsuffixed(version);
+        quote! {
+            #version => {
+                #(#steps(#state);)*
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
+    quote! {
+        match #stored {
+            #(#arms)*
+            stored => ::core::result::Result::Err(#krate::domain::DomainError::ClassVersion {
+                topic: ::std::string::String::from(#topic),
+                stored,
+                current: #current,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upcast_runs_the_remaining_steps_from_each_stored_version() {
+        let krate: Path = syn::parse_quote!(::es);
+        let generated = upcast(
+            &krate,
+            quote!(topic),
+            quote!(v),
+            quote!(state),
+            &[quote!(a), quote!(b)],
+        );
+        let expected = quote! {
+            match v {
+                1 => { a(state); b(state); ::core::result::Result::Ok(()) }
+                2 => { b(state); ::core::result::Result::Ok(()) }
+                3 => { ::core::result::Result::Ok(()) }
+                stored => ::core::result::Result::Err(::es::domain::DomainError::ClassVersion {
+                    topic: ::std::string::String::from(topic),
+                    stored,
+                    current: 3u32,
+                }),
+            }
+        };
+        assert_eq!(generated.to_string(), expected.to_string());
+    }
+}

@@ -1,0 +1,22 @@
+//! The model of the macros' input: an aggregate struct with its fields, and an aggregate `impl`
+//! block with its event methods.
+//!
+//! Building the model reports every misuse it meets and leaves the misused part out, so that
+//! the rest can still be generated and the user sees only the macro's own errors.
+
+mod aggregate_impl;
+mod aggregate_struct;
+mod create_id;
+mod event_method;
+mod param;
+
+pub use aggregate_impl::{AggregateImpl, Member};
+pub use aggregate_struct::AggregateStruct;
+pub use event_method::{EventKind, EventMethod, Returns};
+
+use syn::Path;
+
+/// The path of the runtime crate when `crate = "..."` does not set it.
+pub fn default_crate() -> Path {
+    syn::parse_quote!(::eventsourcing_seaorm)
+}

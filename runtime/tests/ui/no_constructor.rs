@@ -1,0 +1,16 @@
+use eventsourcing_seaorm::prelude::*;
+
+#[aggregate]
+pub struct World {
+    pub history: Vec<String>,
+}
+
+#[aggregate]
+impl World {
+    #[event]
+    pub fn make_it_so(&mut self, what: String) {
+        self.history.push(what);
+    }
+}
+
+fn main() {}
