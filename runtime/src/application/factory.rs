@@ -101,14 +101,19 @@ async fn connection(
         .find(keys::DATABASE_URL)
         .filter(|(_, v)| !v.is_empty())
     {
-        Some((key, url)) => connect(url).await.map_err(|source| match source {
-            sea_orm::DbErr::Conn(_) => database_error(settings, "connecting", source),
-            other => ApplicationError::Setting {
+        Some((key, url)) if !URL_SCHEMES.iter().any(|scheme| url.starts_with(scheme)) => {
+            Err(ApplicationError::Setting {
                 key,
+                // URLs can hold passwords.
                 value: "<redacted>".into(),
-                reason: other.to_string(),
-            },
-        }),
+                reason: format!(
+                    "not a database URL: expected one starting with one of {URL_SCHEMES:?}"
+                ),
+            })
+        }
+        Some((_, url)) => connect(url)
+            .await
+            .map_err(|source| database_error(settings, "connecting to DATABASE_URL", source)),
         None => Err(ApplicationError::Setting {
             key: keys::DATABASE_URL.to_owned(),
             value: String::new(),
@@ -118,6 +123,15 @@ async fn connection(
         }),
     }
 }
+
+/// The URL schemes of the databases reached through SeaORM.
+pub const URL_SCHEMES: &[&str] = &[
+    "sqlite:",
+    "postgres://",
+    "postgresql://",
+    "mysql://",
+    "mariadb://",
+];
 
 /// Builds the recorders the settings ask for.
 pub async fn recorders(

@@ -42,6 +42,9 @@ pub enum CipherError {
 
 /// Encrypts stored state.
 pub trait Cipher: Send + Sync + fmt::Debug {
+    /// As `Any`, to find the concrete type (`downcast_ref::<AesCipher>()`).
+    fn as_any(&self) -> &dyn std::any::Any;
+
     /// Encrypts plaintext.
     fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, CipherError>;
     /// Decrypts ciphertext made by [`encrypt`](Self::encrypt) with the same key.
@@ -154,6 +157,10 @@ impl AesCipher {
 }
 
 impl Cipher for AesCipher {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, CipherError> {
         let nonce = Nonce::<U12>::try_generate().map_err(|e| CipherError::Encrypt {
             reason: format!("no random bytes for a nonce: {e}"),

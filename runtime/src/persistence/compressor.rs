@@ -28,6 +28,9 @@ pub enum CompressorError {
 
 /// Compresses stored state.
 pub trait Compressor: Send + Sync + fmt::Debug {
+    /// As `Any`, to find the concrete type (`downcast_ref::<AesCipher>()`).
+    fn as_any(&self) -> &dyn std::any::Any;
+
     /// Compresses bytes.
     fn compress(&self, data: &[u8]) -> Result<Vec<u8>, CompressorError>;
     /// Decompresses bytes made by [`compress`](Self::compress).
@@ -56,6 +59,10 @@ fn corrupt(reason: impl Into<String>) -> CompressorError {
 }
 
 impl Compressor for ZlibCompressor {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn compress(&self, data: &[u8]) -> Result<Vec<u8>, CompressorError> {
         // JSON state usually shrinks; header, checksum and stored-block overhead bound the rest.
         let mut out = Vec::with_capacity(data.len() / 2 + 64);

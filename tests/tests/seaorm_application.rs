@@ -1,0 +1,364 @@
+//! Applications on the SeaORM infrastructure, on every configured backend: chosen by settings,
+//! on tables with other names (declared as SeaORM entities and queried with SeaORM), and saving
+//! inside a transaction the caller opened.
+
+use eventsourcing_seaorm::application::factory::Infrastructure;
+use eventsourcing_seaorm::application::{Application, ApplicationError};
+use eventsourcing_seaorm::domain::Aggregate;
+use eventsourcing_seaorm::seaorm::entity::{OriginatorId, stored_events};
+use eventsourcing_seaorm::seaorm::{SeaOrmRecorder, SeaOrmStore, Tables};
+use eventsourcing_seaorm_tests::backends::{Backend, TestDatabase, unique_name};
+use eventsourcing_seaorm_tests::interop::World;
+use sea_orm::{ColumnTrait, EntityName, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+
+const NO_ENV: [(&str, &str); 0] = [];
+const BACKENDS: [Backend; 4] = [
+    Backend::SqliteFile,
+    Backend::SqliteMemory,
+    Backend::Postgres,
+    Backend::MySql,
+];
+
+mod audit {
+    eventsourcing_seaorm::stored_events_entity!("audit_events");
+}
+mod audit_snapshots {
+    eventsourcing_seaorm::snapshots_entity!("audit_snapshots");
+}
+mod audit_tracking {
+    eventsourcing_seaorm::notification_tracking_entity!("audit_tracking");
+}
+
+async fn seaorm_app(
+    db: &TestDatabase,
+    name: &str,
+    settings: &[(&str, &str)],
+) -> Result<Application, ApplicationError> {
+    let conn = db.connect().await;
+    // The application creates its tables (CREATE_TABLE defaults to yes) on the given
+    // connection; server tests use their own table names through `Tables`.
+    let store = SeaOrmStore::with_tables(conn.clone(), db.tables.clone()).await?;
+    store.create_tables().await?;
+    Application::builder(name)
+        .environment(NO_ENV)
+        .settings(settings.iter().copied())
+        .recorders(
+            std::sync::Arc::new(store.application_recorder(name)?),
+            Some(std::sync::Arc::new(store.snapshot_recorder(name)?)),
+        )
+        .snapshotting(true)
+        .build()
+        .await
+}
+
+#[tokio::test]
+async fn settings_select_the_seaorm_factory() {
+    let dir = eventsourcing_seaorm_tests::backends::TempDir::new();
+    let url = format!("sqlite://{}", dir.0.join("worlds.sqlite3").display());
+    // The application's own prefixed key wins over the plain one.
+    let app = Application::builder("Worlds")
+        .environment([
+            ("WORLDS_DATABASE_URL", url.as_str()),
+            ("DATABASE_URL", "sqlite:///nonexistent/dir/x.db"),
+        ])
+        .settings([
+            ("PERSISTENCE_MODULE", "eventsourcing_seaorm"),
+            ("IS_SNAPSHOTTING_ENABLED", "y"),
+        ])
+        .build()
+        .await
+        .unwrap();
+    let Infrastructure::SeaOrm(store) = app.infrastructure() else {
+        panic!("{:?}", app.infrastructure())
+    };
+    assert_eq!(store.tables(), &Tables::default());
+    let recorder = app
+        .recorder()
+        .as_any()
+        .downcast_ref::<SeaOrmRecorder>()
+        .unwrap();
+    assert_eq!(recorder.table_name(), stored_events::Entity.table_name());
+    let snapshots = app
+        .snapshots()
+        .unwrap()
+        .recorder()
+        .as_any()
+        .downcast_ref::<SeaOrmRecorder>()
+        .unwrap();
+    assert_eq!(snapshots.table_name(), "snapshots");
+
+    let mut world = World::create();
+    world.make_it_so("stored".into());
+    app.save(&mut world).await.unwrap();
+    assert_eq!(
+        app.repository()
+            .get::<World>(world.id())
+            .await
+            .unwrap()
+            .history,
+        ["stored"]
+    );
+
+    // The Django application's setting selects the same factory; a connection given in code
+    // under an alias is used instead of a URL.
+    let conn = store.connection().clone();
+    let other = Application::builder("Worlds")
+        .environment(NO_ENV)
+        .settings([
+            ("PERSISTENCE_MODULE", "eventsourcing_django"),
+            ("DJANGO_DB_ALIAS", "events"),
+        ])
+        .database("events", conn)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(
+        other
+            .repository()
+            .get::<World>(world.id())
+            .await
+            .unwrap()
+            .history,
+        ["stored"]
+    );
+}
+
+#[tokio::test]
+async fn seaorm_factory_errors_name_the_setting() {
+    let build = |settings: Vec<(&'static str, &'static str)>| async move {
+        Application::builder("Bad")
+            .environment(NO_ENV)
+            .settings(settings)
+            .build()
+            .await
+    };
+    let err = build(vec![("PERSISTENCE_MODULE", "eventsourcing_seaorm")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ApplicationError::Setting { key, .. } if key == "DATABASE_URL"),
+        "{err:?}"
+    );
+    let err = build(vec![
+        ("PERSISTENCE_MODULE", "eventsourcing_seaorm"),
+        ("DJANGO_DB_ALIAS", "nope"),
+    ])
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, ApplicationError::Setting { key, .. } if key == "DJANGO_DB_ALIAS"),
+        "{err:?}"
+    );
+    let err = build(vec![
+        ("PERSISTENCE_MODULE", "eventsourcing_seaorm"),
+        ("DATABASE_URL", "nosuchdb://x"),
+    ])
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    let err = build(vec![
+        ("PERSISTENCE_MODULE", "eventsourcing_seaorm"),
+        ("DATABASE_URL", "sqlite::memory:"),
+        ("CREATE_TABLE", "maybe"),
+    ])
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, ApplicationError::Setting { key, .. } if key == "CREATE_TABLE"),
+        "{err:?}"
+    );
+    // Application names longer than Django's varchar(32) are refused up front.
+    let err = Application::builder("A".repeat(33))
+        .environment(NO_ENV)
+        .settings([
+            ("PERSISTENCE_MODULE", "eventsourcing_seaorm"),
+            ("DATABASE_URL", "sqlite::memory:"),
+        ])
+        .build()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 32"), "{err}");
+}
+
+#[tokio::test]
+async fn tables_with_other_names_are_normal_seaorm_entities() {
+    for backend in BACKENDS {
+        let Some(mut db) = TestDatabase::new(backend) else {
+            continue;
+        };
+        let prefix = if matches!(backend, Backend::Postgres | Backend::MySql) {
+            unique_name()
+        } else {
+            String::new()
+        };
+        db.tables = Tables::from_entities::<
+            audit::Entity,
+            audit_snapshots::Entity,
+            audit_tracking::Entity,
+        >();
+        if !prefix.is_empty() {
+            db.tables = Tables {
+                stored_events: format!("{prefix}_{}", db.tables.stored_events),
+                snapshots: format!("{prefix}_{}", db.tables.snapshots),
+                notification_tracking: format!("{prefix}_{}", db.tables.notification_tracking),
+            };
+        }
+        assert!(db.tables.stored_events.ends_with("audit_events"));
+        let app = seaorm_app(&db, "Audit", &[]).await.unwrap();
+        let mut world = World::create();
+        world.make_it_so("audited".into());
+        app.save(&mut world).await.unwrap();
+        app.take_snapshot::<World>(world.id(), None).await.unwrap();
+        let Some(store) = app
+            .recorder()
+            .as_any()
+            .downcast_ref::<SeaOrmRecorder>()
+            .map(|r| r.store().clone())
+        else {
+            panic!()
+        };
+        let conn = store.connection();
+
+        if prefix.is_empty() {
+            // Query the table with SeaORM, through the declared entity.
+            let rows = audit::Entity::find()
+                .filter(audit::Column::ApplicationName.eq("Audit"))
+                .filter(audit::Column::OriginatorId.eq(OriginatorId::value_for(
+                    conn.get_database_backend(),
+                    world.id(),
+                )))
+                .order_by_asc(audit::Column::OriginatorVersion)
+                .all(conn)
+                .await
+                .unwrap();
+            assert_eq!(rows.len(), 2, "{backend:?}");
+            assert_eq!(rows[0].originator_id, OriginatorId(world.id()));
+            assert_eq!(rows[1].topic, "interop_domain:World.SomethingHappened");
+            let snapshots = audit_snapshots::Entity::find().all(conn).await.unwrap();
+            assert_eq!(snapshots.len(), 1);
+            assert_eq!(snapshots[0].originator_version, 2);
+        }
+        assert_eq!(
+            app.repository()
+                .get::<World>(world.id())
+                .await
+                .unwrap()
+                .history,
+            ["audited"]
+        );
+        db.drop_tables(conn).await;
+    }
+}
+
+#[tokio::test]
+async fn default_entities_read_rows_on_every_backend() {
+    for backend in BACKENDS {
+        let Some(db) = TestDatabase::new(backend) else {
+            continue;
+        };
+        let app = seaorm_app(&db, "Entities", &[]).await.unwrap();
+        let mut world = World::create();
+        app.save(&mut world).await.unwrap();
+        let recorder = app
+            .recorder()
+            .as_any()
+            .downcast_ref::<SeaOrmRecorder>()
+            .unwrap();
+        let conn = recorder.store().connection();
+        // Rows of any table of this shape decode through the entity's model, whatever the
+        // backend's UUID column.
+        let rows: Vec<stored_events::Model> = stored_events::Entity::find()
+            .from_raw_sql(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                format!(
+                    "SELECT * FROM {} WHERE application_name = 'Entities'",
+                    recorder.store().dialect().quote(recorder.table_name())
+                ),
+            ))
+            .all(conn)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        assert_eq!(rows[0].originator_id.0, world.id(), "{backend:?}");
+        db.drop_tables(conn).await;
+    }
+}
+
+#[tokio::test]
+async fn saving_in_the_callers_transaction_commits_and_rolls_back_with_it() {
+    for backend in BACKENDS {
+        let Some(db) = TestDatabase::new(backend) else {
+            continue;
+        };
+        let app = seaorm_app(&db, "Txn", &[]).await.unwrap();
+        let recorder = app
+            .recorder()
+            .as_any()
+            .downcast_ref::<SeaOrmRecorder>()
+            .unwrap()
+            .clone();
+        let conn = recorder.store().connection().clone();
+        let mut world = World::create();
+        app.save(&mut world).await.unwrap();
+        let max_before = app.recorder().max_notification_id().await.unwrap();
+
+        // Rolled back: nothing recorded.
+        let mut loaded: World = app.repository().get(world.id()).await.unwrap();
+        loaded.make_it_so("rolled back".into());
+        let txn = conn.begin().await.unwrap();
+        let recordings = app.save_in(&txn, &mut loaded).await.unwrap();
+        assert_eq!(recordings.len(), 1);
+        txn.rollback().await.unwrap();
+        assert_eq!(
+            app.recorder().max_notification_id().await.unwrap(),
+            max_before,
+            "{backend:?}"
+        );
+        assert_eq!(
+            app.repository()
+                .get::<World>(world.id())
+                .await
+                .unwrap()
+                .version(),
+            1
+        );
+
+        // Committed: recorded, with the caller's other writes.
+        let mut loaded: World = app.repository().get(world.id()).await.unwrap();
+        loaded.make_it_so("committed".into());
+        let txn = conn.begin().await.unwrap();
+        app.save_in(&txn, &mut loaded).await.unwrap();
+        // A conflict inside the caller's transaction is typed, and leaves it usable.
+        let mut stale = World::create();
+        let mut copy = stale.clone();
+        app.save_in(&txn, &mut stale).await.unwrap();
+        let err = app.save_in(&txn, &mut copy).await.unwrap_err();
+        assert!(err.is_conflict(), "{backend:?}: {err:?}");
+        txn.commit().await.unwrap();
+        assert_eq!(
+            app.repository()
+                .get::<World>(world.id())
+                .await
+                .unwrap()
+                .history,
+            ["committed"],
+            "{backend:?}"
+        );
+        assert!(app.repository().contains(stale.id()).await.unwrap());
+
+        // The in-memory infrastructure cannot join a database transaction, and says so.
+        let memory = Application::builder("Mem")
+            .environment(NO_ENV)
+            .build()
+            .await
+            .unwrap();
+        let txn = conn.begin().await.unwrap();
+        let err = memory
+            .save_in(&txn, &mut World::create())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("does not support"), "{err}");
+        txn.rollback().await.unwrap();
+        db.drop_tables(&conn).await;
+    }
+}
