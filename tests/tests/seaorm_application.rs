@@ -34,21 +34,17 @@ async fn seaorm_app(
     name: &str,
     settings: &[(&str, &str)],
 ) -> Result<Application, ApplicationError> {
-    let conn = db.connect().await;
-    // The application creates its tables (CREATE_TABLE defaults to yes) on the given
-    // connection; server tests use their own table names through `Tables`.
-    let store = SeaOrmStore::with_tables(conn.clone(), db.tables.clone()).await?;
-    store.create_tables().await?;
-    Application::builder(name)
+    // The test's own tables (prefixed on servers), created because CREATE_TABLE defaults to yes.
+    let store = SeaOrmStore::with_tables(db.connect().await, db.tables.clone()).await?;
+    let app = Application::builder(name)
         .environment(NO_ENV)
         .settings(settings.iter().copied())
-        .recorders(
-            std::sync::Arc::new(store.application_recorder(name)?),
-            Some(std::sync::Arc::new(store.snapshot_recorder(name)?)),
-        )
+        .store(store)
         .snapshotting(true)
         .build()
-        .await
+        .await?;
+    assert!(matches!(app.infrastructure(), Infrastructure::SeaOrm(_)));
+    Ok(app)
 }
 
 #[tokio::test]

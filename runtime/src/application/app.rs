@@ -17,6 +17,7 @@ use crate::domain::{Aggregate, Transcoding};
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, JsonTranscoder, Mapper, ProcessRecorder, Tracking,
 };
+use crate::seaorm::SeaOrmStore;
 
 /// An event-sourced application: settings, a mapper, recorders, a repository and a
 /// notification log, as in the Python original's `Application`.
@@ -159,6 +160,13 @@ impl Application {
     /// aggregates' current versions are written in the same transaction; the aggregate cache is
     /// not updated (its entries catch up from the store once the transaction is committed).
     /// Needs the SeaORM infrastructure.
+    ///
+    /// While the transaction is open it holds the database's write lock for these events, so
+    /// a [`save`](Self::save) of this application from elsewhere waits for the commit. On
+    /// SQLite, begin the transaction with `SqliteTransactionMode::Immediate` if it reads before
+    /// it writes: a deferred transaction that read first cannot take the write lock once another
+    /// connection has committed, and SQLite then fails at once ("database is locked", code 517)
+    /// instead of waiting.
     pub async fn save_in<S: Saveable>(
         &self,
         transaction: &DatabaseTransaction,
@@ -267,6 +275,7 @@ pub struct ApplicationBuilder {
     intervals: HashMap<&'static str, u64>,
     transcoder: JsonTranscoder,
     recorders: Option<Recorders>,
+    store: Option<SeaOrmStore>,
     databases: HashMap<String, DatabaseConnection>,
     section_size: u64,
 }
@@ -282,6 +291,7 @@ impl ApplicationBuilder {
             intervals: HashMap::new(),
             transcoder: JsonTranscoder::new(),
             recorders: None,
+            store: None,
             databases: HashMap::new(),
             section_size: DEFAULT_SECTION_SIZE,
         }
@@ -363,6 +373,14 @@ impl ApplicationBuilder {
         self
     }
 
+    /// Uses this SeaORM store (its connection and table names, for example tables declared
+    /// with [`stored_events_entity!`](crate::stored_events_entity)) whatever
+    /// `PERSISTENCE_MODULE` says; `CREATE_TABLE` and snapshotting apply as usual.
+    pub fn store(mut self, store: SeaOrmStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Uses these recorders instead of the ones the settings select.
     pub fn recorders(
         mut self,
@@ -389,9 +407,10 @@ impl ApplicationBuilder {
         }
         let snapshotting = settings.get_bool(keys::IS_SNAPSHOTTING_ENABLED, false)?;
         let mapper = Arc::new(factory::mapper(&settings, self.transcoder)?);
-        let (infrastructure, recorders) = match self.recorders {
-            Some(recorders) => (Infrastructure::Custom, recorders),
-            None => factory::recorders(&settings, snapshotting, &self.databases).await?,
+        let (infrastructure, recorders) = match (self.recorders, self.store) {
+            (Some(recorders), _) => (Infrastructure::Custom, recorders),
+            (None, Some(store)) => factory::store_recorders(store, &settings, snapshotting).await?,
+            (None, None) => factory::recorders(&settings, snapshotting, &self.databases).await?,
         };
         let cache_maxsize = settings.get_u64(keys::AGGREGATE_CACHE_MAXSIZE)?;
         let fastforward = settings.get_bool(keys::AGGREGATE_CACHE_FASTFORWARD, true)?;

@@ -151,19 +151,7 @@ pub async fn recorders(
     }
     if SEAORM_MODULES.contains(&module.as_str()) {
         let conn = connection(settings, databases).await?;
-        let store = SeaOrmStore::new(conn).await?;
-        if settings.get_bool(keys::CREATE_TABLE, true)? {
-            store.create_tables().await?;
-        }
-        let recorders = Recorders {
-            events: Arc::new(store.application_recorder(name)?),
-            snapshots: if snapshotting {
-                Some(Arc::new(store.snapshot_recorder(name)?))
-            } else {
-                None
-            },
-        };
-        return Ok((Infrastructure::SeaOrm(store), recorders));
+        return store_recorders(SeaOrmStore::new(conn).await?, settings, snapshotting).await;
     }
     Err(ApplicationError::Setting {
         key,
@@ -172,6 +160,28 @@ pub async fn recorders(
             "unknown persistence module; expected one of {MEMORY_MODULES:?} or {SEAORM_MODULES:?}"
         ),
     })
+}
+
+/// The recorders of an application on a SeaORM store, whose tables are created first unless
+/// `CREATE_TABLE` says no.
+pub async fn store_recorders(
+    store: SeaOrmStore,
+    settings: &Settings,
+    snapshotting: bool,
+) -> Result<(Infrastructure, Recorders), ApplicationError> {
+    let name = settings.application_name();
+    if settings.get_bool(keys::CREATE_TABLE, true)? {
+        store.create_tables().await?;
+    }
+    let recorders = Recorders {
+        events: Arc::new(store.application_recorder(name)?),
+        snapshots: if snapshotting {
+            Some(Arc::new(store.snapshot_recorder(name)?))
+        } else {
+            None
+        },
+    };
+    Ok((Infrastructure::SeaOrm(store), recorders))
 }
 
 /// Compressor names the Python original accepts for zlib.

@@ -40,7 +40,8 @@ impl Tables {
         }
     }
 
-    /// Tables named after SeaORM entities (for example ones declared with `#[entity]`).
+    /// Tables named after SeaORM entities (for example ones declared with
+    /// [`stored_events_entity!`](crate::stored_events_entity) and its siblings).
     pub fn from_entities<E, S, T>() -> Self
     where
         E: sea_orm::EntityTrait + Default,

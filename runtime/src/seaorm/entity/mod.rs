@@ -2,7 +2,10 @@
 //!
 //! The recorders do not need them (they use statements prepared for each database); they are
 //! here for applications that read the event store directly, and as the model of
-//! [`entity!`](crate::entity) for tables with other names.
+//! [`stored_events_entity!`](crate::stored_events_entity),
+//! [`snapshots_entity!`](crate::snapshots_entity) and
+//! [`notification_tracking_entity!`](crate::notification_tracking_entity) for tables with other
+//! names.
 
 mod originator_id;
 
