@@ -177,3 +177,27 @@ pub fn aggregate(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn event(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::event(args.into(), input.into()).into()
 }
+
+/// Declares a module as the SeaORM entity of an event-store table with another name, as a
+/// Django project declares its own model of the same shape: `stored_events`, `snapshots` or
+/// `notification_tracking`. The module gets `Entity`, `Model`, `Column`, `ActiveModel` and the
+/// rest of a normal SeaORM entity; other items in it are kept.
+///
+/// ```
+/// use eventsourcing_seaorm::entity;
+/// use eventsourcing_seaorm::sea_orm::EntityName;
+///
+/// #[entity(stored_events, table_name = "audit_events")]
+/// pub mod audit_events {}
+///
+/// assert_eq!(audit_events::Entity.table_name(), "audit_events");
+/// ```
+///
+/// ```compile_fail
+/// #[eventsourcing_seaorm::entity(events, table_name = "x")] // not a kind of table
+/// pub mod x {}
+/// ```
+#[proc_macro_attribute]
+pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::entity(args.into(), input.into()).into()
+}

@@ -41,3 +41,65 @@ impl MigratorTrait for Migrator {
         vec![Box::new(CreateEventsourcingTables)]
     }
 }
+
+/// A migration creating the three tables under other names (see
+/// [`Tables`](eventsourcing_seaorm::seaorm::Tables)), for your own `Migrator`:
+///
+/// ```
+/// use eventsourcing_seaorm::seaorm::Tables;
+/// use eventsourcing_seaorm_migration::CreateTables;
+/// use sea_orm_migration::prelude::*;
+///
+/// let migration = CreateTables::new("m20250101_000000_create_audit_tables", Tables::with_prefix("audit_"));
+/// assert_eq!(migration.name(), "m20250101_000000_create_audit_tables");
+/// ```
+pub struct CreateTables {
+    name: String,
+    tables: eventsourcing_seaorm::seaorm::Tables,
+}
+
+impl CreateTables {
+    /// A migration with this name (it must be unique in your `Migrator`) creating these tables.
+    pub fn new(name: impl Into<String>, tables: eventsourcing_seaorm::seaorm::Tables) -> Self {
+        Self {
+            name: name.into(),
+            tables,
+        }
+    }
+}
+
+impl MigrationName for CreateTables {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use eventsourcing_seaorm::seaorm::{dialect, schema};
+        let conn = manager.get_connection();
+        self.tables.validate().map_err(DbErr::Migration)?;
+        let dialect = dialect::detect(conn, &self.tables.stored_events).await?;
+        schema::create_tables(conn, &dialect, &self.tables).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let tables = &self.tables;
+        for table in [
+            &tables.notification_tracking,
+            &tables.snapshots,
+            &tables.stored_events,
+        ] {
+            manager
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(table.as_str()))
+                        .if_exists()
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -64,8 +64,19 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
+    /// Drops the tables, unless the database belongs to a Django project (it has
+    /// `django_migrations`): there the tables may hold events Django wrote, and Django's own
+    /// `migrate eventsourcing_django zero` is the way to remove them.
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let conn = manager.get_connection();
+        if has_django_migrations(conn).await? {
+            return Err(DbErr::Migration(
+                "this database belongs to a Django project (it has django_migrations): the event \
+                 store's tables are left in place; remove them with Django's \
+                 `migrate eventsourcing_django zero`, or drop them by hand"
+                    .into(),
+            ));
+        }
         let tables = Tables::default();
         for table in [
             &tables.notification_tracking,
@@ -80,14 +91,6 @@ impl MigrationTrait for Migration {
                         .to_owned(),
                 )
                 .await?;
-        }
-        if has_django_migrations(conn).await? {
-            conn.execute_raw(django_statement(
-                conn,
-                "DELETE FROM django_migrations WHERE app = ? AND name = ?",
-                vec![DJANGO_APP.into(), DJANGO_MIGRATION.into()],
-            ))
-            .await?;
         }
         Ok(())
     }

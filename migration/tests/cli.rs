@@ -40,7 +40,8 @@ async fn tables_present(url: &str, schema: Option<&str>) -> Vec<String> {
             schema.unwrap_or("public")
         ),
         sea_orm_migration::sea_orm::DbBackend::MySql => {
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()".to_owned()
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+                .to_owned()
         }
         _ => "SELECT name FROM sqlite_master WHERE type = 'table'".to_owned(),
     };
@@ -70,7 +71,9 @@ async fn up_and_down_on_sqlite() {
     let url = format!("sqlite://{}", dir.join("events.sqlite3").display());
     migrate(&["up", "-u", &url]);
     assert_eq!(tables_present(&url, None).await, expected());
-    assert!(migrate(&["status", "-u", &url]).contains("m20210731_173100_create_eventsourcing_tables"));
+    assert!(
+        migrate(&["status", "-u", &url]).contains("m20210731_173100_create_eventsourcing_tables")
+    );
     migrate(&["down", "-u", &url]);
     assert!(tables_present(&url, None).await.is_empty());
     let _ = std::fs::remove_dir_all(dir);
@@ -84,12 +87,18 @@ async fn up_and_down_on_postgres() {
     };
     let schema = unique_name();
     let admin = Database::connect(&url).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
     migrate(&["up", "-u", &url, "-s", &schema]);
     assert_eq!(tables_present(&url, Some(&schema)).await, expected());
     migrate(&["down", "-u", &url, "-s", &schema]);
     assert!(tables_present(&url, Some(&schema)).await.is_empty());
-    admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -100,12 +109,18 @@ async fn up_and_down_on_mysql() {
     };
     let database = unique_name();
     let admin = Database::connect(&url).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {database}")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {database}"))
+        .await
+        .unwrap();
     let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
     let url = format!("{base}/{database}");
     migrate(&["up", "-u", &url]);
     assert_eq!(tables_present(&url, None).await, expected());
     migrate(&["down", "-u", &url]);
     assert!(tables_present(&url, None).await.is_empty());
-    admin.execute_unprepared(&format!("DROP DATABASE {database}")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE {database}"))
+        .await
+        .unwrap();
 }

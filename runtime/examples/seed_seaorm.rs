@@ -17,8 +17,8 @@ use eventsourcing_seaorm::application::factory::Infrastructure;
 use eventsourcing_seaorm::domain::{SNAPSHOT_TOPIC, Value};
 use eventsourcing_seaorm::persistence::{AesCipher, AggregateRecorder, EventQuery, ZlibCompressor};
 use eventsourcing_seaorm::prelude::*;
-use eventsourcing_seaorm::seaorm::SeaOrmRecorder;
 use eventsourcing_seaorm::seaorm::entity::{OriginatorId, snapshots, stored_events};
+use eventsourcing_seaorm::seaorm::{SeaOrmRecorder, SeaOrmSnapshotRecorder};
 use sea_orm::{ColumnTrait, EntityName, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -121,8 +121,8 @@ async fn run(database_url: &str) -> Result<(), Box<dyn Error>> {
     let snapshot_recorder = snapshot_store
         .recorder()
         .as_any()
-        .downcast_ref::<SeaOrmRecorder>()
-        .expect("the snapshot recorder is a SeaOrmRecorder");
+        .downcast_ref::<SeaOrmSnapshotRecorder>()
+        .expect("the snapshot recorder is a SeaOrmSnapshotRecorder");
     assert_eq!(
         snapshot_recorder.table_name(),
         snapshots::Entity.table_name()

@@ -18,7 +18,9 @@ pub mod memory;
 pub mod persistence;
 pub mod seaorm;
 
-pub use eventsourcing_seaorm_macros::{aggregate, event};
+pub use eventsourcing_seaorm_macros::{aggregate, entity, event};
+/// SeaORM, as this crate uses it (connections, transactions, entities).
+pub use sea_orm;
 
 /// The names most programs need: `use eventsourcing_seaorm::prelude::*;`.
 pub mod prelude {

@@ -220,6 +220,13 @@ async fn several_aggregates_and_bare_events_in_one_save() {
         "one batch, consecutive ids: {ids:?}"
     );
     assert!(counters.iter().all(|c| c.pending_events().is_empty()));
+    // A Vec (or slice) of aggregates.
+    let mut more = vec![Counter::start(3), Counter::start(4)];
+    assert_eq!(app.save(&mut more).await.unwrap().len(), 2);
+    more.iter_mut().for_each(Counter::increment);
+    assert_eq!(app.save(&mut more[..]).await.unwrap().len(), 2);
+    let loaded: Counter = app.repository().get(more[1].id()).await.unwrap();
+    assert_eq!((loaded.count, loaded.version()), (5, 2));
 
     // A bare event (here: the next event of `a`, built by its method on a copy).
     let mut next = a.clone();
@@ -450,6 +457,8 @@ async fn notification_log_sections_and_reader() {
     assert_eq!(log.section("3,4").await.unwrap().id.as_deref(), Some("3,4"));
     assert_eq!(log.section("16,20").await.unwrap().id, None);
     assert!(log.section("abc").await.is_err());
+    let extreme = format!("1,{}", i64::MIN);
+    assert_eq!(log.section(&extreme).await.unwrap().id, None);
 
     let created = log
         .select(1, 10, None, &["tests:World.Created"])

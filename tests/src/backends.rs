@@ -165,6 +165,7 @@ pub struct SqlFactory {
     db: TestDatabase,
     store: OnceCell<SeaOrmStore>,
     interleaving_batch_size: usize,
+    returning: bool,
 }
 
 impl SqlFactory {
@@ -179,11 +180,29 @@ impl SqlFactory {
             db: TestDatabase::new(backend)?,
             store: OnceCell::new(),
             interleaving_batch_size,
+            returning: true,
         })
     }
 
+    /// Stores that act as if the database had no `INSERT … RETURNING` (as MySQL has not), to
+    /// run that code path on MariaDB.
+    pub fn without_returning(mut self) -> Self {
+        self.returning = false;
+        self
+    }
+
+    async fn new_store(&self) -> SeaOrmStore {
+        let store = self.db.store().await;
+        if self.returning {
+            return store;
+        }
+        let mut dialect = store.dialect().clone();
+        dialect.returning = false;
+        store.with_dialect(dialect)
+    }
+
     async fn store(&self) -> &SeaOrmStore {
-        self.store.get_or_init(|| self.db.store()).await
+        self.store.get_or_init(|| self.new_store()).await
     }
 }
 
@@ -207,7 +226,9 @@ impl RecorderFactory for SqlFactory {
         if self.db.backend == Backend::SqliteMemory {
             return Arc::new(self.store().await.application_recorder(&name).unwrap());
         }
-        let other = self.db.store().await;
+        // Another pool with its own write queue, as another process would have: on a SQLite
+        // file its writers wait for ours on SQLite's busy timeout, never "database is locked".
+        let other = self.new_store().await.with_own_write_queue();
         Arc::new(other.application_recorder(&name).unwrap())
     }
 

@@ -1,5 +1,8 @@
 //! The recorder contract, run against the in-memory recorder.
 
+// The contract futures nest deeply.
+#![recursion_limit = "256"]
+
 use std::sync::Arc;
 
 use eventsourcing_seaorm::memory::InMemoryRecorder;

@@ -152,11 +152,13 @@ async fn a_django_project_database_gets_the_migration_recorded() {
             "0001_initial".to_owned()
         ]]
     );
-    Migrator::down(&conn, None).await.unwrap();
-    assert!(
-        rows(&conn, "SELECT app FROM django_migrations")
-            .await
-            .is_empty()
+    // Down refuses to drop tables that a Django project may have written to.
+    let err = Migrator::down(&conn, None).await.unwrap_err();
+    assert!(err.to_string().contains("Django project"), "{err}");
+    assert_eq!(sqlite_schema(&conn).await.len(), 7);
+    assert_eq!(
+        rows(&conn, "SELECT app FROM django_migrations").await.len(),
+        1
     );
 }
 
@@ -299,4 +301,38 @@ async fn mysql_schema_is_djangos() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn tables_with_other_names_by_migration() {
+    use eventsourcing_seaorm::seaorm::Tables;
+    use eventsourcing_seaorm_migration::{CreateTables, MigrationTrait, SchemaManager};
+    let dir = TempDir::new();
+    let conn = sqlite_file(&dir, "audit.sqlite3").await;
+    let migration = CreateTables::new("m20250101_000000_audit", Tables::with_prefix("audit_"));
+    migration.up(&SchemaManager::new(&conn)).await.unwrap();
+    let tables = rows(
+        &conn,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'audit_%' ORDER BY name",
+    )
+    .await;
+    assert_eq!(
+        tables,
+        [
+            ["audit_notification_tracking"],
+            ["audit_snapshots"],
+            ["audit_stored_events"]
+        ]
+        .map(|r| r.map(String::from).to_vec())
+        .to_vec()
+    );
+    migration.down(&SchemaManager::new(&conn)).await.unwrap();
+    assert!(
+        rows(
+            &conn,
+            "SELECT name FROM sqlite_master WHERE name LIKE 'audit_%'"
+        )
+        .await
+        .is_empty()
+    );
 }

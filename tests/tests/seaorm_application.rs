@@ -6,7 +6,7 @@ use eventsourcing_seaorm::application::factory::Infrastructure;
 use eventsourcing_seaorm::application::{Application, ApplicationError};
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm::seaorm::entity::{OriginatorId, stored_events};
-use eventsourcing_seaorm::seaorm::{SeaOrmRecorder, SeaOrmStore, Tables};
+use eventsourcing_seaorm::seaorm::{SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, Tables};
 use eventsourcing_seaorm_tests::backends::{Backend, TestDatabase, unique_name};
 use eventsourcing_seaorm_tests::interop::World;
 use sea_orm::{ColumnTrait, EntityName, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
@@ -19,12 +19,12 @@ const BACKENDS: [Backend; 4] = [
     Backend::MySql,
 ];
 
-mod audit {
-    eventsourcing_seaorm::stored_events_entity!("audit_events");
-}
-mod audit_snapshots {
-    eventsourcing_seaorm::snapshots_entity!("audit_snapshots");
-}
+#[eventsourcing_seaorm::entity(stored_events, table_name = "audit_events")]
+mod audit {}
+
+#[eventsourcing_seaorm::entity(snapshots, table_name = "audit_snapshots")]
+mod audit_snapshots {}
+
 mod audit_tracking {
     eventsourcing_seaorm::notification_tracking_entity!("audit_tracking");
 }
@@ -79,7 +79,7 @@ async fn settings_select_the_seaorm_factory() {
         .unwrap()
         .recorder()
         .as_any()
-        .downcast_ref::<SeaOrmRecorder>()
+        .downcast_ref::<SeaOrmSnapshotRecorder>()
         .unwrap();
     assert_eq!(snapshots.table_name(), "snapshots");
 
@@ -357,4 +357,46 @@ async fn saving_in_the_callers_transaction_commits_and_rolls_back_with_it() {
         txn.rollback().await.unwrap();
         db.drop_tables(&conn).await;
     }
+}
+
+#[tokio::test]
+async fn a_connection_given_in_code_selects_seaorm_and_python_spellings_work() {
+    let conn = eventsourcing_seaorm::seaorm::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    // No PERSISTENCE_MODULE: the connection means SeaORM, not memory.
+    let app = Application::builder("Worlds")
+        .environment(NO_ENV)
+        .connection(conn.clone())
+        .build()
+        .await
+        .unwrap();
+    assert!(matches!(app.infrastructure(), Infrastructure::SeaOrm(_)));
+    for module in ["eventsourcing.popo:Factory", "eventsourcing.popo"] {
+        let app = Application::builder("Worlds")
+            .environment([("PERSISTENCE_MODULE", module)])
+            .connection(conn.clone())
+            .build()
+            .await
+            .unwrap();
+        assert!(
+            matches!(app.infrastructure(), Infrastructure::Memory),
+            "{module}"
+        );
+    }
+    let app = Application::builder("Worlds")
+        .environment([("PERSISTENCE_MODULE", "eventsourcing_django.factory:Factory")])
+        .connection(conn)
+        .setting("CIPHER_TOPIC", "eventsourcing.cryptography:AESCipher")
+        .setting("CIPHER_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+        .setting("AGGREGATE_CACHE_MAXSIZE", "-1")
+        .build()
+        .await
+        .unwrap();
+    assert!(matches!(app.infrastructure(), Infrastructure::SeaOrm(_)));
+    assert!(app.mapper().cipher().is_some());
+    assert!(
+        app.repository().cache().is_some(),
+        "a size of 0 or less is an unbounded cache"
+    );
 }

@@ -7,6 +7,7 @@
 
 mod aggregate_event;
 mod aggregate_trait;
+mod entity_module;
 mod event_attr_uses;
 mod event_enum;
 mod event_methods;
@@ -23,6 +24,11 @@ use crate::internals::ast::{AggregateImpl, AggregateStruct};
 use crate::internals::attr::{ImplOptions, StructOptions};
 use crate::internals::check;
 use crate::internals::ctxt::Ctxt;
+
+/// `#[entity(kind, table_name = "...")]` on a module.
+pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {
+    entity_module::expand(args, input).unwrap_or_else(syn::Error::into_compile_error)
+}
 
 /// `#[aggregate]` on a struct or on its `impl` block.
 pub fn aggregate(args: TokenStream, input: TokenStream) -> TokenStream {

@@ -158,7 +158,7 @@ impl Application {
     /// The aggregates' pending events are dropped once they are written to the transaction; if
     /// the transaction is then rolled back, load the aggregates again. Snapshots due at the
     /// aggregates' current versions are written in the same transaction; the aggregate cache is
-    /// not updated (its entries catch up from the store once the transaction is committed).
+    /// not updated: the saved aggregates are removed from it, and are read from the store again.
     /// Needs the SeaORM infrastructure.
     ///
     /// While the transaction is open it holds the database's write lock for these events, so
@@ -185,27 +185,47 @@ impl Application {
             deferred: Vec::new(),
         };
         items.saved(&mut after);
-        if let Some(store) = self.repository.snapshot_store() {
-            let snapshots = after
-                .snapshots
-                .iter()
-                .map(|s| store.mapper().to_stored_event(s))
-                .collect::<Result<Vec<_>, _>>()?;
-            if !snapshots.is_empty() {
-                store
-                    .recorder()
-                    .insert_events_in(transaction, &snapshots)
-                    .await?;
-            }
-            if !after.deferred.is_empty() {
-                tracing::info!(
-                    application = %self.name,
-                    count = after.deferred.len(),
-                    "snapshots of versions before the current one are not taken inside a caller's transaction"
-                );
+        // The transaction may still roll back: cached copies must come from the store again.
+        if let Some(cache) = self.repository.cache() {
+            for event in &batch.events {
+                cache.remove(event.originator_id);
             }
         }
+        self.record_snapshots_in(transaction, after).await;
         Ok(recordings(batch.events, ids))
+    }
+
+    /// Snapshots inside the caller's transaction, logged rather than failed for the same reason
+    /// as in [`record_snapshots`](Self::record_snapshots): the events are already written.
+    async fn record_snapshots_in(&self, transaction: &DatabaseTransaction, after: AfterSave<'_>) {
+        let Some(store) = self.repository.snapshot_store() else {
+            return;
+        };
+        let stored = after
+            .snapshots
+            .iter()
+            .map(|s| store.mapper().to_stored_event(s))
+            .collect::<Result<Vec<_>, _>>();
+        let result = match stored {
+            Ok(stored) if stored.is_empty() => Ok(()),
+            Ok(stored) => store
+                .recorder()
+                .insert_events_in(transaction, &stored)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = result {
+            tracing::error!(application = %self.name, %error, "snapshots not recorded");
+        }
+        if !after.deferred.is_empty() {
+            tracing::info!(
+                application = %self.name,
+                count = after.deferred.len(),
+                "snapshots of versions before the current one are not taken inside a caller's transaction"
+            );
+        }
     }
 
     /// Snapshots are an optimisation taken after the events are recorded: failing to record one
@@ -407,13 +427,16 @@ impl ApplicationBuilder {
         }
         let snapshotting = settings.get_bool(keys::IS_SNAPSHOTTING_ENABLED, false)?;
         let mapper = Arc::new(factory::mapper(&settings, self.transcoder)?);
+        // As in the Python original, a size of 0 or less is a cache without a limit.
+        let cache_maxsize = settings
+            .get_i64(keys::AGGREGATE_CACHE_MAXSIZE)?
+            .map(|size| u64::try_from(size).unwrap_or(0));
+        let fastforward = settings.get_bool(keys::AGGREGATE_CACHE_FASTFORWARD, true)?;
         let (infrastructure, recorders) = match (self.recorders, self.store) {
             (Some(recorders), _) => (Infrastructure::Custom, recorders),
             (None, Some(store)) => factory::store_recorders(store, &settings, snapshotting).await?,
             (None, None) => factory::recorders(&settings, snapshotting, &self.databases).await?,
         };
-        let cache_maxsize = settings.get_u64(keys::AGGREGATE_CACHE_MAXSIZE)?;
-        let fastforward = settings.get_bool(keys::AGGREGATE_CACHE_FASTFORWARD, true)?;
         let cache = cache_maxsize.map(|maxsize| {
             Arc::new(AggregateCache::new(Some(
                 usize::try_from(maxsize).unwrap_or(usize::MAX),
@@ -443,7 +466,12 @@ impl ApplicationBuilder {
             recorder: recorders.events,
             repository,
             notification_log,
-            intervals: self.intervals,
+            // Without a snapshot store (IS_SNAPSHOTTING_ENABLED=n) intervals have nothing to do.
+            intervals: if snapshotting {
+                self.intervals
+            } else {
+                HashMap::new()
+            },
             infrastructure,
         })
     }

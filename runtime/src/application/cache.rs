@@ -101,6 +101,14 @@ impl AggregateCache {
         }
     }
 
+    /// Forgets the aggregate with this id.
+    pub fn remove(&self, id: Uuid) {
+        let mut lru = self.lock();
+        if let Some(entry) = lru.entries.remove(&id) {
+            lru.order.remove(&entry.tick);
+        }
+    }
+
     /// Number of cached aggregates.
     pub fn len(&self) -> usize {
         self.lock().entries.len()

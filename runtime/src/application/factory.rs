@@ -45,21 +45,32 @@ pub struct Recorders {
     pub snapshots: Option<Arc<dyn AggregateRecorder>>,
 }
 
-/// The persistence module named by the settings, and the key it was found under.
-pub fn persistence_module(settings: &Settings) -> (String, String) {
+/// The persistence module named by the settings, and the key it was found under. When none is
+/// named, it is the SeaORM module if connections were given in code, else memory.
+pub fn persistence_module(settings: &Settings, connections_given: bool) -> (String, String) {
     for key in [
         keys::PERSISTENCE_MODULE,
         keys::INFRASTRUCTURE_FACTORY,
         keys::FACTORY_TOPIC,
     ] {
-        if let Some((found, value)) = settings.find(key).filter(|(_, v)| !v.is_empty()) {
+        if let Some((found, value)) = settings.find_non_empty(key) {
             return (found, value.to_owned());
         }
     }
-    (
-        keys::PERSISTENCE_MODULE.to_owned(),
-        MEMORY_MODULES[0].to_owned(),
-    )
+    let default = if connections_given {
+        SEAORM_MODULES[0]
+    } else {
+        MEMORY_MODULES[0]
+    };
+    (keys::PERSISTENCE_MODULE.to_owned(), default.to_owned())
+}
+
+/// The module part of a Python topic (`eventsourcing.popo:Factory` → `eventsourcing.popo`,
+/// `eventsourcing_django.factory:Factory` → `eventsourcing_django`), so that every spelling the
+/// Python original accepts selects the same infrastructure here.
+fn module_of(topic: &str) -> &str {
+    let module = topic.split_once(':').map_or(topic, |(module, _)| module);
+    module.strip_suffix(".factory").unwrap_or(module)
 }
 
 fn database_error(
@@ -80,9 +91,7 @@ async fn connection(
     settings: &Settings,
     databases: &HashMap<String, DatabaseConnection>,
 ) -> Result<DatabaseConnection, ApplicationError> {
-    let alias = settings
-        .find(keys::DJANGO_DB_ALIAS)
-        .filter(|(_, v)| !v.is_empty());
+    let alias = settings.find_non_empty(keys::DJANGO_DB_ALIAS);
     let name = alias.as_ref().map_or(DEFAULT_DATABASE, |(_, v)| v);
     if let Some(conn) = databases.get(name) {
         return Ok(conn.clone());
@@ -97,10 +106,7 @@ async fn connection(
             ),
         });
     }
-    match settings
-        .find(keys::DATABASE_URL)
-        .filter(|(_, v)| !v.is_empty())
-    {
+    match settings.find_non_empty(keys::DATABASE_URL) {
         Some((key, url)) if !URL_SCHEMES.iter().any(|scheme| url.starts_with(scheme)) => {
             Err(ApplicationError::Setting {
                 key,
@@ -139,9 +145,9 @@ pub async fn recorders(
     snapshotting: bool,
     databases: &HashMap<String, DatabaseConnection>,
 ) -> Result<(Infrastructure, Recorders), ApplicationError> {
-    let (key, module) = persistence_module(settings);
+    let (key, module) = persistence_module(settings, !databases.is_empty());
     let name = settings.application_name();
-    if MEMORY_MODULES.contains(&module.as_str()) {
+    if MEMORY_MODULES.contains(&module_of(&module)) {
         let recorders = Recorders {
             events: Arc::new(InMemoryRecorder::new(name)),
             snapshots: snapshotting
@@ -149,7 +155,7 @@ pub async fn recorders(
         };
         return Ok((Infrastructure::Memory, recorders));
     }
-    if SEAORM_MODULES.contains(&module.as_str()) {
+    if SEAORM_MODULES.contains(&module_of(&module)) {
         let conn = connection(settings, databases).await?;
         return store_recorders(SeaOrmStore::new(conn).await?, settings, snapshotting).await;
     }
@@ -187,15 +193,17 @@ pub async fn store_recorders(
 /// Compressor names the Python original accepts for zlib.
 pub const ZLIB_TOPICS: &[&str] = &["zlib", "eventsourcing.compressor:ZlibCompressor"];
 /// Cipher names the Python original accepts for AES-GCM.
-pub const AES_TOPICS: &[&str] = &["eventsourcing.cipher:AESCipher", "aes"];
+/// (`eventsourcing.cryptography:AESCipher` writes the same bytes with another Python library.)
+pub const AES_TOPICS: &[&str] = &[
+    "eventsourcing.cipher:AESCipher",
+    "eventsourcing.cryptography:AESCipher",
+    "aes",
+];
 
 /// Builds the mapper the settings ask for: `COMPRESSOR_TOPIC`, `CIPHER_TOPIC`, `CIPHER_KEY`.
 pub fn mapper(settings: &Settings, transcoder: JsonTranscoder) -> Result<Mapper, ApplicationError> {
     let mut mapper = Mapper::new(transcoder).with_application_name(settings.application_name());
-    if let Some((key, topic)) = settings
-        .find(keys::COMPRESSOR_TOPIC)
-        .filter(|(_, v)| !v.is_empty())
-    {
+    if let Some((key, topic)) = settings.find_non_empty(keys::COMPRESSOR_TOPIC) {
         if !ZLIB_TOPICS.contains(&topic) {
             return Err(ApplicationError::Setting {
                 key,
@@ -205,12 +213,8 @@ pub fn mapper(settings: &Settings, transcoder: JsonTranscoder) -> Result<Mapper,
         }
         mapper = mapper.with_compressor(Arc::new(ZlibCompressor));
     }
-    let cipher_key = settings
-        .find(keys::CIPHER_KEY)
-        .filter(|(_, v)| !v.is_empty());
-    let cipher_topic = settings
-        .find(keys::CIPHER_TOPIC)
-        .filter(|(_, v)| !v.is_empty());
+    let cipher_key = settings.find_non_empty(keys::CIPHER_KEY);
+    let cipher_topic = settings.find_non_empty(keys::CIPHER_TOPIC);
     match (cipher_topic, cipher_key) {
         (None, None) => {}
         (Some((key, topic)), _) if !AES_TOPICS.contains(&topic) => {

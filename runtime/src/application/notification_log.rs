@@ -62,7 +62,7 @@ impl NotificationLog {
         let first: i64 = first.trim().parse().map_err(|_| bad())?;
         let last: i64 = last.trim().parse().map_err(|_| bad())?;
         let start = first.max(1);
-        let requested = u64::try_from(last - start + 1).unwrap_or(0);
+        let requested = u64::try_from(i128::from(last) - i128::from(start) + 1).unwrap_or(0);
         let limit = requested.min(self.section_size);
         // `start` is at least 1, so it converts.
         let start = start.unsigned_abs();

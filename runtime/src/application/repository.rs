@@ -158,16 +158,23 @@ impl Repository {
         aggregate_id: Uuid,
         version: Option<u64>,
     ) -> Result<(), ApplicationError> {
+        if self.snapshots.is_none() {
+            return Err(self.snapshotting_disabled());
+        }
         let aggregate: A = self.reconstruct(aggregate_id, version).await?;
         self.put_snapshot(&aggregate).await
+    }
+
+    fn snapshotting_disabled(&self) -> ApplicationError {
+        ApplicationError::SnapshottingDisabled {
+            application_name: self.application_name.to_string(),
+        }
     }
 
     /// Records a snapshot of this aggregate's state.
     pub async fn put_snapshot<A: Aggregate>(&self, aggregate: &A) -> Result<(), ApplicationError> {
         let Some(snapshots) = &self.snapshots else {
-            return Err(ApplicationError::SnapshottingDisabled {
-                application_name: self.application_name.to_string(),
-            });
+            return Err(self.snapshotting_disabled());
         };
         let snapshot =
             Snapshot::take(aggregate).map_err(|e| self.domain_error(aggregate.id(), e))?;

@@ -28,6 +28,7 @@ pub struct Recording {
 /// app.save(&mut world).await?;                       // one aggregate
 /// app.save((&mut from, &mut to)).await?;             // several, atomically
 /// app.save(vec![&mut a, &mut b]).await?;             // a list of one type
+/// app.save(&mut accounts).await?;                    // a Vec or slice of aggregates
 /// app.save(event).await?;                            // a bare event
 /// ```
 pub trait Saveable: Send {
@@ -117,10 +118,39 @@ impl<A: Aggregate> Saveable for &mut A {
                 }
             }
         }
-        aggregate.base_mut().take_pending_events();
-        if let Some(cache) = after.cache {
+        let saved = aggregate.base_mut().take_pending_events();
+        // Only aggregates this save changed: others may be historical versions.
+        if let (Some(cache), false) = (after.cache, saved.is_empty()) {
             cache.put(aggregate);
         }
+    }
+}
+
+impl<A: Aggregate> Saveable for &mut [A] {
+    fn collect(&self, batch: &mut SaveBatch<'_>) -> Result<(), ApplicationError> {
+        self.iter()
+            .flat_map(|a| a.pending_events())
+            .try_for_each(|e| batch.push(e))
+    }
+
+    fn saved(&mut self, after: &mut AfterSave<'_>) {
+        for mut aggregate in self.iter_mut() {
+            Saveable::saved(&mut aggregate, after);
+        }
+    }
+}
+
+impl<A: Aggregate> Saveable for &mut Vec<A> {
+    fn collect(&self, batch: &mut SaveBatch<'_>) -> Result<(), ApplicationError> {
+        (&**self as &[A])
+            .iter()
+            .flat_map(|a| a.pending_events())
+            .try_for_each(|e| batch.push(e))
+    }
+
+    fn saved(&mut self, after: &mut AfterSave<'_>) {
+        let mut slice: &mut [A] = self.as_mut_slice();
+        Saveable::saved(&mut slice, after);
     }
 }
 

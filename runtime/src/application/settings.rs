@@ -109,6 +109,12 @@ impl Settings {
             .find_map(|k| self.values.get(&k).map(|v| (k, v.as_str())))
     }
 
+    /// Like [`find`](Self::find), treating an empty value as unset (as the Python original
+    /// does for most keys).
+    pub fn find_non_empty(&self, key: &str) -> Option<(String, &str)> {
+        self.find(key).filter(|(_, v)| !v.is_empty())
+    }
+
     /// The value of `key`, if set.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.find(key).map(|(_, v)| v)
@@ -134,6 +140,24 @@ impl Settings {
                 value: value.to_owned(),
                 reason: "expected one of y, yes, t, true, on, 1, n, no, f, false, off, 0".into(),
             }),
+        }
+    }
+
+    /// An integer setting, `None` when unset or empty.
+    pub fn get_i64(&self, key: &str) -> Result<Option<i64>, ApplicationError> {
+        match self.find(key) {
+            None | Some((_, "")) => Ok(None),
+            Some((found_key, value)) => {
+                value
+                    .trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|e| ApplicationError::Setting {
+                        key: found_key,
+                        value: value.to_owned(),
+                        reason: format!("expected an integer ({e})"),
+                    })
+            }
         }
     }
 

@@ -74,7 +74,7 @@ impl<E> AggregateBase<E> {
     pub fn next_event_meta(&self) -> EventMeta {
         EventMeta {
             originator_id: self.id,
-            originator_version: self.version + 1,
+            originator_version: self.version.saturating_add(1),
             timestamp: utc_now(),
         }
     }
@@ -122,10 +122,10 @@ impl<E> AggregateBase<E> {
                 event_originator_id: meta.originator_id,
             });
         }
-        if meta.originator_version != self.version + 1 {
+        if meta.originator_version != self.version.saturating_add(1) {
             return Err(DomainError::VersionMismatch {
                 aggregate_id: self.id,
-                expected: self.version + 1,
+                expected: self.version.saturating_add(1),
                 found: meta.originator_version,
             });
         }

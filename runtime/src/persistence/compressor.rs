@@ -28,7 +28,7 @@ pub enum CompressorError {
 
 /// Compresses stored state.
 pub trait Compressor: Send + Sync + fmt::Debug {
-    /// As `Any`, to find the concrete type (`downcast_ref::<AesCipher>()`).
+    /// As `Any`, to find the concrete type (`downcast_ref::<ZlibCompressor>()`).
     fn as_any(&self) -> &dyn std::any::Any;
 
     /// Compresses bytes.

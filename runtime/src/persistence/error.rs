@@ -35,7 +35,8 @@ pub enum PersistenceError {
         /// The notification id.
         notification_id: u64,
     },
-    /// Another integrity constraint failed. Nothing of the batch was recorded.
+    /// Another integrity constraint failed (a foreign key added to the tables). Nothing of the
+    /// batch was recorded.
     #[error("integrity error in application {application_name:?}: {message}")]
     Integrity {
         /// The application.
@@ -53,6 +54,15 @@ pub enum PersistenceError {
         /// Which row.
         row: String,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// A recorder was set up with something it cannot use (a table name, an application name
+    /// longer than the tables hold).
+    #[error("{what}: {reason}")]
+    Configuration {
+        /// What was given.
+        what: String,
+        /// Why it cannot be used.
         reason: String,
     },
     /// A value is out of the range the database can store (a version above `i64::MAX`).

@@ -26,6 +26,9 @@ pub struct Dialect {
     pub returning: bool,
     /// MariaDB's `(major, minor)` version when the server is MariaDB.
     pub mariadb: Option<(u32, u32)>,
+    /// The step between auto-increment ids (MySQL's `auto_increment_increment`, above 1 in
+    /// multi-primary clusters; 1 elsewhere).
+    pub id_step: u64,
 }
 
 impl Dialect {
@@ -105,6 +108,7 @@ pub async fn detect(conn: &impl ConnectionTrait, events_table: &str) -> Result<D
             uuid: UuidColumn::Native,
             returning: true,
             mariadb: None,
+            id_step: 1,
         }),
         DbBackend::MySql => {
             let version: String = conn
@@ -135,11 +139,21 @@ pub async fn detect(conn: &impl ConnectionTrait, events_table: &str) -> Result<D
                 None if native_uuid_type => UuidColumn::MariaDb,
                 None => UuidColumn::Hex32,
             };
+            let id_step: i64 = conn
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    "SELECT CAST(@@auto_increment_increment AS SIGNED)",
+                ))
+                .await?
+                .map(|row| row.try_get_by_index::<i64>(0))
+                .transpose()?
+                .unwrap_or(1);
             Ok(Dialect {
                 backend,
                 uuid,
                 returning: mariadb.is_some_and(|v| v >= (10, 5)),
                 mariadb,
+                id_step: id_step.max(1).unsigned_abs(),
             })
         }
         _ => Ok(Dialect {
@@ -147,6 +161,7 @@ pub async fn detect(conn: &impl ConnectionTrait, events_table: &str) -> Result<D
             uuid: UuidColumn::Hex32,
             returning: true,
             mariadb: None,
+            id_step: 1,
         }),
     }
 }
@@ -176,6 +191,7 @@ mod tests {
             uuid,
             returning: true,
             mariadb: None,
+            id_step: 1,
         };
         assert_eq!(
             dialect(UuidColumn::Hex32).uuid_value(id),

@@ -13,6 +13,6 @@ pub mod schema;
 mod store;
 
 pub use connect::{SQLITE_BUSY_TIMEOUT, connect, connect_options, recommend};
-pub use recorder::{MAX_APPLICATION_NAME, SeaOrmRecorder};
+pub use recorder::{MAX_APPLICATION_NAME, SeaOrmRecorder, SeaOrmSnapshotRecorder};
 pub use schema::Tables;
 pub use store::SeaOrmStore;

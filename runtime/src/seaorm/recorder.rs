@@ -90,10 +90,8 @@ impl SeaOrmRecorder {
         purpose: Purpose,
     ) -> Result<Self, PersistenceError> {
         if application_name.chars().count() > MAX_APPLICATION_NAME {
-            return Err(PersistenceError::Data {
-                application_name: application_name.to_owned(),
-                table: store.tables.stored_events.clone(),
-                row: "(application name)".into(),
+            return Err(PersistenceError::Configuration {
+                what: format!("application name {application_name:?}"),
                 reason: format!("application names have at most {MAX_APPLICATION_NAME} characters"),
             });
         }
@@ -332,13 +330,18 @@ impl SeaOrmRecorder {
             // Rows of one INSERT get ids in the order of its VALUES; sorting keeps that order
             // whatever order the rows come back in.
             ids.sort_unstable();
-            Ok(ids.into_iter().map(|id| id.unsigned_abs()).collect())
+            ids.into_iter()
+                .map(|id| u64::try_from(id).map_err(|_| DbErr::Type(format!("negative id {id}"))))
+                .collect()
         } else {
-            // MySQL: a multi-row INSERT gets consecutive ids starting at LAST_INSERT_ID(),
-            // and writers are serialised, so no other insert takes ids in between.
+            // MySQL: a multi-row INSERT gets ids from LAST_INSERT_ID() on, one
+            // `auto_increment_increment` apart, and writers are serialised, so no other insert
+            // takes ids in between.
             let result = txn.execute_raw(dialect.statement(sql, values)).await?;
             let first = result.last_insert_id();
-            Ok((first..first + rows.len() as u64).collect())
+            Ok((0..rows.len() as u64)
+                .map(|i| first + i * dialect.id_step)
+                .collect())
         }
     }
 
@@ -373,10 +376,15 @@ impl SeaOrmRecorder {
         tracking: Option<&Tracking>,
         failure: InsertFailure,
     ) -> PersistenceError {
-        let unique = matches!(
-            failure.error.sql_err(),
-            Some(SqlErr::UniqueConstraintViolation(_))
-        );
+        let violation = failure.error.sql_err();
+        let unique = matches!(violation, Some(SqlErr::UniqueConstraintViolation(_)));
+        if let Some(SqlErr::ForeignKeyConstraintViolation(message)) = violation {
+            // A foreign key a user added to these tables.
+            return PersistenceError::Integrity {
+                application_name: self.application_name.clone(),
+                message,
+            };
+        }
         match (failure.step, unique) {
             (Step::Events, true) => PersistenceError::Conflict {
                 application_name: self.application_name.clone(),
@@ -435,6 +443,33 @@ impl SeaOrmRecorder {
 
     // ---------------------------------------------------------------- reading
 
+    /// Runs a `SELECT MAX(…)` and reads its one value.
+    async fn select_max(
+        &self,
+        sql: String,
+        values: Vec<Value>,
+        operation: &'static str,
+    ) -> Result<Option<u64>, PersistenceError> {
+        let row = self
+            .store
+            .conn
+            .query_one_raw(self.store.dialect.statement(sql, values))
+            .await
+            .map_err(|e| self.db_error(operation, e))?;
+        let max: Option<i64> = match row {
+            Some(row) => row
+                .try_get_by_index(0)
+                .map_err(|e| self.db_error(operation, e))?,
+            None => None,
+        };
+        max.map(|max| {
+            u64::try_from(max).map_err(|_| {
+                self.data_error(&self.table, format!("max {max}"), "negative id".into())
+            })
+        })
+        .transpose()
+    }
+
     fn read_event(
         &self,
         row: &QueryResult,
@@ -485,15 +520,19 @@ impl SeaOrmRecorder {
             Value::from(self.application_name.as_str()),
             dialect.uuid_value(originator_id),
         ];
+        // Stored versions fit in i64: a bound above that leaves nothing, or everything.
         if let Some(gt) = query.gt {
-            values.push(Value::BigInt(Some(to_i64("version", gt)?)));
+            let Ok(gt) = i64::try_from(gt) else {
+                return Ok(Vec::new());
+            };
+            values.push(Value::BigInt(Some(gt)));
             sql.push_str(&format!(
                 " AND {version} > {}",
                 dialect.placeholder(values.len())
             ));
         }
-        if let Some(lte) = query.lte {
-            values.push(Value::BigInt(Some(to_i64("version", lte)?)));
+        if let Some(lte) = query.lte.and_then(|lte| i64::try_from(lte).ok()) {
+            values.push(Value::BigInt(Some(lte)));
             sql.push_str(&format!(
                 " AND {version} <= {}",
                 dialect.placeholder(values.len())
@@ -563,16 +602,20 @@ impl ApplicationRecorder for SeaOrmRecorder {
             dialect.placeholder(1),
         );
         let mut values = vec![Value::from(self.application_name.as_str())];
+        // Stored ids fit in i64: a start above that leaves nothing, a stop above it everything.
         if let Some(start) = query.start {
-            values.push(Value::BigInt(Some(to_i64("notification id", start)?)));
+            let Ok(start) = i64::try_from(start) else {
+                return Ok(Vec::new());
+            };
+            values.push(Value::BigInt(Some(start)));
             let op = if query.inclusive_of_start { ">=" } else { ">" };
             sql.push_str(&format!(
                 " AND {id} {op} {}",
                 dialect.placeholder(values.len())
             ));
         }
-        if let Some(stop) = query.stop {
-            values.push(Value::BigInt(Some(to_i64("notification id", stop)?)));
+        if let Some(stop) = query.stop.and_then(|stop| i64::try_from(stop).ok()) {
+            values.push(Value::BigInt(Some(stop)));
             sql.push_str(&format!(
                 " AND {id} <= {}",
                 dialect.placeholder(values.len())
@@ -605,8 +648,15 @@ impl ApplicationRecorder for SeaOrmRecorder {
                 let originator_id = dialect.read_uuid(row, 1).map_err(|e| {
                     self.data_error(&self.table, format!("id {notification_id}"), e)
                 })?;
+                let id = u64::try_from(notification_id).map_err(|_| {
+                    self.data_error(
+                        &self.table,
+                        format!("id {notification_id}"),
+                        "negative id".into(),
+                    )
+                })?;
                 Ok(Notification {
-                    id: notification_id.unsigned_abs(),
+                    id,
                     event: self.read_event(row, 2, originator_id)?,
                 })
             })
@@ -622,21 +672,9 @@ impl ApplicationRecorder for SeaOrmRecorder {
             dialect.quote("application_name"),
             dialect.placeholder(1),
         );
-        let row = self
-            .store
-            .conn
-            .query_one_raw(
-                dialect.statement(sql, vec![Value::from(self.application_name.as_str())]),
-            )
+        let values = vec![Value::from(self.application_name.as_str())];
+        self.select_max(sql, values, "selecting the max notification id")
             .await
-            .map_err(|e| self.db_error("selecting the max notification id", e))?;
-        let max: Option<i64> = match row {
-            Some(row) => row
-                .try_get_by_index(0)
-                .map_err(|e| self.db_error("reading the max notification id", e))?,
-            None => None,
-        };
-        Ok(max.map(i64::unsigned_abs))
     }
 }
 
@@ -666,19 +704,8 @@ impl TrackingRecorder for SeaOrmRecorder {
             Value::from(self.application_name.as_str()),
             Value::from(upstream_application_name),
         ];
-        let row = self
-            .store
-            .conn
-            .query_one_raw(dialect.statement(sql, values))
+        self.select_max(sql, values, "selecting the max tracking id")
             .await
-            .map_err(|e| self.db_error("selecting the max tracking id", e))?;
-        let max: Option<i64> = match row {
-            Some(row) => row
-                .try_get_by_index(0)
-                .map_err(|e| self.db_error("reading the max tracking id", e))?,
-            None => None,
-        };
-        Ok(max.map(i64::unsigned_abs))
     }
 }
 
@@ -699,5 +726,59 @@ impl ProcessRecorder for SeaOrmRecorder {
         tracking: Option<&Tracking>,
     ) -> Result<Vec<u64>, PersistenceError> {
         self.insert(transaction, events, tracking, false).await
+    }
+}
+
+/// The snapshot recorder of an application on a SQL database: a [`SeaOrmRecorder`] on the
+/// snapshots table that is only an [`AggregateRecorder`] (snapshots have no notification ids
+/// and no tracking).
+#[derive(Debug, Clone)]
+pub struct SeaOrmSnapshotRecorder(SeaOrmRecorder);
+
+impl SeaOrmSnapshotRecorder {
+    pub(crate) fn new(recorder: SeaOrmRecorder) -> Self {
+        Self(recorder)
+    }
+
+    /// The application whose snapshots this recorder reads and writes.
+    pub fn application_name(&self) -> &str {
+        self.0.application_name()
+    }
+
+    /// The table it records in.
+    pub fn table_name(&self) -> &str {
+        self.0.table_name()
+    }
+
+    /// The store (connection, tables, dialect).
+    pub fn store(&self) -> &SeaOrmStore {
+        self.0.store()
+    }
+}
+
+#[async_trait]
+impl AggregateRecorder for SeaOrmSnapshotRecorder {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError> {
+        self.0.insert_events(events).await
+    }
+
+    async fn select_events(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+    ) -> Result<Vec<StoredEvent>, PersistenceError> {
+        self.0.select_events(originator_id, query).await
+    }
+
+    async fn insert_events_in(
+        &self,
+        transaction: &DatabaseTransaction,
+        events: &[StoredEvent],
+    ) -> Result<Vec<u64>, PersistenceError> {
+        self.0.insert_events_in(transaction, events).await
     }
 }

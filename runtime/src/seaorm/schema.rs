@@ -322,6 +322,7 @@ mod tests {
             uuid,
             returning: true,
             mariadb: None,
+            id_step: 1,
         }
     }
 

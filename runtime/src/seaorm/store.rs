@@ -1,17 +1,18 @@
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::dialect::{self, Dialect};
-use super::recorder::{Purpose, SeaOrmRecorder};
+use super::recorder::{Purpose, SeaOrmRecorder, SeaOrmSnapshotRecorder};
 use super::schema::{self, Tables};
 use crate::persistence::PersistenceError;
 
 /// A database reached through SeaORM, with the three tables: makes recorders for applications.
 ///
-/// One store per database connection: recorders made by the same store share what they found
-/// out about the database and, on SQLite, a lock that queues this process's writers instead of
-/// letting them wait on SQLite's busy timeout.
+/// Recorders made by the same store share what it found out about the database. On SQLite,
+/// every store on the same file in this process shares a lock that queues its writers instead
+/// of letting them wait on SQLite's busy timeout.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,7 +29,7 @@ pub struct SeaOrmStore {
     pub(crate) conn: DatabaseConnection,
     pub(crate) tables: Arc<Tables>,
     pub(crate) dialect: Arc<Dialect>,
-    pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    pub(crate) write_lock: Option<WriteLock>,
 }
 
 fn store_error(operation: &'static str, source: sea_orm::DbErr) -> PersistenceError {
@@ -37,6 +38,39 @@ fn store_error(operation: &'static str, source: sea_orm::DbErr) -> PersistenceEr
         operation,
         source,
     }
+}
+
+type WriteLock = Arc<tokio::sync::Mutex<()>>;
+
+/// The queue of this process's writers to a SQLite file: one per file, shared by every store
+/// on it (several applications, several pools), so that they wait in turn here rather than on
+/// SQLite's busy timeout. A database in memory has its own.
+async fn sqlite_write_lock(conn: &DatabaseConnection) -> Result<WriteLock, sea_orm::DbErr> {
+    static LOCKS: OnceLock<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        ))
+        .await?;
+    let file: String = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => String::new(),
+    };
+    if file.is_empty() {
+        return Ok(Arc::new(tokio::sync::Mutex::new(())));
+    }
+    let mut locks = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    locks.retain(|_, lock| lock.strong_count() > 0);
+    if let Some(lock) = locks.get(&file).and_then(Weak::upgrade) {
+        return Ok(lock);
+    }
+    let lock = Arc::new(tokio::sync::Mutex::new(()));
+    locks.insert(file, Arc::downgrade(&lock));
+    Ok(lock)
 }
 
 impl SeaOrmStore {
@@ -50,23 +84,47 @@ impl SeaOrmStore {
         conn: DatabaseConnection,
         tables: Tables,
     ) -> Result<Self, PersistenceError> {
-        tables.validate().map_err(|reason| PersistenceError::Data {
-            application_name: String::new(),
-            table: tables.stored_events.clone(),
-            row: "(table names)".into(),
-            reason,
-        })?;
+        tables
+            .validate()
+            .map_err(|reason| PersistenceError::Configuration {
+                what: "table names".into(),
+                reason,
+            })?;
         let dialect = dialect::detect(&conn, &tables.stored_events)
             .await
             .map_err(|e| store_error("inspecting the database", e))?;
-        let write_lock =
-            (dialect.backend == DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let write_lock = if dialect.backend == DbBackend::Sqlite {
+            Some(
+                sqlite_write_lock(&conn)
+                    .await
+                    .map_err(|e| store_error("inspecting the database", e))?,
+            )
+        } else {
+            None
+        };
         Ok(Self {
             conn,
             tables: Arc::new(tables),
             dialect: Arc::new(dialect),
             write_lock,
         })
+    }
+
+    /// Replaces what the store found out about the database: for a server that reports itself
+    /// wrongly, or to test another code path (MySQL without `RETURNING` on MariaDB).
+    pub fn with_dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = Arc::new(dialect);
+        self
+    }
+
+    /// Gives the store a SQLite write queue of its own, as a store in another process has: its
+    /// writers then wait for the others on SQLite's busy timeout. For tests of exactly that.
+    #[doc(hidden)]
+    pub fn with_own_write_queue(mut self) -> Self {
+        if self.write_lock.is_some() {
+            self.write_lock = Some(Arc::new(tokio::sync::Mutex::new(())));
+        }
+        self
     }
 
     /// Creates the tables that do not exist yet (what `CREATE_TABLE=y` does).
@@ -104,7 +162,8 @@ impl SeaOrmStore {
     pub fn snapshot_recorder(
         &self,
         application_name: &str,
-    ) -> Result<SeaOrmRecorder, PersistenceError> {
+    ) -> Result<SeaOrmSnapshotRecorder, PersistenceError> {
         SeaOrmRecorder::new(self.clone(), application_name, Purpose::Snapshots)
+            .map(SeaOrmSnapshotRecorder::new)
     }
 }

@@ -7,7 +7,7 @@
 
 use std::marker::PhantomData;
 
-use super::{Map, Transcode, Value};
+use super::{Transcode, Value};
 use crate::domain::ValueError;
 
 /// Wraps a field value for encoding; call `(&Encode(&value)).__es_encode()`.
@@ -33,9 +33,11 @@ pub trait EncodeViaSerde {
 
 impl<T: serde::Serialize> EncodeViaSerde for &Encode<'_, T> {
     fn __es_encode(&self) -> Result<Value, ValueError> {
-        serde_json::to_value(self.0)
-            .map(from_json)
-            .map_err(|e| ValueError::Serde(e.to_string()))
+        // Through JSON text, which lists struct fields in declaration order; reading it into a
+        // `Value` keeps that order (a `serde_json::Value` would sort the keys, or not, depending
+        // on serde_json's features).
+        let text = serde_json::to_vec(self.0).map_err(|e| ValueError::Serde(e.to_string()))?;
+        serde_json::from_slice(&text).map_err(|e| ValueError::Serde(e.to_string()))
     }
 }
 
@@ -71,29 +73,6 @@ pub trait DecodeViaSerde<T> {
 impl<T: serde::de::DeserializeOwned> DecodeViaSerde<T> for &Decode<T> {
     fn __es_decode(&self, value: Value) -> Result<T, ValueError> {
         serde_json::from_value(to_json(value)).map_err(|e| ValueError::Serde(e.to_string()))
-    }
-}
-
-/// Converts plain JSON into a value (no transcoded types appear).
-pub fn from_json(json: serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match json {
-        J::Null => Value::Null,
-        J::Bool(b) => Value::Bool(b),
-        J::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Value::Int(i),
-            (None, _) if n.is_u64() => Value::BigInt(n.to_string()),
-            (None, Some(f)) => Value::Float(f),
-            (None, None) => Value::BigInt(n.to_string()),
-        },
-        J::String(s) => Value::String(s),
-        J::Array(items) => Value::List(items.into_iter().map(from_json).collect()),
-        J::Object(object) => Value::Map(
-            object
-                .into_iter()
-                .map(|(k, v)| (k, from_json(v)))
-                .collect::<Map>(),
-        ),
     }
 }
 
@@ -133,8 +112,8 @@ mod tests {
 
     #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
     struct Address {
-        street: String,
         zip: Option<String>,
+        street: String,
     }
 
     // The borrows are the form generated code uses for every type.
@@ -152,6 +131,11 @@ mod tests {
             panic!("{value:?}")
         };
         assert_eq!(map.get("street"), Some(&Value::String("1 Main St".into())));
+        // Declaration order, not alphabetical order.
+        assert_eq!(
+            map.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["zip", "street"]
+        );
         let back: Address = (&Decode::<Address>::new()).__es_decode(value).unwrap();
         assert_eq!(back, address);
         let back: Uuid = (&Decode::<Uuid>::new())

@@ -5,6 +5,9 @@ use rust_decimal::Decimal;
 
 use crate::domain::ValueError;
 
+/// The largest exponent magnitude accepted (Python accepts any; real data stays far below).
+const MAX_EXPONENT: u64 = 1_000_000_000_000_000;
+
 /// A Decimal as the Python original writes it: the exact text of Python's `str(Decimal)`.
 ///
 /// Python Decimals carry an exponent that `rust_decimal` cannot always hold (`1E+3` is one
@@ -51,7 +54,15 @@ impl DecimalValue {
                 if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(invalid());
                 }
-                (&body[..i], exp.parse::<i64>().map_err(|_| invalid())?)
+                let exponent = exp.parse::<i64>().map_err(|_| invalid())?;
+                // Far beyond any real number, and it keeps the arithmetic below in range.
+                if exponent.unsigned_abs() > MAX_EXPONENT {
+                    return Err(ValueError::Invalid {
+                        what: "Decimal",
+                        reason: format!("{text:?} has an exponent beyond ±{MAX_EXPONENT}"),
+                    });
+                }
+                (&body[..i], exponent)
             }
             None => (body, 0),
         };
@@ -139,13 +150,18 @@ impl DecimalValue {
             None => (body, 0),
         };
         let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let too_precise = || unrepresentable("needs more than 28 digits");
         let mut digits = format!("{int_part}{frac_part}");
-        let mut scale = frac_part.len() as i64 - exponent;
+        let mut scale = (frac_part.len() as i64)
+            .checked_sub(exponent)
+            .ok_or_else(too_precise)?;
         if scale < 0 {
+            if -scale > 28 {
+                return Err(too_precise());
+            }
             digits.extend(std::iter::repeat_n('0', (-scale) as usize));
             scale = 0;
         }
-        let too_precise = || unrepresentable("needs more than 28 digits");
         let coefficient: i128 = if digits.len() > 30 {
             return Err(too_precise());
         } else {
@@ -227,7 +243,17 @@ mod tests {
 
     #[test]
     fn rejects_non_numbers() {
-        for bad in ["", "abc", "1.2.3", "1e", "--1", "1e+x", "."] {
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "1e",
+            "--1",
+            "1e+x",
+            ".",
+            "1E+9223372036854775807",
+            "1E-9223372036854775808",
+        ] {
             assert!(DecimalValue::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -242,5 +268,17 @@ mod tests {
         assert_eq!(thousand, Decimal::from(1000));
         assert!(DecimalValue::parse("NaN").unwrap().to_decimal().is_err());
         assert!(DecimalValue::parse("1E+40").unwrap().to_decimal().is_err());
+        assert!(
+            DecimalValue::parse("1E+999999999999")
+                .unwrap()
+                .to_decimal()
+                .is_err()
+        );
+        assert!(
+            DecimalValue::parse("1E-999999999999")
+                .unwrap()
+                .to_decimal()
+                .is_err()
+        );
     }
 }

@@ -11,6 +11,7 @@
 mod datetime;
 mod decimal;
 mod map;
+mod serde_impl;
 mod transcode;
 
 #[doc(hidden)]

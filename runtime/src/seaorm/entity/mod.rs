@@ -55,6 +55,9 @@ macro_rules! snapshots_entity {
 #[macro_export]
 macro_rules! __record_entity {
     ($table:literal, $key:ident) => {
+        // SeaORM's derives name `sea_orm::…`: this makes that resolve in crates that reach
+        // SeaORM only through this one.
+        use $crate::__private::sea_orm;
         use $crate::__private::sea_orm::entity::prelude::*;
         use $crate::seaorm::entity::OriginatorId;
 
@@ -92,6 +95,8 @@ macro_rules! __record_entity {
 #[macro_export]
 macro_rules! notification_tracking_entity {
     ($table:literal) => {
+        // See `__record_entity!`.
+        use $crate::__private::sea_orm;
         use $crate::__private::sea_orm::entity::prelude::*;
 
         /// A row: a follower's position in an upstream application's log.

@@ -38,6 +38,7 @@ impl OriginatorId {
             uuid,
             returning: true,
             mariadb: None,
+            id_step: 1,
         }
         .uuid_value(id)
     }
