@@ -268,7 +268,10 @@ impl SeaOrmRecorder {
             DbBackend::Postgres => format!("LOCK TABLE {} IN EXCLUSIVE MODE", self.quoted_table),
             // Locking the application's first row queues this application's writers; plain
             // reads are not blocked. (On an application's very first write two writers can
-            // deadlock instead; the database aborts one and it is retried.)
+            // deadlock instead; the database aborts one and it is retried. InnoDB's next-key
+            // lock covers the gap before that row too, so a writer of the application just
+            // before it in (application_name, id) order may also wait: correct, a little
+            // slower.)
             DbBackend::MySql => format!(
                 "SELECT {key} FROM {t} WHERE {app} = ? ORDER BY {key} LIMIT 1 FOR UPDATE",
                 key = dialect.quote(self.key),

@@ -1,0 +1,255 @@
+//! One operation repeated N times, through the library or the raw driver, on a SQLite file:
+//! for instruction counts that are stable on a noisy machine. Run it twice under callgrind
+//! with different N; the difference divided by the difference in N is the cost of one
+//! operation, setup excluded:
+//!
+//! ```sh
+//! cargo build --release -p eventsourcing-seaorm-bench --bin profile_ops
+//! for n in 200 1200; do
+//!   valgrind --tool=callgrind --callgrind-out-file=cg.ours.load5.$n \
+//!     target/release/profile_ops ours load5 $n
+//! done
+//! callgrind_annotate --inclusive=yes cg.ours.load5.1200 | head -60
+//! ```
+//!
+//! `PROFILE_URL` runs it on a server instead (for example
+//! `PROFILE_URL=postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test`), to time it with `perf stat`
+//! or `time`.
+//!
+//! Sides: `ours`, `raw`, and for `load5` on PostgreSQL `pool` (the raw statement through the
+//! library's sqlx pool: separates the pool's cost from SeaORM's and ours). Operations: `append1`, `append100`, `command`, `load5`, `load1000`, `load1000snap`,
+//! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
+//! same with zlib + AES).
+
+use eventsourcing_seaorm::__private::sea_orm::sqlx;
+use eventsourcing_seaorm::application::Application;
+use eventsourcing_seaorm::domain::{Aggregate, DomainEvent};
+use eventsourcing_seaorm_bench::BenchError;
+use eventsourcing_seaorm_bench::args::{Backend, Transport};
+use eventsourcing_seaorm_bench::raw::{RawDb, RawEvent};
+use eventsourcing_seaorm_bench::target::{Database, Target};
+use eventsourcing_seaorm_bench::world::{World, text, world_with_events};
+use uuid::Uuid;
+
+const APP: &str = "Bench";
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+struct Setup {
+    app: Application,
+    raw: RawDb,
+    small: Vec<Uuid>,
+    large: Vec<Uuid>,
+    created: (String, Vec<u8>),
+    happened: (String, Vec<u8>),
+}
+
+async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
+    let settings: &[(&str, &str)] = if op == "mapsecret" {
+        &[("COMPRESSOR_TOPIC", "zlib"), ("CIPHER_KEY", KEY)]
+    } else {
+        &[]
+    };
+    let app = db.app(APP, op == "load1000snap", settings).await?;
+    let raw = db.raw().await?;
+    let mut small = Vec::new();
+    let mut large = Vec::new();
+    if matches!(op, "load5" | "command" | "log100" | "log1000") {
+        for _ in 0..if op.starts_with("log") { 1000 } else { 50 } {
+            let mut world = world_with_events(5, "dinosaurs");
+            app.save(&mut world).await?;
+            small.push(world.id());
+        }
+    }
+    if op.starts_with("load1000") {
+        for _ in 0..2 {
+            let mut world = world_with_events(1000, "dinosaurs");
+            app.save(&mut world).await?;
+            large.push(world.id());
+            if op == "load1000snap" {
+                app.take_snapshot::<World>(world.id(), None).await?;
+            }
+        }
+    }
+    let world = world_with_events(2, "dinosaurs");
+    let map = |e: &DomainEvent<<World as Aggregate>::Event>| {
+        app.mapper()
+            .to_stored_event(e)
+            .map(|s| (s.topic, s.state))
+            .map_err(|e| BenchError::Check(e.to_string()))
+    };
+    let created = map(&world.pending_events()[0])?;
+    let happened = map(&world.pending_events()[1])?;
+    Ok(Setup {
+        app,
+        raw,
+        small,
+        large,
+        created,
+        happened,
+    })
+}
+
+async fn ours(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
+    match op {
+        "append1" | "append100" => {
+            let n = if op == "append1" { 1 } else { 100 };
+            let mut world = world_with_events(n, "dinosaurs");
+            s.app.save(&mut world).await?;
+        }
+        "command" => {
+            let id = s.small[i % s.small.len()];
+            let mut world: World = s.app.repository().get(id).await?;
+            world.make_it_so("trucks".into());
+            s.app.save(&mut world).await?;
+        }
+        "load5" => {
+            let _: World = s.app.repository().get(s.small[i % s.small.len()]).await?;
+        }
+        "load1000" | "load1000snap" => {
+            let _: World = s.app.repository().get(s.large[i % s.large.len()]).await?;
+        }
+        "log100" | "log1000" => {
+            let size = if op == "log100" { 100 } else { 1000 };
+            s.app.notification_log().select(1, size, None, &[]).await?;
+        }
+        "map" | "mapsecret" => {
+            let mut world = World::create();
+            world.make_it_so(text(125));
+            let event = &world.pending_events()[1];
+            let stored = s
+                .app
+                .mapper()
+                .to_stored_event(event)
+                .map_err(|e| BenchError::Check(e.to_string()))?;
+            let _: DomainEvent<<World as Aggregate>::Event> = s
+                .app
+                .mapper()
+                .to_domain_event(&stored)
+                .map_err(|e| BenchError::Check(e.to_string()))?;
+        }
+        other => return Err(BenchError::Usage(format!("unknown operation {other}"))),
+    }
+    Ok(())
+}
+
+async fn raw(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
+    match op {
+        "append1" | "append100" => {
+            let n = if op == "append1" { 1 } else { 100 };
+            let id = Uuid::new_v4();
+            let rows: Vec<RawEvent<'_>> = (1..=n)
+                .map(|v| {
+                    let (topic, state) = if v == 1 { &s.created } else { &s.happened };
+                    RawEvent {
+                        originator_id: id,
+                        version: v as i64,
+                        topic,
+                        state,
+                    }
+                })
+                .collect();
+            s.raw.append(APP, &rows, true).await?;
+        }
+        "command" => {
+            let id = s.small[i % s.small.len()];
+            let rows = s.raw.select_events(APP, id, None).await?;
+            let version = rows.last().map_or(0, |r| r.version) + 1;
+            let row = RawEvent {
+                originator_id: id,
+                version,
+                topic: &s.happened.0,
+                state: &s.happened.1,
+            };
+            s.raw.append(APP, &[row], true).await?;
+        }
+        "load5" => {
+            s.raw
+                .select_events(APP, s.small[i % s.small.len()], None)
+                .await?;
+        }
+        "load1000" => {
+            s.raw
+                .select_events(APP, s.large[i % s.large.len()], None)
+                .await?;
+        }
+        "load1000snap" => {
+            let id = s.large[i % s.large.len()];
+            let snapshot = s.raw.select_snapshot(APP, id).await?;
+            s.raw
+                .select_events(APP, id, snapshot.map(|row| row.version))
+                .await?;
+        }
+        "log100" | "log1000" => {
+            let size = if op == "log100" { 100 } else { 1000 };
+            s.raw.select_notifications(APP, 1, size).await?;
+        }
+        other => return Err(BenchError::Usage(format!("no raw side for {other}"))),
+    }
+    Ok(())
+}
+
+async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), BenchError> {
+    let mut s = setup(db, op).await?;
+    let pool = (side == "pool").then(|| db.conn.get_postgres_connection_pool().clone());
+    let sql = db.sql.select_events_sql();
+    for i in 0..20 + n {
+        if let Some(pool) = &pool {
+            let id = s.small[i % s.small.len()];
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(APP)
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(eventsourcing_seaorm_bench::error::sqlx_at(
+                    "selecting through the pool",
+                ))?;
+        } else if side == "raw" {
+            raw(&mut s, op, i).await?;
+        } else {
+            ours(&mut s, op, i).await?;
+        }
+    }
+    s.raw.close().await;
+    Ok(())
+}
+
+fn main() -> Result<(), BenchError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let side = args.first().cloned().unwrap_or_else(|| "ours".into());
+    let op = args.get(1).cloned().unwrap_or_else(|| "load5".into());
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| BenchError::Io {
+            path: "tokio runtime".into(),
+            source,
+        })?;
+    runtime.block_on(async {
+        let url = std::env::var("PROFILE_URL").unwrap_or_default();
+        let backend = if url.starts_with("postgres") {
+            Backend::Postgres
+        } else if url.starts_with("mysql") {
+            Backend::MySql
+        } else {
+            Backend::Sqlite
+        };
+        let transport = if backend == Backend::Sqlite {
+            Transport::File
+        } else {
+            Transport::Socket
+        };
+        let db = Database::open(Target {
+            backend,
+            transport,
+            url,
+        })
+        .await?;
+        // Removes the tables or the SQLite file whatever happened.
+        let result = repeat(&db, &side, &op, n).await;
+        db.close().await;
+        result?;
+        println!("{side} {op} ×{n} done");
+        Ok(())
+    })
+}

@@ -1,0 +1,171 @@
+//! The results as `RESULTS.md`.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::process::{gib, mib};
+use crate::results::{Baseline, Verdict};
+use crate::scenarios::si;
+
+fn verdict(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Met => "met",
+        Verdict::Missed => "**missed**",
+        Verdict::None => "",
+    }
+}
+
+fn baseline_name(baseline: Baseline) -> &'static str {
+    match baseline {
+        Baseline::Raw => "raw",
+        Baseline::Plain => "plain",
+        Baseline::OneWriter => "1 writer",
+    }
+}
+
+/// `RESULTS.md`: when, where, how, the table, the goals met and missed, and the notes.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let m = &report.machine;
+    let _ = writeln!(out, "# Benchmark results\n");
+    let _ = writeln!(
+        out,
+        "Measured {} with\n\n```sh\n{}\n```\n\n({} run, {:.0} s). The chart of the same figures is \
+         [`events_per_second.svg`](events_per_second.svg).\n",
+        report.date,
+        report.command,
+        if report.quick { "quick" } else { "full" },
+        report.duration.as_secs_f64(),
+    );
+    let _ = writeln!(out, "## Machine\n");
+    let _ = writeln!(
+        out,
+        "- {} CPUs ({}), {} memory, Linux {}",
+        m.cpus,
+        m.cpu_model,
+        gib(m.memory),
+        m.kernel
+    );
+    let _ = writeln!(
+        out,
+        "- load average when the run started: {}",
+        m.load_average
+    );
+    for (target, version) in &report.versions {
+        let _ = writeln!(out, "- {target}: {version}");
+    }
+    for skipped in &report.skipped {
+        let _ = writeln!(out, "- skipped: {skipped}");
+    }
+    if let Some(peak) = report.peak_rss {
+        let _ = writeln!(out, "- peak RSS of the bench process: {}", mib(peak));
+    }
+    if let Some(library) = &report.library {
+        let _ = writeln!(out, "- library measured: {library}");
+    }
+    let _ = writeln!(
+        out,
+        "\n## How to read it\n\n\
+         Each scenario runs through an `Application` exactly as a user writes one (the seed's \
+         `World` aggregate, `save`, `repository().get`, the notification log), and then as raw \
+         sqlx statements doing the same database work on one connection over the same transport: \
+         `BEGIN` (`BEGIN IMMEDIATE` on SQLite), the lock the recorder takes so that notification \
+         ids become visible in order (`LOCK TABLE … IN EXCLUSIVE MODE` on PostgreSQL, the \
+         application's first row `FOR UPDATE` on MySQL/MariaDB), one multi-row `INSERT … \
+         RETURNING id`, `COMMIT`; and the same `SELECT`s. The ratio is ours ÷ baseline, from the \
+         same run; the two sides alternate over {} repetition(s) and the medians are shown. \
+         Scenario 6 compares zlib + AES-256-GCM with plain states of the same size; \"7. 16 writers \
+         ÷ 1 writer\" compares the library with itself. TCP rows suffer from sqlx 0.9.0 leaving \
+         Nagle's algorithm on (sqlx issue #4335), and over TCP sqlx negotiates TLS with a \
+         PostgreSQL server that has `ssl=on` (its default `sslmode=prefer`): compare them with \
+         the socket rows. Before the read scenarios the tables are `ANALYZE`d, as autovacuum \
+         does in a running system.\n",
+        if report.quick { "1" } else { "3" },
+    );
+    let _ = writeln!(out, "## Results\n");
+    let _ = writeln!(
+        out,
+        "| target | scenario | unit | ours | baseline | ours ÷ baseline | goal | |\n|---|---|---|--:|--:|--:|---|---|"
+    );
+    for row in &report.rows {
+        let goal = row.scenario.goal(row.backend).map_or("", |g| g.wording);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} {} | {:.2}× | {} | {} |",
+            row.target(),
+            row.scenario.label(),
+            row.unit(),
+            si(row.figure(row.ours)),
+            si(row.figure(row.baseline)),
+            baseline_name(row.scenario.baseline()),
+            row.ratio(),
+            goal,
+            verdict(row.verdict()),
+        );
+    }
+    let python = report.against_python();
+    if !python.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Against the Python original\n\n\
+             eventsourcing 9.4.6 + eventsourcing_django 0.6 on the same machine. The goal is 10× \
+             Python where the raw driver reaches 10× Python; where it does not, 0.8× raw.\n\n\
+             | target | scenario | Python | ours | ours ÷ Python | raw ÷ Python | |\n|---|---|--:|--:|--:|--:|---|"
+        );
+        for (row, versus) in python {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.1}× | {:.1}× | {} |",
+                row.target(),
+                row.scenario.label(),
+                si(versus.python),
+                si(row.figure(row.ours)),
+                versus.ours,
+                versus.raw,
+                verdict(versus.verdict()),
+            );
+        }
+    }
+    let goals: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| r.verdict() != Verdict::None)
+        .collect();
+    let missed: Vec<_> = goals
+        .iter()
+        .filter(|r| r.verdict() == Verdict::Missed)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n## Goals\n\n{} of {} goals met.\n",
+        goals.len() - missed.len(),
+        goals.len()
+    );
+    for row in missed {
+        let goal = row
+            .scenario
+            .goal(row.backend)
+            .map_or("check", |g| g.wording);
+        let _ = writeln!(
+            out,
+            "- missed: {} {} — {:.2}× ({goal})",
+            row.target(),
+            row.scenario.label(),
+            row.ratio()
+        );
+    }
+    let notes = report.noted();
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\n## Notes\n");
+        for row in notes {
+            let _ = writeln!(
+                out,
+                "- {} {}: {}",
+                row.target(),
+                row.scenario.label(),
+                row.note
+            );
+        }
+    }
+    out
+}

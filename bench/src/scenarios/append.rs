@@ -1,0 +1,88 @@
+//! Scenarios 1 and 2: new aggregates saved with 1, 10 and 100 events per save, against the raw
+//! driver inserting as many rows per transaction.
+
+use eventsourcing_seaorm::application::Application;
+use uuid::Uuid;
+
+use super::{APP, Context, RAW_APP, Templates};
+use crate::BenchError;
+use crate::measure::{Work, compare};
+use crate::raw::{RawDb, RawEvent};
+use crate::results::Scenario;
+use crate::world::world_with_events;
+
+/// The library: a new `World` with `events` events, saved.
+pub struct OursAppend<'a> {
+    /// The application.
+    pub app: &'a Application,
+    /// Events per save.
+    pub events: usize,
+}
+
+impl Work for OursAppend<'_> {
+    async fn step(&mut self) -> Result<u64, BenchError> {
+        let mut world = world_with_events(self.events, "dinosaurs");
+        self.app.save(&mut world).await?;
+        Ok(self.events as u64)
+    }
+}
+
+/// The raw driver: the same rows for a new originator in one transaction.
+pub struct RawAppend<'a> {
+    /// The connection.
+    pub raw: &'a mut RawDb,
+    /// The rows' bytes.
+    pub templates: &'a Templates,
+    /// Rows per transaction.
+    pub events: usize,
+}
+
+impl Work for RawAppend<'_> {
+    async fn step(&mut self) -> Result<u64, BenchError> {
+        let originator_id = Uuid::new_v4();
+        let rows: Vec<RawEvent<'_>> = (1..=self.events)
+            .map(|version| {
+                let template = if version == 1 {
+                    &self.templates.created
+                } else {
+                    &self.templates.happened
+                };
+                RawEvent {
+                    originator_id,
+                    version: version as i64,
+                    topic: &template.topic,
+                    state: &template.state,
+                }
+            })
+            .collect();
+        self.raw.append(RAW_APP, &rows, true).await?;
+        Ok(self.events as u64)
+    }
+}
+
+/// Runs scenarios 1 and 2.
+pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
+    let app = cx.db.app(APP, false, &[]).await?;
+    let templates = Templates::new(&app, "dinosaurs")?;
+    let mut raw = cx.db.raw().await?;
+    for (scenario, events) in [
+        (Scenario::Append1, 1),
+        (Scenario::Append10, 10),
+        (Scenario::Append100, 100),
+    ] {
+        cx.announce(scenario);
+        let (ours, baseline) = compare(
+            &mut OursAppend { app: &app, events },
+            &mut RawAppend {
+                raw: &mut raw,
+                templates: &templates,
+                events,
+            },
+            &cx.sizes.plan,
+        )
+        .await?;
+        cx.record(scenario, ours, baseline, String::new(), None);
+    }
+    raw.close().await;
+    Ok(())
+}
