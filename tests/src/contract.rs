@@ -72,6 +72,8 @@ macro_rules! recorder_contract {
             concurrent_writers_do_not_interleave,
             concurrent_writers_and_readers_lose_nothing,
             concurrent_conflicting_writers,
+            concurrent_first_writes_of_a_new_application,
+            saves_recorded_together_fail_alone,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {
@@ -599,4 +601,86 @@ pub async fn concurrent_conflicting_writers(factory: &impl RecorderFactory) {
         versions(&recorder.select_events(id, EventQuery::new()).await.unwrap()),
         (1..=20).collect::<Vec<_>>()
     );
+}
+
+/// Many writers make the first writes of a new application at once (on MySQL/MariaDB the
+/// recorder's lock has no row to lock yet): none fails, and ids do not interleave.
+pub async fn concurrent_first_writes_of_a_new_application(factory: &impl RecorderFactory) {
+    const WRITERS: usize = 16;
+    let recorder = factory.process_recorder().await;
+    let mut tasks = Vec::new();
+    for _ in 0..WRITERS {
+        let recorder = factory.same_store(&recorder).await;
+        tasks.push(tokio::spawn(async move {
+            let id = Uuid::new_v4();
+            let batch: Vec<StoredEvent> = (1..=5).map(|v| stored(id, v, "t:First")).collect();
+            recorder.insert_events(&batch).await
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        let ids = task
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("a first write failed: {e}"));
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1) || ids.windows(2).all(|w| w[0] < w[1]));
+        all.push(ids);
+    }
+    all.sort();
+    for pair in all.windows(2) {
+        assert!(
+            pair[0].last() < pair[1].first(),
+            "batches interleave: {pair:?}"
+        );
+    }
+}
+
+/// Many saves through one recorder at once (which may record them in one transaction): a save
+/// that conflicts fails alone, the others are recorded, each with consecutive ids, none
+/// interleaved.
+pub async fn saves_recorded_together_fail_alone(factory: &impl RecorderFactory) {
+    let recorder = factory.process_recorder().await;
+    let contested = Uuid::new_v4();
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let recorder = recorder.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = if i % 3 == 0 {
+                contested
+            } else {
+                Uuid::new_v4()
+            };
+            let batch: Vec<StoredEvent> = (1..=3).map(|v| stored(id, v, "t:Group")).collect();
+            (id, recorder.insert_events(&batch).await)
+        }));
+    }
+    let mut recorded = Vec::new();
+    let mut contested_wins = 0;
+    for task in tasks {
+        let (id, result) = task.await.unwrap();
+        match result {
+            Ok(ids) => {
+                assert_eq!(ids.len(), 3);
+                assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+                contested_wins += usize::from(id == contested);
+                recorded.push(ids);
+            }
+            Err(PersistenceError::Conflict { .. }) => assert_eq!(id, contested),
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!(contested_wins, 1);
+    assert_eq!(recorded.len(), 17);
+    recorded.sort();
+    for pair in recorded.windows(2) {
+        assert!(
+            pair[0].last() < pair[1].first(),
+            "saves interleave: {pair:?}"
+        );
+    }
+    let notifications = recorder
+        .select_notifications(&NotificationQuery::new(None, 1000))
+        .await
+        .unwrap();
+    assert_eq!(notifications.len(), 17 * 3);
 }

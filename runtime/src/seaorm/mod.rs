@@ -11,6 +11,7 @@ pub mod entity;
 mod recorder;
 pub mod schema;
 mod store;
+mod write_queue;
 
 pub use connect::{SQLITE_BUSY_TIMEOUT, connect, connect_options, recommend};
 pub use recorder::{MAX_APPLICATION_NAME, SeaOrmRecorder, SeaOrmSnapshotRecorder};

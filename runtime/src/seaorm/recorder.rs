@@ -15,8 +15,8 @@ use crate::persistence::{
 
 /// Rows per `INSERT` statement: well below every backend's limit on bound parameters.
 const ROWS_PER_INSERT: usize = 1000;
-/// Times a write is retried when the database aborted it to break a deadlock.
-const DEADLOCK_RETRIES: usize = 5;
+/// Saves of up to this many events have their `INSERT` text built once per recorder.
+const CACHED_INSERTS: usize = 128;
 /// The longest `application_name` the Django tables hold (`varchar(32)`).
 pub const MAX_APPLICATION_NAME: usize = 32;
 
@@ -45,18 +45,20 @@ pub struct SeaOrmRecorder {
     quoted_table: String,
     quoted_tracking: String,
     key: &'static str,
+    /// `INSERT` statements by number of rows: built once, as they are long and repeated.
+    inserts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<usize, String>>>,
 }
 
-enum Step {
+pub(crate) enum Step {
     Events,
     Tracking,
     Other(&'static str),
 }
 
 /// Why an insert failed, before it is turned into a [`PersistenceError`].
-struct InsertFailure {
-    step: Step,
-    error: DbErr,
+pub(crate) struct InsertFailure {
+    pub(crate) step: Step,
+    pub(crate) error: DbErr,
 }
 
 fn at(step: Step) -> impl FnOnce(DbErr) -> InsertFailure {
@@ -75,8 +77,34 @@ fn sqlstate(error: &DbErr) -> Option<String> {
 
 /// Deadlocks and serialisation failures: the database rolled the transaction back and it can be
 /// tried again (SQLSTATE class 40 on PostgreSQL and MySQL/MariaDB).
-fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
+pub(crate) fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
     backend != DbBackend::Sqlite && sqlstate(error).is_some_and(|code| code.starts_with("40"))
+}
+
+/// Begins a transaction (a savepoint in a transaction); on SQLite one that takes the write
+/// lock at once (`BEGIN IMMEDIATE`), so that it waits for other writers rather than failing
+/// when it first writes.
+pub(crate) async fn begin<C: TransactionTrait>(
+    conn: &C,
+    backend: DbBackend,
+) -> Result<C::Transaction, DbErr> {
+    if backend == DbBackend::Sqlite {
+        conn.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await
+    } else {
+        conn.begin().await
+    }
+}
+
+/// Writers that deadlocked together would meet again if they retried at once: a random pause,
+/// longer each time (at most 64 ms).
+pub(crate) async fn retry_pause(attempt: u32) {
+    let ceiling = 1u64 << attempt.min(6);
+    let jitter = (Uuid::new_v4().as_u128() % u128::from(ceiling + 1)) as u64;
+    tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
 }
 
 fn to_i64(what: &'static str, value: u64) -> Result<i64, PersistenceError> {
@@ -108,6 +136,7 @@ impl SeaOrmRecorder {
             quoted_table,
             quoted_tracking,
             key,
+            inserts: Default::default(),
             store,
         })
     }
@@ -171,97 +200,96 @@ impl SeaOrmRecorder {
         if events.is_empty() && tracking.is_none() {
             return Ok(Vec::new());
         }
-        let mut rows = Vec::with_capacity(events.len());
-        for event in events {
-            rows.push((
-                event,
-                to_i64("originator_version", event.originator_version)?,
-            ));
-        }
+        let versions = events
+            .iter()
+            .map(|e| to_i64("originator_version", e.originator_version))
+            .collect::<Result<Vec<i64>, _>>()?;
         let tracking_row = match tracking {
             Some(t) => Some((t, to_i64("notification_id", t.notification_id)?)),
             None => None,
         };
-        // In a caller's transaction the database lock may already be held by that
-        // transaction, so this process's queue must not be waited on there.
-        let _queue = match (&self.store.write_lock, own_transaction) {
-            (Some(lock), true) => Some(lock.lock().await),
-            _ => None,
-        };
-        let mut attempt = 0;
-        loop {
-            let failure = match self.insert_once(conn, &rows, tracking_row).await {
-                Ok(ids) => return Ok(ids),
-                Err(failure) => failure,
-            };
-            if own_transaction
-                && attempt < DEADLOCK_RETRIES
-                && is_retryable(self.backend(), &failure.error)
-            {
-                attempt += 1;
-                tracing::debug!(application = %self.application_name, attempt, error = %failure.error, "retrying write");
-                continue;
-            }
-            return Err(self.insert_error(conn, events, tracking, failure).await);
+        if own_transaction {
+            // Through the store's queue: recorded with the saves waiting at the same time.
+            let tracking = tracking_row.map(|(t, id)| (t.clone(), id));
+            return self
+                .store
+                .queue
+                .submit(self.clone(), events.to_vec(), versions, tracking)
+                .await;
         }
-    }
-
-    async fn insert_once<C>(
-        &self,
-        conn: &C,
-        rows: &[(&StoredEvent, i64)],
-        tracking: Option<(&Tracking, i64)>,
-    ) -> Result<Vec<u64>, InsertFailure>
-    where
-        C: ConnectionTrait + TransactionTrait,
-    {
-        let txn = if self.backend() == DbBackend::Sqlite {
-            conn.begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await
-        } else {
-            conn.begin().await
-        }
-        .map_err(at(Step::Other("beginning a transaction")))?;
+        // In a caller's transaction (which may already hold the database's lock): a savepoint
+        // of it, never the queue.
+        let rows: Vec<(&StoredEvent, i64)> = events.iter().zip(versions).collect();
         let result = async {
-            if self.purpose == Purpose::Events && !rows.is_empty() {
-                self.lock(&txn)
-                    .await
-                    .map_err(at(Step::Other("locking the table")))?;
+            let savepoint = begin(conn, self.backend())
+                .await
+                .map_err(at(Step::Other("beginning a savepoint")))?;
+            if !rows.is_empty()
+                && let Err(error) = self.lock(&savepoint).await
+            {
+                let _ = savepoint.rollback().await;
+                return Err(at(Step::Other("locking the table"))(error));
             }
-            let mut ids = Vec::with_capacity(rows.len());
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                ids.extend(
-                    self.insert_rows(&txn, chunk)
+            match self.write_save(&savepoint, &rows, tracking_row).await {
+                Ok(ids) => {
+                    savepoint
+                        .commit()
                         .await
-                        .map_err(at(Step::Events))?,
-                );
+                        .map_err(at(Step::Other("releasing a savepoint")))?;
+                    Ok(ids)
+                }
+                Err(failure) => {
+                    // Roll back to the savepoint so that the caller's transaction stays usable.
+                    let _ = savepoint.rollback().await;
+                    Err(failure)
+                }
             }
-            if let Some(tracking) = tracking {
-                self.insert_tracking_row(&txn, tracking)
-                    .await
-                    .map_err(at(Step::Tracking))?;
-            }
-            Ok(ids)
         }
         .await;
         match result {
-            Ok(ids) => {
-                txn.commit().await.map_err(at(Step::Other("committing")))?;
-                Ok(ids)
-            }
-            Err(failure) => {
-                // Roll back explicitly so that a caller's transaction (where this was a
-                // savepoint) stays usable; the failure is what matters, not the rollback's.
-                let _ = txn.rollback().await;
-                Err(failure)
-            }
+            Ok(ids) => Ok(ids),
+            Err(failure) => Err(self.insert_error(conn, events, tracking, failure).await),
         }
     }
 
-    async fn lock(&self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    /// The events and tracking of one save, inside a transaction (or savepoint) that holds the
+    /// lock.
+    pub(crate) async fn write_save(
+        &self,
+        txn: &impl ConnectionTrait,
+        rows: &[(&StoredEvent, i64)],
+        tracking: Option<(&Tracking, i64)>,
+    ) -> Result<Vec<u64>, InsertFailure> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            ids.extend(
+                self.insert_rows(txn, chunk)
+                    .await
+                    .map_err(at(Step::Events))?,
+            );
+        }
+        if let Some(tracking) = tracking {
+            self.insert_tracking_row(txn, tracking)
+                .await
+                .map_err(at(Step::Tracking))?;
+        }
+        Ok(ids)
+    }
+
+    /// What [`lock`](Self::lock) locks: writers with the same key need to lock only once in a
+    /// transaction.
+    pub(crate) fn lock_key(&self) -> String {
+        match self.backend() {
+            DbBackend::MySql => format!("{} {}", self.quoted_table, self.application_name),
+            _ => self.quoted_table.clone(),
+        }
+    }
+
+    /// Takes the lock that serialises writers of events (snapshots need none).
+    pub(crate) async fn lock(&self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        if self.purpose == Purpose::Snapshots {
+            return Ok(());
+        }
         let dialect = &self.store.dialect;
         let sql = match dialect.backend {
             // What the Django recorder does: writers queue, readers are not blocked.
@@ -296,23 +324,9 @@ impl SeaOrmRecorder {
         rows: &[(&StoredEvent, i64)],
     ) -> Result<Vec<u64>, DbErr> {
         let dialect = &self.store.dialect;
-        let mut sql = format!(
-            "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ",
-            self.quoted_table,
-            dialect.quote("application_name"),
-            dialect.quote("originator_id"),
-            dialect.quote("originator_version"),
-            dialect.quote("topic"),
-            dialect.quote("state"),
-        );
+        let sql = self.insert_sql(rows.len());
         let mut values = Vec::with_capacity(rows.len() * 5);
-        for (i, (event, version)) in rows.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&self.placeholders(i * 5, 5));
-            sql.push(')');
+        for (event, version) in rows {
             values.push(Value::from(self.application_name.as_str()));
             values.push(dialect.uuid_value(event.originator_id));
             values.push(Value::BigInt(Some(*version)));
@@ -324,7 +338,6 @@ impl SeaOrmRecorder {
             return Ok(Vec::new());
         }
         if dialect.returning {
-            sql.push_str(&format!(" RETURNING {}", dialect.quote(self.key)));
             let returned = txn.query_all_raw(dialect.statement(sql, values)).await?;
             let mut ids = returned
                 .iter()
@@ -346,6 +359,57 @@ impl SeaOrmRecorder {
                 .map(|i| first + i * dialect.id_step)
                 .collect())
         }
+    }
+
+    /// The `INSERT` of `rows` rows (with `RETURNING` where ids are wanted and available). Those
+    /// of up to [`CACHED_INSERTS`] rows, the usual saves, are built once.
+    fn insert_sql(&self, rows: usize) -> String {
+        if rows > CACHED_INSERTS {
+            return self.build_insert_sql(rows);
+        }
+        let mut cache = self.inserts.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(rows)
+            .or_insert_with(|| self.build_insert_sql(rows))
+            .clone()
+    }
+
+    fn build_insert_sql(&self, rows: usize) -> String {
+        use std::fmt::Write;
+        let dialect = &self.store.dialect;
+        let mut sql = format!(
+            "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ",
+            self.quoted_table,
+            dialect.quote("application_name"),
+            dialect.quote("originator_id"),
+            dialect.quote("originator_version"),
+            dialect.quote("topic"),
+            dialect.quote("state"),
+        );
+        sql.reserve(rows * 32);
+        for row in 0..rows {
+            if row > 0 {
+                sql.push_str(", ");
+            }
+            if dialect.backend == DbBackend::Postgres {
+                let n = row * 5;
+                let _ = write!(
+                    sql,
+                    "(${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5
+                );
+            } else {
+                sql.push_str("(?, ?, ?, ?, ?)");
+            }
+        }
+        if self.purpose == Purpose::Events && dialect.returning {
+            let _ = write!(sql, " RETURNING {}", dialect.quote(self.key));
+        }
+        sql
     }
 
     async fn insert_tracking_row(
@@ -372,7 +436,7 @@ impl SeaOrmRecorder {
             .map(|_| ())
     }
 
-    async fn insert_error<C: ConnectionTrait>(
+    pub(crate) async fn insert_error<C: ConnectionTrait>(
         &self,
         conn: &C,
         events: &[StoredEvent],
@@ -546,7 +610,10 @@ impl SeaOrmRecorder {
             if query.desc { " DESC" } else { "" }
         ));
         if let Some(limit) = query.limit {
-            sql.push_str(&format!(" LIMIT {}", limit.min(i64::MAX as u64)));
+            // A parameter, not text: PostgreSQL plans a cached statement with `LIMIT $n` as a
+            // short index scan, but one with a literal limit as a scan of every row.
+            values.push(Value::BigInt(Some(limit.min(i64::MAX as u64) as i64)));
+            sql.push_str(&format!(" LIMIT {}", dialect.placeholder(values.len())));
         }
         let rows = conn
             .query_all_raw(dialect.statement(sql, values))
@@ -633,9 +700,11 @@ impl ApplicationRecorder for SeaOrmRecorder {
                 self.placeholders(first, query.topics.len())
             ));
         }
+        // A parameter, not text (see `select_events_on`).
+        values.push(Value::BigInt(Some(query.limit.min(i64::MAX as u64) as i64)));
         sql.push_str(&format!(
             " ORDER BY {id} LIMIT {}",
-            query.limit.min(i64::MAX as u64)
+            dialect.placeholder(values.len())
         ));
         let rows = self
             .store

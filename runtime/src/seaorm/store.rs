@@ -6,13 +6,15 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use super::dialect::{self, Dialect};
 use super::recorder::{Purpose, SeaOrmRecorder, SeaOrmSnapshotRecorder};
 use super::schema::{self, Tables};
+use super::write_queue::WriteQueue;
 use crate::persistence::PersistenceError;
 
 /// A database reached through SeaORM, with the three tables: makes recorders for applications.
 ///
-/// Recorders made by the same store share what it found out about the database. On SQLite,
-/// every store on the same file in this process shares a lock that queues its writers instead
-/// of letting them wait on SQLite's busy timeout.
+/// Recorders made by the same store share what it found out about the database, and a queue
+/// of writers whose waiting saves are recorded together, one transaction and one disk flush
+/// for all (group commit). On SQLite every store on the same file in this process shares that
+/// queue, so its writers never wait on SQLite's busy timeout for each other.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,7 +31,7 @@ pub struct SeaOrmStore {
     pub(crate) conn: DatabaseConnection,
     pub(crate) tables: Arc<Tables>,
     pub(crate) dialect: Arc<Dialect>,
-    pub(crate) write_lock: Option<WriteLock>,
+    pub(crate) queue: Arc<WriteQueue>,
 }
 
 fn store_error(operation: &'static str, source: sea_orm::DbErr) -> PersistenceError {
@@ -40,13 +42,11 @@ fn store_error(operation: &'static str, source: sea_orm::DbErr) -> PersistenceEr
     }
 }
 
-type WriteLock = Arc<tokio::sync::Mutex<()>>;
-
 /// The queue of this process's writers to a SQLite file: one per file, shared by every store
 /// on it (several applications, several pools), so that they wait in turn here rather than on
 /// SQLite's busy timeout. A database in memory has its own.
-async fn sqlite_write_lock(conn: &DatabaseConnection) -> Result<WriteLock, sea_orm::DbErr> {
-    static LOCKS: OnceLock<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+async fn sqlite_write_queue(conn: &DatabaseConnection) -> Result<Arc<WriteQueue>, sea_orm::DbErr> {
+    static QUEUES: OnceLock<Mutex<HashMap<String, Weak<WriteQueue>>>> = OnceLock::new();
     let row = conn
         .query_one_raw(Statement::from_string(
             DbBackend::Sqlite,
@@ -58,9 +58,9 @@ async fn sqlite_write_lock(conn: &DatabaseConnection) -> Result<WriteLock, sea_o
         None => String::new(),
     };
     if file.is_empty() {
-        return Ok(Arc::new(tokio::sync::Mutex::new(())));
+        return Ok(Arc::default());
     }
-    let mut locks = LOCKS
+    let mut locks = QUEUES
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -68,9 +68,9 @@ async fn sqlite_write_lock(conn: &DatabaseConnection) -> Result<WriteLock, sea_o
     if let Some(lock) = locks.get(&file).and_then(Weak::upgrade) {
         return Ok(lock);
     }
-    let lock = Arc::new(tokio::sync::Mutex::new(()));
-    locks.insert(file, Arc::downgrade(&lock));
-    Ok(lock)
+    let queue = Arc::<WriteQueue>::default();
+    locks.insert(file, Arc::downgrade(&queue));
+    Ok(queue)
 }
 
 impl SeaOrmStore {
@@ -93,20 +93,18 @@ impl SeaOrmStore {
         let dialect = dialect::detect(&conn, &tables.stored_events)
             .await
             .map_err(|e| store_error("inspecting the database", e))?;
-        let write_lock = if dialect.backend == DbBackend::Sqlite {
-            Some(
-                sqlite_write_lock(&conn)
-                    .await
-                    .map_err(|e| store_error("inspecting the database", e))?,
-            )
+        let queue = if dialect.backend == DbBackend::Sqlite {
+            sqlite_write_queue(&conn)
+                .await
+                .map_err(|e| store_error("inspecting the database", e))?
         } else {
-            None
+            Arc::default()
         };
         Ok(Self {
             conn,
             tables: Arc::new(tables),
             dialect: Arc::new(dialect),
-            write_lock,
+            queue,
         })
     }
 
@@ -117,13 +115,11 @@ impl SeaOrmStore {
         self
     }
 
-    /// Gives the store a SQLite write queue of its own, as a store in another process has: its
-    /// writers then wait for the others on SQLite's busy timeout. For tests of exactly that.
+    /// Gives the store a write queue of its own, as a store in another process has: on SQLite
+    /// its writers then wait for the others on SQLite's busy timeout. For tests of exactly that.
     #[doc(hidden)]
     pub fn with_own_write_queue(mut self) -> Self {
-        if self.write_lock.is_some() {
-            self.write_lock = Some(Arc::new(tokio::sync::Mutex::new(())));
-        }
+        self.queue = Arc::default();
         self
     }
 

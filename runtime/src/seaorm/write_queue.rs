@@ -1,0 +1,203 @@
+//! The queue of a store's writers, and group commit.
+//!
+//! Writers of events are serialised (so that notification ids become visible in id order), and
+//! on every database the lock they queue for is held until the commit has reached the disk. One
+//! save per transaction would therefore make concurrent writers take turns at one disk flush
+//! each. Instead, the writer at the head of the queue records every save waiting behind it in
+//! one transaction: one lock, one flush. Each save keeps its own multi-row `INSERT`, so its
+//! notification ids stay consecutive. A save that conflicts fails alone: the transaction is
+//! rolled back and the others are recorded again without it (conflicts are rare, so this costs
+//! less than a savepoint per save). A writer alone in the queue records its save as before.
+
+use std::collections::HashSet;
+
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::oneshot;
+
+use super::recorder::{InsertFailure, SeaOrmRecorder, Step, begin, is_retryable, retry_pause};
+use crate::persistence::{PersistenceError, StoredEvent, Tracking};
+
+/// Most saves recorded in one transaction.
+const MAX_GROUP: usize = 64;
+/// Times a group is retried when the database aborted it to break a deadlock.
+const GROUP_RETRIES: u32 = 20;
+
+/// One save waiting to be recorded.
+pub(crate) struct Job {
+    pub recorder: SeaOrmRecorder,
+    pub events: Vec<StoredEvent>,
+    pub rows: Vec<i64>,
+    pub tracking: Option<(Tracking, i64)>,
+    pub reply: oneshot::Sender<Result<Vec<u64>, PersistenceError>>,
+}
+
+/// The writers of a store (of a SQLite file: of every store on it in this process).
+#[derive(Debug, Default)]
+pub(crate) struct WriteQueue {
+    waiting: std::sync::Mutex<Vec<Job>>,
+    head: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("events", &self.events.len())
+            .finish()
+    }
+}
+
+impl WriteQueue {
+    /// Records a save, with the others waiting at the same time.
+    pub async fn submit(
+        &self,
+        recorder: SeaOrmRecorder,
+        events: Vec<StoredEvent>,
+        rows: Vec<i64>,
+        tracking: Option<(Tracking, i64)>,
+    ) -> Result<Vec<u64>, PersistenceError> {
+        let (reply, mut result) = oneshot::channel();
+        let conn = recorder.store().connection().clone();
+        self.lock_waiting().push(Job {
+            recorder,
+            events,
+            rows,
+            tracking,
+            reply,
+        });
+        loop {
+            let _head = self.head.lock().await;
+            // A writer ahead of this one may have recorded this save with its own.
+            if let Ok(done) = result.try_recv() {
+                return done;
+            }
+            let group: Vec<Job> = {
+                let mut waiting = self.lock_waiting();
+                let take = waiting.len().min(MAX_GROUP);
+                waiting.drain(..take).collect()
+            };
+            if group.is_empty() {
+                continue;
+            }
+            // In a task of its own, so that a writer that stops waiting (its future dropped)
+            // does not abandon the saves of the others.
+            let _ = tokio::spawn(record_group(conn.clone(), group)).await;
+            if let Ok(done) = result.try_recv() {
+                return done;
+            }
+        }
+    }
+
+    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
+        // Pushing and draining cannot leave the list half changed: a poisoned lock is fine.
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Why a group's transaction failed.
+enum GroupFailure {
+    /// The group as a whole (beginning, locking, committing, or a deadlock to retry).
+    Whole(InsertFailure),
+    /// One save (a conflict, most often): the others are recorded again without it.
+    Save(usize, InsertFailure),
+}
+
+/// Records a group of saves. Optimistically in one transaction with no savepoints; when a save
+/// fails, the transaction is rolled back, that save gets its error, and the others are recorded
+/// again without it. The whole group is retried when the database broke a deadlock.
+async fn record_group(conn: DatabaseConnection, mut jobs: Vec<Job>) {
+    let backend = conn.get_database_backend();
+    let mut attempt = 0;
+    while !jobs.is_empty() {
+        match try_group(&conn, &jobs).await {
+            Ok(results) => {
+                for (job, ids) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(ids));
+                }
+                return;
+            }
+            Err(GroupFailure::Save(index, failure)) => {
+                let job = jobs.remove(index);
+                let error = job
+                    .recorder
+                    .insert_error(
+                        &conn,
+                        &job.events,
+                        job.tracking.as_ref().map(|(t, _)| t),
+                        failure,
+                    )
+                    .await;
+                let _ = job.reply.send(Err(error));
+            }
+            Err(GroupFailure::Whole(failure))
+                if attempt < GROUP_RETRIES && is_retryable(backend, &failure.error) =>
+            {
+                attempt += 1;
+                tracing::debug!(attempt, error = %failure.error, "retrying a group of saves");
+                retry_pause(attempt).await;
+            }
+            Err(GroupFailure::Whole(failure)) => {
+                let message = failure.error.to_string();
+                let mut failure = Some(failure);
+                for job in jobs {
+                    // The first save gets the database's error itself, the others its text.
+                    let failure = failure.take().unwrap_or_else(|| InsertFailure {
+                        step: Step::Other("recording a group of saves"),
+                        error: DbErr::Custom(message.clone()),
+                    });
+                    let error = job
+                        .recorder
+                        .insert_error(
+                            &conn,
+                            &job.events,
+                            job.tracking.as_ref().map(|(t, _)| t),
+                            failure,
+                        )
+                        .await;
+                    let _ = job.reply.send(Err(error));
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// One transaction for the group: its locks, each save, the commit.
+async fn try_group(conn: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Vec<u64>>, GroupFailure> {
+    let whole = |step| move |error| GroupFailure::Whole(InsertFailure { step, error });
+    let Some(first) = jobs.first() else {
+        return Ok(Vec::new());
+    };
+    let backend = first.recorder.store().dialect().backend;
+    let txn = begin(conn, backend)
+        .await
+        .map_err(whole(Step::Other("beginning a transaction")))?;
+    let mut locked: HashSet<String> = HashSet::new();
+    let mut results = Vec::with_capacity(jobs.len());
+    for (index, job) in jobs.iter().enumerate() {
+        // Each table (on MySQL: each application) is locked once for the group.
+        if !job.events.is_empty() && locked.insert(job.recorder.lock_key()) {
+            job.recorder
+                .lock(&txn)
+                .await
+                .map_err(whole(Step::Other("locking the table")))?;
+        }
+        let rows: Vec<(&StoredEvent, i64)> =
+            job.events.iter().zip(job.rows.iter().copied()).collect();
+        let tracking = job.tracking.as_ref().map(|(t, id)| (t, *id));
+        match job.recorder.write_save(&txn, &rows, tracking).await {
+            Ok(ids) => results.push(ids),
+            // The database rolled the transaction back: the group is tried again.
+            Err(failure) if is_retryable(backend, &failure.error) => {
+                return Err(GroupFailure::Whole(failure));
+            }
+            Err(failure) => {
+                let _ = txn.rollback().await;
+                return Err(GroupFailure::Save(index, failure));
+            }
+        }
+    }
+    txn.commit()
+        .await
+        .map_err(whole(Step::Other("committing")))?;
+    Ok(results)
+}
