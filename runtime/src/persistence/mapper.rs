@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Cipher, Compressor, JsonTranscoder, MapperError, MapperErrorKind, RowRef, StoredEvent,
 };
-use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, ValueError};
+use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, Value, ValueError};
 
 /// Converts domain events to stored events and back.
 ///
@@ -81,6 +81,15 @@ impl Mapper {
 
     /// Decrypt → decompress → JSON.
     pub fn decode_state(&self, bytes: &[u8]) -> Result<Map, MapperErrorKind> {
+        self.decode_state_taking(bytes, []).map(|(map, [])| map)
+    }
+
+    /// [`decode_state`](Self::decode_state), taking the values of `keys` out of the state.
+    fn decode_state_taking<const N: usize>(
+        &self,
+        bytes: &[u8],
+        keys: [&str; N],
+    ) -> Result<(Map, [Option<Value>; N]), MapperErrorKind> {
         let decrypted;
         let mut bytes = bytes;
         if let Some(cipher) = &self.cipher {
@@ -92,7 +101,7 @@ impl Mapper {
             decompressed = compressor.decompress(bytes)?;
             bytes = &decompressed;
         }
-        Ok(self.transcoder.decode(bytes)?)
+        Ok(self.transcoder.decode_taking(bytes, keys)?)
     }
 
     fn error(&self, meta: &EventMeta, topic: &str, kind: MapperErrorKind) -> MapperError {
@@ -140,12 +149,16 @@ impl Mapper {
         stored: &StoredEvent,
     ) -> Result<DomainEvent<P>, MapperError> {
         let decode = || -> Result<(DateTime<Utc>, P), MapperErrorKind> {
-            let mut state = self.decode_state(&stored.state)?;
-            let timestamp = state
-                .take("timestamp")
+            // As `take("timestamp")` and `remove("class_version")` on the decoded state.
+            let (state, [timestamp, class_version]) =
+                self.decode_state_taking(&stored.state, ["timestamp", "class_version"])?;
+            let timestamp = timestamp
+                .ok_or_else(|| ValueError::MissingKey {
+                    key: "timestamp".to_owned(),
+                })
                 .and_then(DateTime::<Utc>::from_value)
                 .map_err(|e| e.at_key("timestamp"))?;
-            let class_version = match state.remove("class_version") {
+            let class_version = match class_version {
                 None => 1,
                 Some(v) => u32::from_value(v).map_err(|e: ValueError| e.at_key("class_version"))?,
             };

@@ -20,6 +20,37 @@ const DATETIME_ISO: &str = "datetime_iso";
 
 const MAX_DEPTH: usize = JsonTranscoder::MAX_DEPTH;
 
+/// Offset of the first byte from `i` on that is `"`, `\` or a control character (which ends an
+/// unescaped run of a string), or the length of `bytes`.
+fn run_end(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Eight bytes at a time: the high bit of a lane is set where the byte is `"`, `\` or below
+    // 0x20. A borrow can set lanes above a byte that matches, never below one, so the lowest
+    // lane set is the first match.
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(chunk);
+        let zero_lanes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        let found = zero_lanes(x ^ (ONES * u64::from(b'"')))
+            | zero_lanes(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Why JSON state could not be written or read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -137,12 +168,18 @@ impl JsonTranscoder {
 
     /// Reads JSON bytes that must hold an object.
     pub fn decode(&self, bytes: &[u8]) -> Result<Map, TranscoderError> {
-        match self.decode_value(bytes)? {
-            Value::Map(map) => Ok(map),
-            other => Err(TranscoderError::NotAnObject {
-                found: other.kind(),
-            }),
-        }
+        reader::read_object_taking(self, bytes, []).map(|(map, [])| map)
+    }
+
+    /// Reads JSON bytes that must hold an object, and takes the values of `keys` out of it: the
+    /// same as [`decode`](Self::decode) followed by [`Map::remove`] of each key, without making
+    /// map entries of the values taken out.
+    pub(crate) fn decode_taking<const N: usize>(
+        &self,
+        bytes: &[u8],
+        keys: [&str; N],
+    ) -> Result<(Map, [Option<Value>; N]), TranscoderError> {
+        reader::read_object_taking(self, bytes, keys)
     }
 
     /// Reads any JSON value.

@@ -23,6 +23,46 @@ impl DecimalValue {
     /// Parses decimal text the way Python's `Decimal(text)` does (surrounding whitespace,
     /// exponents, `Infinity`, `NaN`) and keeps it in canonical `str(Decimal)` form.
     pub fn parse(text: &str) -> Result<Self, ValueError> {
+        match Self::already_canonical(text) {
+            Some(decimal) => Ok(decimal),
+            None => Self::parse_general(text),
+        }
+    }
+
+    /// The text as it is, when it is already in the canonical form (what the Python original
+    /// stores): `-?(0|[1-9][0-9]*)(\.[0-9]+)?` and not so small that Python writes it with an
+    /// exponent. `None` for anything else, which [`parse`](Self::parse) then reads the general
+    /// way.
+    fn already_canonical(text: &str) -> Option<Self> {
+        let body = text.strip_prefix('-').unwrap_or(text);
+        let (int_part, frac_part) = match body.split_once('.') {
+            Some((_, "")) => return None,
+            Some(parts) => parts,
+            None => (body, ""),
+        };
+        let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if int_part.is_empty()
+            || (int_part.len() > 1 && int_part.starts_with('0'))
+            || !all_digits(int_part)
+            || !all_digits(frac_part)
+        {
+            return None;
+        }
+        // `from_parts`: the coefficient is the digits without leading zeros ("0" if none are
+        // left); its dot goes where the text has it when the number is not below 1E-6.
+        let digits = int_part.len() + frac_part.len();
+        let leading_zeros = int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .take_while(|&b| b == b'0')
+            .count();
+        let coefficient_len = (digits - leading_zeros).max(1);
+        let left_digits = coefficient_len as i64 - frac_part.len() as i64;
+        (left_digits > -6).then(|| Self(text.to_owned()))
+    }
+
+    /// [`parse`](Self::parse) of any text.
+    fn parse_general(text: &str) -> Result<Self, ValueError> {
         let invalid = || ValueError::Invalid {
             what: "Decimal",
             reason: format!("{text:?} is not a decimal number"),
@@ -280,5 +320,50 @@ mod tests {
                 .to_decimal()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn canonical_text_is_kept_as_the_general_parser_would_write_it() {
+        let mut kept = 0;
+        for sign in ["", "-", "+"] {
+            for int_part in [
+                "",
+                "0",
+                "00",
+                "1",
+                "01",
+                "10",
+                "123",
+                "100000000000000000000000000000",
+            ] {
+                for frac_part in [
+                    None,
+                    Some(""),
+                    Some("0"),
+                    Some("00"),
+                    Some("5"),
+                    Some("50"),
+                    Some("00001"),
+                    Some("000001"),
+                    Some("0000001"),
+                    Some("000000"),
+                    Some("0000000"),
+                    Some("00000012"),
+                    Some("1234567890123456789012345678901"),
+                ] {
+                    let text = match frac_part {
+                        None => format!("{sign}{int_part}"),
+                        Some(frac) => format!("{sign}{int_part}.{frac}"),
+                    };
+                    let general = DecimalValue::parse_general(&text);
+                    if let Some(decimal) = DecimalValue::already_canonical(&text) {
+                        kept += 1;
+                        assert_eq!(Some(&decimal), general.as_ref().ok(), "{text:?}");
+                    }
+                    assert_eq!(DecimalValue::parse(&text).ok(), general.ok(), "{text:?}");
+                }
+            }
+        }
+        assert!(kept > 50, "only {kept} texts were kept as they are");
     }
 }

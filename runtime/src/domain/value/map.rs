@@ -23,6 +23,20 @@ impl Map {
         }
     }
 
+    /// A map of these entries, whose keys the caller knows to be distinct (the JSON reader
+    /// resolves repeated keys before making a map), without checking each key against the
+    /// others.
+    pub(crate) fn from_unique_entries(entries: Vec<(String, Value)>) -> Self {
+        debug_assert!(
+            {
+                let mut seen = std::collections::HashSet::with_capacity(entries.len());
+                entries.iter().all(|(key, _)| seen.insert(key.as_str()))
+            },
+            "repeated key"
+        );
+        Self { entries }
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -5,7 +5,7 @@ use crate::domain::{Map, Value, format_isoformat, format_naive_isoformat};
 
 use super::{
     DATA_KEY, DATETIME_ISO, DECIMAL_STR, JsonTranscoder, MAX_DEPTH, TYPE_KEY, TranscoderError,
-    UUID_HEX,
+    UUID_HEX, run_end,
 };
 
 /// What follows `\` for each byte that Python escapes: `u` for `\u00XX`, 0 for none.
@@ -160,12 +160,14 @@ pub(super) fn write_str(out: &mut Vec<u8>, text: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut run_start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
+    loop {
+        let end = run_end(bytes, run_start);
+        out.extend_from_slice(bytes.get(run_start..end).unwrap_or_default());
+        let Some(&byte) = bytes.get(end) else {
+            break;
+        };
+        // `run_end` stops only at bytes that are escaped.
         let escape = ESCAPES[usize::from(byte)];
-        if escape == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[run_start..i]);
         if escape == b'u' {
             out.extend_from_slice(b"\\u00");
             out.push(HEX_DIGITS[usize::from(byte >> 4)]);
@@ -174,9 +176,8 @@ pub(super) fn write_str(out: &mut Vec<u8>, text: &str) {
             out.push(b'\\');
             out.push(escape);
         }
-        run_start = i + 1;
+        run_start = end + 1;
     }
-    out.extend_from_slice(&bytes[run_start..]);
     out.push(b'"');
 }
 
@@ -391,6 +392,39 @@ mod tests {
         );
         assert_eq!(string("ÜnicØde ✓ 🦀"), "\"ÜnicØde ✓ 🦀\"");
         assert_eq!(string(""), "\"\"");
+    }
+
+    /// `write_str` one byte at a time, as it was written before runs were copied at once.
+    fn string_bytewise(text: &str) -> String {
+        let mut out = vec![b'"'];
+        for &byte in text.as_bytes() {
+            match ESCAPES[usize::from(byte)] {
+                0 => out.push(byte),
+                b'u' => out.extend_from_slice(format!("\\u{byte:04x}").as_bytes()),
+                escape => out.extend_from_slice(&[b'\\', escape]),
+            }
+        }
+        out.push(b'"');
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_the_same_at_every_offset() {
+        for pad in 0..10 {
+            let padding = "ab".repeat(pad).chars().take(pad).collect::<String>();
+            for c in (0u32..0x80)
+                .filter_map(char::from_u32)
+                .chain(['é', '\u{2028}', '🦀'])
+            {
+                for text in [
+                    format!("{padding}{c}"),
+                    format!("{c}{padding}"),
+                    format!("{padding}{c}{padding}{c}{c}"),
+                ] {
+                    assert_eq!(string(&text), string_bytewise(&text), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
