@@ -85,21 +85,6 @@ impl MigrationTrait for CreateTables {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let tables = &self.tables;
-        for table in [
-            &tables.notification_tracking,
-            &tables.snapshots,
-            &tables.stored_events,
-        ] {
-            manager
-                .drop_table(
-                    Table::drop()
-                        .table(Alias::new(table.as_str()))
-                        .if_exists()
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        m20210731_173100_create_eventsourcing_tables::drop_tables(manager, &self.tables).await
     }
 }

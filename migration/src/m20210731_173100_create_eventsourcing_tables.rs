@@ -2,7 +2,7 @@
 
 use eventsourcing_seaorm::seaorm::{Tables, dialect, schema};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm_migration::sea_orm::{ConnectionTrait, Value};
 
 const DJANGO_APP: &str = "eventsourcing_django";
 const DJANGO_MIGRATION: &str = "0001_initial";
@@ -15,25 +15,23 @@ async fn has_django_migrations(conn: &impl ConnectionTrait) -> Result<bool, DbEr
     schema::table_exists(conn, conn.get_database_backend(), "django_migrations").await
 }
 
-fn django_statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        sea_orm_migration::sea_orm::DbBackend::Postgres => {
-            let mut n = 0;
-            sql.chars()
-                .map(|c| {
-                    if c == '?' {
-                        n += 1;
-                        format!("${n}")
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect()
-        }
-        _ => sql.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+/// Drops `tables` (those that exist), the tracking table first.
+pub(crate) async fn drop_tables(manager: &SchemaManager<'_>, tables: &Tables) -> Result<(), DbErr> {
+    for table in [
+        &tables.notification_tracking,
+        &tables.snapshots,
+        &tables.stored_events,
+    ] {
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(Alias::new(table.as_str()))
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -44,19 +42,22 @@ impl MigrationTrait for Migration {
         let dialect = dialect::detect(conn, &tables.stored_events).await?;
         schema::create_tables(conn, &dialect, &tables).await?;
         if has_django_migrations(conn).await? {
+            let (app, name) = (dialect.placeholder(1), dialect.placeholder(2));
+            let values = || vec![Value::from(DJANGO_APP), Value::from(DJANGO_MIGRATION)];
             let recorded = conn
-                .query_one_raw(django_statement(
-                    conn,
-                    "SELECT 1 FROM django_migrations WHERE app = ? AND name = ?",
-                    vec![DJANGO_APP.into(), DJANGO_MIGRATION.into()],
+                .query_one_raw(dialect.statement(
+                    format!("SELECT 1 FROM django_migrations WHERE app = {app} AND name = {name}"),
+                    values(),
                 ))
                 .await?
                 .is_some();
             if !recorded {
-                conn.execute_raw(django_statement(
-                    conn,
-                    "INSERT INTO django_migrations (app, name, applied) VALUES (?, ?, CURRENT_TIMESTAMP)",
-                    vec![DJANGO_APP.into(), DJANGO_MIGRATION.into()],
+                conn.execute_raw(dialect.statement(
+                    format!(
+                        "INSERT INTO django_migrations (app, name, applied) \
+                         VALUES ({app}, {name}, CURRENT_TIMESTAMP)"
+                    ),
+                    values(),
                 ))
                 .await?;
             }
@@ -77,21 +78,6 @@ impl MigrationTrait for Migration {
                     .into(),
             ));
         }
-        let tables = Tables::default();
-        for table in [
-            &tables.notification_tracking,
-            &tables.snapshots,
-            &tables.stored_events,
-        ] {
-            manager
-                .drop_table(
-                    Table::drop()
-                        .table(Alias::new(table.as_str()))
-                        .if_exists()
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        drop_tables(manager, &Tables::default()).await
     }
 }

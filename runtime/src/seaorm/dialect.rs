@@ -15,6 +15,17 @@ pub enum UuidColumn {
     MariaDb,
 }
 
+impl UuidColumn {
+    /// The value to bind for an originator id in a column of this kind.
+    pub fn value(self, id: Uuid) -> Value {
+        match self {
+            UuidColumn::Native => Value::Uuid(Some(id)),
+            UuidColumn::Hex32 => Value::String(Some(id.simple().to_string())),
+            UuidColumn::MariaDb => Value::String(Some(id.hyphenated().to_string())),
+        }
+    }
+}
+
 /// The database a recorder talks to, as far as its SQL is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialect {
@@ -32,6 +43,17 @@ pub struct Dialect {
 }
 
 impl Dialect {
+    /// A database without MySQL's particulars: `RETURNING` supported, ids one apart.
+    pub fn new(backend: DbBackend, uuid: UuidColumn) -> Self {
+        Dialect {
+            backend,
+            uuid,
+            returning: true,
+            mariadb: None,
+            id_step: 1,
+        }
+    }
+
     /// Quotes an identifier.
     pub fn quote(&self, ident: &str) -> String {
         match self.backend {
@@ -50,11 +72,7 @@ impl Dialect {
 
     /// The value to bind for an originator id.
     pub fn uuid_value(&self, id: Uuid) -> Value {
-        match self.uuid {
-            UuidColumn::Native => Value::Uuid(Some(id)),
-            UuidColumn::Hex32 => Value::String(Some(id.simple().to_string())),
-            UuidColumn::MariaDb => Value::String(Some(id.hyphenated().to_string())),
-        }
+        self.uuid.value(id)
     }
 
     /// Reads an originator id at column `index`.
@@ -103,13 +121,7 @@ fn parse_mariadb_version(version: &str) -> Option<(u32, u32)> {
 pub async fn detect(conn: &impl ConnectionTrait, events_table: &str) -> Result<Dialect, DbErr> {
     let backend = conn.get_database_backend();
     match backend {
-        DbBackend::Postgres => Ok(Dialect {
-            backend,
-            uuid: UuidColumn::Native,
-            returning: true,
-            mariadb: None,
-            id_step: 1,
-        }),
+        DbBackend::Postgres => Ok(Dialect::new(backend, UuidColumn::Native)),
         DbBackend::MySql => {
             let version: String = conn
                 .query_one_raw(Statement::from_string(backend, "SELECT VERSION()"))
@@ -156,13 +168,7 @@ pub async fn detect(conn: &impl ConnectionTrait, events_table: &str) -> Result<D
                 id_step: id_step.max(1).unsigned_abs(),
             })
         }
-        _ => Ok(Dialect {
-            backend,
-            uuid: UuidColumn::Hex32,
-            returning: true,
-            mariadb: None,
-            id_step: 1,
-        }),
+        _ => Ok(Dialect::new(backend, UuidColumn::Hex32)),
     }
 }
 
@@ -186,13 +192,7 @@ mod tests {
     #[test]
     fn uuid_binding_follows_the_column() {
         let id = Uuid::parse_str("00a531d1-404b-49f3-b5c5-b9ae9128fcb7").unwrap();
-        let dialect = |uuid| Dialect {
-            backend: DbBackend::Sqlite,
-            uuid,
-            returning: true,
-            mariadb: None,
-            id_step: 1,
-        };
+        let dialect = |uuid| Dialect::new(DbBackend::Sqlite, uuid);
         assert_eq!(
             dialect(UuidColumn::Hex32).uuid_value(id),
             Value::String(Some("00a531d1404b49f3b5c5b9ae9128fcb7".into()))

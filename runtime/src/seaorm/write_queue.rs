@@ -116,17 +116,7 @@ async fn record_group(conn: DatabaseConnection, mut jobs: Vec<Job>) {
                 return;
             }
             Err(GroupFailure::Save(index, failure)) => {
-                let job = jobs.remove(index);
-                let error = job
-                    .recorder
-                    .insert_error(
-                        &conn,
-                        &job.events,
-                        job.tracking.as_ref().map(|(t, _)| t),
-                        failure,
-                    )
-                    .await;
-                let _ = job.reply.send(Err(error));
+                fail(&conn, jobs.remove(index), failure).await;
             }
             Err(GroupFailure::Whole(failure))
                 if attempt < GROUP_RETRIES && is_retryable(backend, &failure.error) =>
@@ -144,21 +134,22 @@ async fn record_group(conn: DatabaseConnection, mut jobs: Vec<Job>) {
                         step: Step::Other("recording a group of saves"),
                         error: DbErr::Custom(message.clone()),
                     });
-                    let error = job
-                        .recorder
-                        .insert_error(
-                            &conn,
-                            &job.events,
-                            job.tracking.as_ref().map(|(t, _)| t),
-                            failure,
-                        )
-                        .await;
-                    let _ = job.reply.send(Err(error));
+                    fail(&conn, job, failure).await;
                 }
                 return;
             }
         }
     }
+}
+
+/// Answers a save with the error its failure makes (a conflict names the conflicting row).
+async fn fail(conn: &DatabaseConnection, job: Job, failure: InsertFailure) {
+    let tracking = job.tracking.as_ref().map(|(t, _)| t);
+    let error = job
+        .recorder
+        .insert_error(conn, &job.events, tracking, failure)
+        .await;
+    let _ = job.reply.send(Err(error));
 }
 
 /// One transaction for the group: its locks, each save, the commit.

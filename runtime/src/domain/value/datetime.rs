@@ -107,6 +107,15 @@ impl Cursor<'_> {
         self.text.as_bytes().get(self.pos).copied()
     }
 
+    /// An optional `:NN` part (minutes, seconds): 0 when absent, `None` when malformed.
+    fn colon_part(&mut self) -> Option<u32> {
+        if self.eat(b':') {
+            self.digits(2)
+        } else {
+            Some(0)
+        }
+    }
+
     fn done(&self) -> bool {
         self.pos == self.text.len()
     }
@@ -239,16 +248,8 @@ fn parse_isoformat_general(text: &str) -> Result<Value, ValueError> {
         }
         c.pos += 1;
         let hour = c.digits(2).ok_or_else(invalid)?;
-        let minute = if c.eat(b':') {
-            c.digits(2).ok_or_else(invalid)?
-        } else {
-            0
-        };
-        let second = if c.eat(b':') {
-            c.digits(2).ok_or_else(invalid)?
-        } else {
-            0
-        };
+        let minute = c.colon_part().ok_or_else(invalid)?;
+        let second = c.colon_part().ok_or_else(invalid)?;
         let micros = c.fraction_micros().ok_or_else(invalid)?;
         time = NaiveTime::from_hms_micro_opt(hour, minute, second, micros).ok_or_else(invalid)?;
         match c.peek() {
@@ -260,16 +261,8 @@ fn parse_isoformat_general(text: &str) -> Result<Value, ValueError> {
             Some(sign @ (b'+' | b'-')) => {
                 c.pos += 1;
                 let hours = c.digits(2).ok_or_else(invalid)?;
-                let minutes = if c.eat(b':') {
-                    c.digits(2).ok_or_else(invalid)?
-                } else {
-                    0
-                };
-                let seconds = if c.eat(b':') {
-                    c.digits(2).ok_or_else(invalid)?
-                } else {
-                    0
-                };
+                let minutes = c.colon_part().ok_or_else(invalid)?;
+                let seconds = c.colon_part().ok_or_else(invalid)?;
                 // Sub-second offsets exist in Python but not in chrono; they are dropped.
                 c.fraction_micros().ok_or_else(invalid)?;
                 let total = (hours * 3600 + minutes * 60 + seconds) as i32;

@@ -4,7 +4,7 @@ use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, ValueType, ValueTypeEr
 use sea_orm::{ColIdx, DbBackend, DbErr, QueryResult, TryGetError, TryGetable, Value};
 use uuid::Uuid;
 
-use super::super::dialect::{Dialect, UuidColumn};
+use super::super::dialect::UuidColumn;
 
 /// The `originator_id` column: a UUID that each database stores its own way (PostgreSQL `uuid`,
 /// SQLite and MySQL `char(32)` hex, MariaDB `uuid`), as Django does.
@@ -29,18 +29,11 @@ impl OriginatorId {
     /// The value to compare the column with on `backend` (for MySQL, as Django's `char(32)`;
     /// MariaDB's `uuid` type accepts the same text).
     pub fn value_for(backend: DbBackend, id: Uuid) -> Value {
-        let uuid = match backend {
+        match backend {
             DbBackend::Postgres => UuidColumn::Native,
             _ => UuidColumn::Hex32,
-        };
-        Dialect {
-            backend,
-            uuid,
-            returning: true,
-            mariadb: None,
-            id_step: 1,
         }
-        .uuid_value(id)
+        .value(id)
     }
 }
 
