@@ -1,6 +1,6 @@
 //! Applications on the SeaORM infrastructure, on every configured backend: chosen by settings,
 //! on tables with other names (declared as SeaORM entities and queried with SeaORM), and saving
-//! inside a transaction the caller opened.
+//! inside a transaction the caller opened; and integrity errors other than conflicts.
 
 use eventsourcing_seaorm::application::factory::Infrastructure;
 use eventsourcing_seaorm::application::{Application, ApplicationError};
@@ -399,4 +399,115 @@ async fn a_connection_given_in_code_selects_seaorm_and_python_spellings_work() {
         app.repository().cache().is_some(),
         "a size of 0 or less is an unbounded cache"
     );
+}
+
+/// A unique violation on (application, originator, version) is a conflict; any other integrity
+/// error is a different error that names the application, and records nothing of the batch.
+/// Here: constraints a user added to the events table (a `CHECK`, on SQLite a trigger that
+/// aborts, and on the servers a foreign key).
+#[tokio::test]
+async fn other_integrity_errors_are_not_conflicts() {
+    use eventsourcing_seaorm::persistence::{
+        AggregateRecorder, EventQuery, PersistenceError, ProcessRecorder,
+    };
+    use eventsourcing_seaorm_tests::contract::stored;
+    use sea_orm::ConnectionTrait;
+
+    for backend in BACKENDS {
+        let Some(db) = TestDatabase::new(backend) else {
+            continue;
+        };
+        let store = SeaOrmStore::with_tables(db.connect().await, db.tables.clone())
+            .await
+            .unwrap();
+        store.create_tables().await.unwrap();
+        let conn = store.connection();
+        let dialect = store.dialect();
+        let events = dialect.quote(&db.tables.stored_events);
+        let server = matches!(backend, Backend::Postgres | Backend::MySql);
+        let apps = format!("{}apps", db.tables.stored_events);
+        let added = if server {
+            vec![
+                format!(
+                    "ALTER TABLE {events} ADD CONSTRAINT {} CHECK (originator_version < 1000)",
+                    dialect.quote(&unique_name())
+                ),
+                format!(
+                    "CREATE TABLE {} (name varchar(32) NOT NULL PRIMARY KEY)",
+                    dialect.quote(&apps)
+                ),
+                format!(
+                    "INSERT INTO {} (name) VALUES ('Checked')",
+                    dialect.quote(&apps)
+                ),
+                format!(
+                    "ALTER TABLE {events} ADD CONSTRAINT {} FOREIGN KEY (application_name) \
+                     REFERENCES {} (name)",
+                    dialect.quote(&unique_name()),
+                    dialect.quote(&apps)
+                ),
+            ]
+        } else {
+            vec![format!(
+                "CREATE TRIGGER too_far BEFORE INSERT ON {events} \
+                 WHEN NEW.originator_version >= 1000 \
+                 BEGIN SELECT RAISE(ABORT, 'version too far'); END"
+            )]
+        };
+        for statement in added {
+            conn.execute_unprepared(&statement).await.unwrap();
+        }
+        let recorder: Box<dyn ProcessRecorder> =
+            Box::new(store.application_recorder("Checked").unwrap());
+        let id = uuid::Uuid::new_v4();
+
+        let err = recorder
+            .insert_events(&[stored(id, 999, "t:A"), stored(id, 1000, "t:A")])
+            .await
+            .unwrap_err();
+        assert!(
+            !matches!(err, PersistenceError::Conflict { .. }),
+            "{backend:?}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains("\"Checked\""),
+            "{backend:?}: {err}"
+        );
+        let none = recorder.select_events(id, EventQuery::new()).await.unwrap();
+        assert!(none.is_empty(), "{backend:?}: half a batch was recorded");
+
+        if server {
+            // A foreign key: the typed integrity error.
+            let unlisted = store.application_recorder("Unlisted").unwrap();
+            let err = unlisted
+                .insert_events(&[stored(id, 1, "t:A")])
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, PersistenceError::Integrity { application_name, .. } if application_name == "Unlisted"),
+                "{backend:?}: {err:?}"
+            );
+        }
+
+        // A repeated version is still the conflict.
+        recorder
+            .insert_events(&[stored(id, 1, "t:A")])
+            .await
+            .unwrap();
+        let err = recorder
+            .insert_events(&[stored(id, 1, "t:A")])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, PersistenceError::Conflict { .. }),
+            "{backend:?}: {err:?}"
+        );
+
+        db.drop_tables(conn).await;
+        if server {
+            conn.execute_unprepared(&format!("DROP TABLE IF EXISTS {}", dialect.quote(&apps)))
+                .await
+                .unwrap();
+        }
+    }
 }
