@@ -18,6 +18,7 @@ pub fn generate(model: &AggregateImpl) -> TokenStream {
     let class_version = class_version(model);
     let encode = encode(model);
     let decode = decode(model);
+    let decode_fields = decode_fields(model);
     quote! {
         #[automatically_derived]
         impl #krate::domain::EventPayload for #event_enum {
@@ -25,6 +26,7 @@ pub fn generate(model: &AggregateImpl) -> TokenStream {
             #class_version
             #encode
             #decode
+            #decode_fields
         }
     }
 }
@@ -195,6 +197,69 @@ fn decode(model: &AggregateImpl) -> TokenStream {
                     topic: ::std::string::String::from(topic),
                     aggregate: __es_aggregate,
                 }),
+            }
+        }
+    }
+}
+
+/// The fast path: each field read straight from the JSON text. Any key that is not a field
+/// (or `originator_topic` of a created event), a field seen twice or missing, or a value that
+/// does not decode gives `None`, and the mapper falls back to [`decode`].
+fn decode_fields(model: &AggregateImpl) -> TokenStream {
+    let krate = &model.krate;
+    let aggregate = &model.aggregate;
+    let arms = model.events().map(|event| {
+        let name = event.name();
+        let variant = &event.variant;
+        let slots: Vec<_> = (0..event.fields().count())
+            .map(|i| format_ident!("__es_field_{}", i))
+            .collect();
+        let declarations = event.fields().zip(&slots).map(|(param, slot)| {
+            let ty = &param.ty;
+            quote!(let mut #slot: ::core::option::Option<#ty> = ::core::option::Option::None;)
+        });
+        let key_arms = event.fields().zip(&slots).map(|(param, slot)| {
+            let key = param.ident.unraw().to_string();
+            let value = state::decode_value(krate, quote!(fields.value()?), &param.ty);
+            quote! {
+                #key if #slot.is_none() => {
+                    #slot = ::core::option::Option::Some(#value.ok()?);
+                }
+            }
+        });
+        let originator_topic = (event.kind == EventKind::Constructor).then(|| {
+            quote! {
+                "originator_topic" => {
+                    fields.value()?;
+                }
+            }
+        });
+        let idents = event.fields().map(|param| &param.ident);
+        quote! {
+            ::core::option::Option::Some(#name) => {
+                #(#declarations)*
+                while let ::core::option::Option::Some(__es_key) = fields.next_key() {
+                    match &*__es_key {
+                        #(#key_arms)*
+                        #originator_topic
+                        _ => return ::core::option::Option::None,
+                    }
+                }
+                ::core::option::Option::Some(Self::#variant { #(#idents: #slots?),* })
+            }
+        }
+    });
+    quote! {
+        // Unused only when there are no events, after an error was reported.
+        #[allow(unused_variables)]
+        fn decode_fields(
+            topic: &str,
+            fields: &mut #krate::persistence::StateFields<'_>,
+        ) -> ::core::option::Option<Self> {
+            let __es_aggregate = <#aggregate as #krate::domain::Aggregate>::topic();
+            match #krate::domain::topic::event_name(topic, __es_aggregate) {
+                #(#arms)*
+                _ => ::core::option::Option::None,
             }
         }
     }

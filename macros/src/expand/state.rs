@@ -29,6 +29,13 @@ pub fn encode(krate: &Path, value: TokenStream, key: &str, ty: &Type) -> TokenSt
     }
 }
 
+/// An expression of type `Result<ty, ValueError>` decoding `value` (an expression of type
+/// `Value`), through `Transcode` when `ty` implements it and serde otherwise.
+pub fn decode_value(krate: &Path, value: TokenStream, ty: &Type) -> TokenStream {
+    let method = format_ident!("__es_decode", span = ty.span());
+    quote!((&#krate::__private::Decode::<#ty>::new()).#method(#value))
+}
+
 /// An expression of type `ty` decoding the value under `key` taken out of `state` (a `Map`); a
 /// missing or unreadable value returns a `DomainError::Value` naming `topic` and `key` from the
 /// enclosing function.
@@ -39,11 +46,11 @@ pub fn decode(
     ty: &Type,
     topic: TokenStream,
 ) -> TokenStream {
-    let method = format_ident!("__es_decode", span = ty.span());
+    let decoded = decode_value(krate, quote!(__es_value), ty);
     quote! {
         #state
             .take(#key)
-            .and_then(|__es_value| (&#krate::__private::Decode::<#ty>::new()).#method(__es_value))
+            .and_then(|__es_value| #decoded)
             .map_err(|source| #krate::domain::DomainError::Value {
                 topic: ::std::string::String::from(#topic),
                 field: ::core::option::Option::Some(::std::string::String::from(#key)),

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Aggregate, DomainError, Map, ValueError};
+use crate::persistence::StateFields;
 
 /// The identity of an event: which aggregate, which version of it, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +78,21 @@ pub trait EventPayload: Clone + Send + Sync + Sized + 'static {
     /// Reads a payload stored under `topic`, written at `class_version`, from the JSON map (with
     /// `timestamp` and `class_version` already taken out). Upcasts older class versions first.
     fn decode(topic: &str, class_version: u32, state: Map) -> Result<Self, DomainError>;
+
+    /// Reads a payload stored under `topic` straight from the JSON text, key by key, without
+    /// building a [`Map`]: the fast path of [`Mapper::to_domain_event`](crate::persistence::Mapper::to_domain_event).
+    ///
+    /// Return `None` at anything unexpected (an unknown key, a key seen twice, a value of the
+    /// wrong type, a missing field): the mapper then reads the same state through
+    /// [`decode`](Self::decode), which gives the error or the upcast payload. The mapper only
+    /// keeps the result when the whole object was read and the stored class version is the
+    /// payload's [`class_version`](Self::class_version), so this needs no upcasting. The
+    /// default reads nothing (always the [`decode`](Self::decode) path); `#[aggregate]`
+    /// generates one.
+    fn decode_fields(topic: &str, fields: &mut StateFields<'_>) -> Option<Self> {
+        let _ = (topic, fields);
+        None
+    }
 }
 
 /// A payload that evolves aggregates of type `A`.

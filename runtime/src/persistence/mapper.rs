@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -5,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Cipher, Compressor, JsonTranscoder, MapperError, MapperErrorKind, RowRef, StoredEvent,
 };
-use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, Value, ValueError};
+use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, ValueError};
 
 /// Converts domain events to stored events and back.
 ///
@@ -81,27 +82,41 @@ impl Mapper {
 
     /// Decrypt → decompress → JSON.
     pub fn decode_state(&self, bytes: &[u8]) -> Result<Map, MapperErrorKind> {
-        self.decode_state_taking(bytes, []).map(|(map, [])| map)
+        let json = self.plain_state(bytes)?;
+        Ok(self.transcoder.decode(&json)?)
     }
 
-    /// [`decode_state`](Self::decode_state), taking the values of `keys` out of the state.
-    fn decode_state_taking<const N: usize>(
-        &self,
-        bytes: &[u8],
-        keys: [&str; N],
-    ) -> Result<(Map, [Option<Value>; N]), MapperErrorKind> {
-        let decrypted;
-        let mut bytes = bytes;
+    /// The JSON bytes of stored state: decrypted, then decompressed (borrowed when neither is
+    /// set).
+    fn plain_state<'b>(&self, bytes: &'b [u8]) -> Result<Cow<'b, [u8]>, MapperErrorKind> {
+        let mut bytes = Cow::Borrowed(bytes);
         if let Some(cipher) = &self.cipher {
-            decrypted = cipher.decrypt(bytes)?;
-            bytes = &decrypted;
+            bytes = Cow::Owned(cipher.decrypt(&bytes)?);
         }
-        let decompressed;
         if let Some(compressor) = &self.compressor {
-            decompressed = compressor.decompress(bytes)?;
-            bytes = &decompressed;
+            bytes = Cow::Owned(compressor.decompress(&bytes)?);
         }
-        Ok(self.transcoder.decode_taking(bytes, keys)?)
+        Ok(bytes)
+    }
+
+    /// The fast path of [`to_domain_event`](Self::to_domain_event): the payload read key by key
+    /// ([`EventPayload::decode_fields`]), kept only when the whole state was read, it has a
+    /// valid timestamp, and it was written at the payload's current class version. `None`
+    /// sends the caller to the `Map` path, which reads the same bytes again.
+    fn decode_fields<P: EventPayload>(
+        &self,
+        topic: &str,
+        json: &[u8],
+    ) -> Option<(DateTime<Utc>, P)> {
+        let mut fields = self.transcoder.fields(json)?;
+        let payload = P::decode_fields(topic, &mut fields)?;
+        let (timestamp, class_version) = fields.finish()?;
+        let timestamp = DateTime::<Utc>::from_value(timestamp?).ok()?;
+        let class_version = match class_version {
+            None => 1,
+            Some(value) => u32::from_value(value).ok()?,
+        };
+        (class_version == payload.class_version()).then_some((timestamp, payload))
     }
 
     fn error(&self, meta: &EventMeta, topic: &str, kind: MapperErrorKind) -> MapperError {
@@ -149,9 +164,14 @@ impl Mapper {
         stored: &StoredEvent,
     ) -> Result<DomainEvent<P>, MapperError> {
         let decode = || -> Result<(DateTime<Utc>, P), MapperErrorKind> {
+            let json = self.plain_state(&stored.state)?;
+            if let Some(decoded) = self.decode_fields(&stored.topic, &json) {
+                return Ok(decoded);
+            }
             // As `take("timestamp")` and `remove("class_version")` on the decoded state.
-            let (state, [timestamp, class_version]) =
-                self.decode_state_taking(&stored.state, ["timestamp", "class_version"])?;
+            let (state, [timestamp, class_version]) = self
+                .transcoder
+                .decode_taking(&json, ["timestamp", "class_version"])?;
             let timestamp = timestamp
                 .ok_or_else(|| ValueError::MissingKey {
                     key: "timestamp".to_owned(),

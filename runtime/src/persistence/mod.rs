@@ -23,4 +23,4 @@ pub use recorder::{
     AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
     ProcessRecorder, StoredEvent, Tracking, TrackingRecorder,
 };
-pub use transcoder::{JsonTranscoder, TranscoderError};
+pub use transcoder::{JsonTranscoder, StateFields, TranscoderError};

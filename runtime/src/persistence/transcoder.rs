@@ -3,6 +3,8 @@
 mod reader;
 mod writer;
 
+pub use reader::StateFields;
+
 use std::collections::BTreeSet;
 
 use crate::domain::{Map, Transcoding, Value, ValueError};
@@ -180,6 +182,12 @@ impl JsonTranscoder {
         keys: [&str; N],
     ) -> Result<(Map, [Option<Value>; N]), TranscoderError> {
         reader::read_object_taking(self, bytes, keys)
+    }
+
+    /// A key-by-key reader of JSON bytes that hold an object (the fast path of decoding
+    /// events), or `None` when they do not start like one.
+    pub fn fields<'a>(&'a self, bytes: &'a [u8]) -> Option<StateFields<'a>> {
+        StateFields::new(self, bytes)
     }
 
     /// Reads any JSON value.

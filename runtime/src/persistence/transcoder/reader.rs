@@ -64,6 +64,145 @@ pub(super) fn read_object_taking<const N: usize>(
     })
 }
 
+/// The top-level object of stored state, read one key at a time, for decoding an event's
+/// fields straight from the JSON text with no [`Map`] in between.
+///
+/// This is the fast path of [`Mapper::to_domain_event`](crate::persistence::Mapper): code that
+/// `#[aggregate]` generates ([`EventPayload::decode_fields`](crate::domain::EventPayload))
+/// asks for each key with [`next_key`](Self::next_key), reads its value with
+/// [`value`](Self::value), and gives up (returns `None`) at anything it does not expect. The
+/// `timestamp` and `class_version` keys are kept here, not handed out. The reader never reports
+/// why it stopped: whenever this path does not finish cleanly, the mapper reads the same bytes
+/// again through [`JsonTranscoder::decode`], which gives the precise error, runs upcasters and
+/// resolves repeated keys. So this path only has to be right when it succeeds, and it only
+/// succeeds on an object with each key once, no `_type_` or `_data_` key, and nothing after it.
+pub struct StateFields<'a> {
+    reader: Reader<'a>,
+    step: Step,
+    timestamp: Option<Value>,
+    class_version: Option<Value>,
+}
+
+/// Where a [`StateFields`] is in its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// After the `{`.
+    Open,
+    /// After a key handed out, before its value.
+    Key,
+    /// After a value.
+    Value,
+    /// After the `}`.
+    Closed,
+    /// At something this path does not read.
+    Failed,
+}
+
+impl<'a> StateFields<'a> {
+    /// A reader of `bytes`, which must be UTF-8 and start (after whitespace) with `{`; `None`
+    /// otherwise.
+    pub(crate) fn new(transcoder: &'a JsonTranscoder, bytes: &'a [u8]) -> Option<Self> {
+        let mut reader = Reader::new(transcoder, bytes).ok()?;
+        if reader.peek() != Some(b'{') {
+            return None;
+        }
+        reader.pos += 1;
+        Some(StateFields {
+            reader,
+            step: Step::Open,
+            timestamp: None,
+            class_version: None,
+        })
+    }
+
+    /// The next key of the object other than `timestamp` and `class_version`, whose value must
+    /// be read next with [`value`](Self::value); `None` at the end of the object, or when the
+    /// state cannot be read this way.
+    pub fn next_key(&mut self) -> Option<Cow<'a, str>> {
+        match self.read_key() {
+            Some(key) => key,
+            None => {
+                self.step = Step::Failed;
+                None
+            }
+        }
+    }
+
+    /// `Some(None)` at the end of the object; `None` on failure.
+    fn read_key(&mut self) -> Option<Option<Cow<'a, str>>> {
+        loop {
+            let reader = &mut self.reader;
+            reader.skip_whitespace();
+            match (self.step, reader.peek()) {
+                (Step::Open | Step::Value, Some(b'}')) => {
+                    reader.pos += 1;
+                    self.step = Step::Closed;
+                    return Some(None);
+                }
+                (Step::Open, _) => {}
+                (Step::Value, Some(b',')) => {
+                    reader.pos += 1;
+                    reader.skip_whitespace();
+                }
+                _ => return None,
+            }
+            if reader.peek() != Some(b'"') {
+                return None;
+            }
+            let key = reader.string().ok()?;
+            reader.skip_whitespace();
+            if reader.peek() != Some(b':') {
+                return None;
+            }
+            reader.pos += 1;
+            reader.skip_whitespace();
+            let slot = match key.as_ref() {
+                "timestamp" => &mut self.timestamp,
+                "class_version" => &mut self.class_version,
+                TYPE_KEY | DATA_KEY => return None,
+                _ => {
+                    self.step = Step::Key;
+                    return Some(Some(key));
+                }
+            };
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(reader.value(1).ok()?);
+            self.step = Step::Value;
+        }
+    }
+
+    /// The value of the key [`next_key`](Self::next_key) just handed out; `None` when there is
+    /// no such key or the value cannot be read.
+    pub fn value(&mut self) -> Option<Value> {
+        if self.step != Step::Key {
+            self.step = Step::Failed;
+            return None;
+        }
+        match self.reader.value(1) {
+            Ok(value) => {
+                self.step = Step::Value;
+                Some(value)
+            }
+            Err(_) => {
+                self.step = Step::Failed;
+                None
+            }
+        }
+    }
+
+    /// The values of `timestamp` and `class_version`, when the whole object was read, each key
+    /// once, with only whitespace after it.
+    pub fn finish(mut self) -> Option<(Option<Value>, Option<Value>)> {
+        if self.step != Step::Closed {
+            return None;
+        }
+        self.reader.end().ok()?;
+        Some((self.timestamp, self.class_version))
+    }
+}
+
 /// A value that may still borrow its string from the input: what the first entries of an
 /// object hold until the object is known not to be a transcoded value.
 enum Item<'a> {
