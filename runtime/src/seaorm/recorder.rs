@@ -47,6 +47,23 @@ pub struct SeaOrmRecorder {
     key: &'static str,
     /// `INSERT` statements by number of rows: built once, as they are long and repeated.
     inserts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<usize, String>>>,
+    /// `SELECT` and lock statements by shape (which optional conditions they have): built once,
+    /// as formatting one costs more than a short read's decoding.
+    selects: std::sync::Arc<StatementCache>,
+}
+
+/// Statement texts built on first use: events selects by [`EventShape`], notification selects
+/// (without a topic filter) by [`NotificationShape`], and the lock.
+#[derive(Debug, Default)]
+struct StatementCache {
+    events: [std::sync::OnceLock<String>; 16],
+    notifications: [std::sync::OnceLock<String>; 6],
+    lock: std::sync::OnceLock<Option<String>>,
+}
+
+/// Which optional parts a select of events has: `gt`, `lte`, `DESC`, `LIMIT`.
+fn event_shape(gt: bool, lte: bool, desc: bool, limit: bool) -> usize {
+    usize::from(gt) | usize::from(lte) << 1 | usize::from(desc) << 2 | usize::from(limit) << 3
 }
 
 pub(crate) enum Step {
@@ -137,6 +154,7 @@ impl SeaOrmRecorder {
             quoted_tracking,
             key,
             inserts: Default::default(),
+            selects: Default::default(),
             store,
         })
     }
@@ -291,22 +309,28 @@ impl SeaOrmRecorder {
             return Ok(());
         }
         let dialect = &self.store.dialect;
-        let sql = match dialect.backend {
+        let sql = self.selects.lock.get_or_init(|| match dialect.backend {
             // What the Django recorder does: writers queue, readers are not blocked.
-            DbBackend::Postgres => format!("LOCK TABLE {} IN EXCLUSIVE MODE", self.quoted_table),
+            DbBackend::Postgres => Some(format!(
+                "LOCK TABLE {} IN EXCLUSIVE MODE",
+                self.quoted_table
+            )),
             // Locking the application's first row queues this application's writers; plain
             // reads are not blocked. (On an application's very first write two writers can
             // deadlock instead; the database aborts one and it is retried. InnoDB's next-key
             // lock covers the gap before that row too, so a writer of the application just
             // before it in (application_name, id) order may also wait: correct, a little
             // slower.)
-            DbBackend::MySql => format!(
+            DbBackend::MySql => Some(format!(
                 "SELECT {key} FROM {t} WHERE {app} = ? ORDER BY {key} LIMIT 1 FOR UPDATE",
                 key = dialect.quote(self.key),
                 t = self.quoted_table,
                 app = dialect.quote("application_name"),
-            ),
-            _ => return Ok(()),
+            )),
+            _ => None,
+        });
+        let Some(sql) = sql.clone() else {
+            return Ok(());
         };
         let values = if dialect.backend == DbBackend::MySql {
             vec![Value::from(self.application_name.as_str())]
@@ -565,12 +589,11 @@ impl SeaOrmRecorder {
         })
     }
 
-    async fn select_events_on<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        originator_id: Uuid,
-        query: EventQuery,
-    ) -> Result<Vec<StoredEvent>, PersistenceError> {
+    /// The text of a select of an originator's events with these optional parts; the
+    /// parameters are the application, the originator, then `gt`, `lte` and the limit that are
+    /// present.
+    fn build_select_events(&self, gt: bool, lte: bool, desc: bool, limit: bool) -> String {
+        use std::fmt::Write;
         let dialect = &self.store.dialect;
         let version = dialect.quote("originator_version");
         let mut sql = format!(
@@ -583,38 +606,61 @@ impl SeaOrmRecorder {
             dialect.quote("originator_id"),
             dialect.placeholder(2),
         );
+        let mut parameters = 2;
+        let mut next = || {
+            parameters += 1;
+            dialect.placeholder(parameters)
+        };
+        if gt {
+            let _ = write!(sql, " AND {version} > {}", next());
+        }
+        if lte {
+            let _ = write!(sql, " AND {version} <= {}", next());
+        }
+        let _ = write!(
+            sql,
+            " ORDER BY {version}{}",
+            if desc { " DESC" } else { "" }
+        );
+        if limit {
+            let _ = write!(sql, " LIMIT {}", next());
+        }
+        sql
+    }
+
+    async fn select_events_on<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        originator_id: Uuid,
+        query: EventQuery,
+    ) -> Result<Vec<StoredEvent>, PersistenceError> {
+        let dialect = &self.store.dialect;
         let mut values = vec![
             Value::from(self.application_name.as_str()),
             dialect.uuid_value(originator_id),
         ];
         // Stored versions fit in i64: a bound above that leaves nothing, or everything.
-        if let Some(gt) = query.gt {
-            let Ok(gt) = i64::try_from(gt) else {
-                return Ok(Vec::new());
-            };
-            values.push(Value::BigInt(Some(gt)));
-            sql.push_str(&format!(
-                " AND {version} > {}",
-                dialect.placeholder(values.len())
-            ));
-        }
-        if let Some(lte) = query.lte.and_then(|lte| i64::try_from(lte).ok()) {
-            values.push(Value::BigInt(Some(lte)));
-            sql.push_str(&format!(
-                " AND {version} <= {}",
-                dialect.placeholder(values.len())
-            ));
-        }
-        sql.push_str(&format!(
-            " ORDER BY {version}{}",
-            if query.desc { " DESC" } else { "" }
-        ));
-        if let Some(limit) = query.limit {
-            // A parameter, not text: PostgreSQL plans a cached statement with `LIMIT $n` as a
-            // short index scan, but one with a literal limit as a scan of every row.
-            values.push(Value::BigInt(Some(limit.min(i64::MAX as u64) as i64)));
-            sql.push_str(&format!(" LIMIT {}", dialect.placeholder(values.len())));
-        }
+        let gt = match query.gt.map(i64::try_from) {
+            Some(Err(_)) => return Ok(Vec::new()),
+            Some(Ok(gt)) => Some(gt),
+            None => None,
+        };
+        let lte = query.lte.and_then(|lte| i64::try_from(lte).ok());
+        // A parameter, not text: PostgreSQL plans a cached statement with `LIMIT $n` as a short
+        // index scan, but one with a literal limit as a scan of every row.
+        let limit = query.limit.map(|limit| limit.min(i64::MAX as u64) as i64);
+        values.extend(
+            [gt, lte, limit]
+                .into_iter()
+                .flatten()
+                .map(|bound| Value::BigInt(Some(bound))),
+        );
+        let shape = event_shape(gt.is_some(), lte.is_some(), query.desc, limit.is_some());
+        let sql = self.selects.events[shape]
+            .get_or_init(|| {
+                self.build_select_events(gt.is_some(), lte.is_some(), query.desc, limit.is_some())
+            })
+            .clone();
         let rows = conn
             .query_all_raw(dialect.statement(sql, values))
             .await
@@ -653,12 +699,12 @@ impl AggregateRecorder for SeaOrmRecorder {
     }
 }
 
-#[async_trait]
-impl ApplicationRecorder for SeaOrmRecorder {
-    async fn select_notifications(
-        &self,
-        query: &NotificationQuery,
-    ) -> Result<Vec<Notification>, PersistenceError> {
+impl SeaOrmRecorder {
+    /// The text of a select of notifications: after `start` (inclusive when `Some(true)`), up
+    /// to a stop when `stop`, of `topics` topics when there are any; the parameters are the
+    /// application, the start, the stop, the topics and the limit that are present.
+    fn build_select_notifications(&self, start: Option<bool>, stop: bool, topics: usize) -> String {
+        use std::fmt::Write;
         let dialect = &self.store.dialect;
         let id = dialect.quote(self.key);
         let mut sql = format!(
@@ -671,41 +717,70 @@ impl ApplicationRecorder for SeaOrmRecorder {
             dialect.quote("application_name"),
             dialect.placeholder(1),
         );
-        let mut values = vec![Value::from(self.application_name.as_str())];
-        // Stored ids fit in i64: a start above that leaves nothing, a stop above it everything.
-        if let Some(start) = query.start {
-            let Ok(start) = i64::try_from(start) else {
-                return Ok(Vec::new());
-            };
-            values.push(Value::BigInt(Some(start)));
-            let op = if query.inclusive_of_start { ">=" } else { ">" };
-            sql.push_str(&format!(
-                " AND {id} {op} {}",
-                dialect.placeholder(values.len())
-            ));
+        let mut parameters = 1;
+        if let Some(inclusive) = start {
+            parameters += 1;
+            let op = if inclusive { ">=" } else { ">" };
+            let _ = write!(sql, " AND {id} {op} {}", dialect.placeholder(parameters));
         }
-        if let Some(stop) = query.stop.and_then(|stop| i64::try_from(stop).ok()) {
-            values.push(Value::BigInt(Some(stop)));
-            sql.push_str(&format!(
-                " AND {id} <= {}",
-                dialect.placeholder(values.len())
-            ));
+        if stop {
+            parameters += 1;
+            let _ = write!(sql, " AND {id} <= {}", dialect.placeholder(parameters));
         }
-        if !query.topics.is_empty() {
-            let first = values.len();
-            values.extend(query.topics.iter().map(|t| Value::from(t.as_str())));
-            sql.push_str(&format!(
+        if topics > 0 {
+            let _ = write!(
+                sql,
                 " AND {} IN ({})",
                 dialect.quote("topic"),
-                self.placeholders(first, query.topics.len())
-            ));
+                self.placeholders(parameters, topics)
+            );
+            parameters += topics;
         }
+        let _ = write!(
+            sql,
+            " ORDER BY {id} LIMIT {}",
+            dialect.placeholder(parameters + 1)
+        );
+        sql
+    }
+}
+
+#[async_trait]
+impl ApplicationRecorder for SeaOrmRecorder {
+    async fn select_notifications(
+        &self,
+        query: &NotificationQuery,
+    ) -> Result<Vec<Notification>, PersistenceError> {
+        let dialect = &self.store.dialect;
+        let mut values = vec![Value::from(self.application_name.as_str())];
+        // Stored ids fit in i64: a start above that leaves nothing, a stop above it everything.
+        let start = match query.start.map(i64::try_from) {
+            Some(Err(_)) => return Ok(Vec::new()),
+            Some(Ok(start)) => Some(start),
+            None => None,
+        };
+        let stop = query.stop.and_then(|stop| i64::try_from(stop).ok());
+        values.extend(
+            [start, stop]
+                .into_iter()
+                .flatten()
+                .map(|bound| Value::BigInt(Some(bound))),
+        );
+        values.extend(query.topics.iter().map(|t| Value::from(t.as_str())));
         // A parameter, not text (see `select_events_on`).
         values.push(Value::BigInt(Some(query.limit.min(i64::MAX as u64) as i64)));
-        sql.push_str(&format!(
-            " ORDER BY {id} LIMIT {}",
-            dialect.placeholder(values.len())
-        ));
+        let start = start.map(|_| query.inclusive_of_start);
+        let build = || self.build_select_notifications(start, stop.is_some(), query.topics.len());
+        let sql = if query.topics.is_empty() {
+            let shape = match start {
+                None => 0,
+                Some(true) => 1,
+                Some(false) => 2,
+            } + 3 * usize::from(stop.is_some());
+            self.selects.notifications[shape].get_or_init(build).clone()
+        } else {
+            build()
+        };
         let rows = self
             .store
             .conn
