@@ -38,6 +38,11 @@ pub trait RecorderFactory: Send + Sync + 'static {
     fn interleaving_batch_size(&self) -> usize {
         1_000
     }
+    /// Whether a save waits for anything (a database) that a caller can stop waiting for; the
+    /// in-memory recorder saves at its first poll.
+    fn saves_take_time(&self) -> bool {
+        true
+    }
 }
 
 /// A stored event with arbitrary state.
@@ -74,6 +79,7 @@ macro_rules! recorder_contract {
             concurrent_conflicting_writers,
             concurrent_first_writes_of_a_new_application,
             saves_recorded_together_fail_alone,
+            abandoned_saves_are_all_or_nothing,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {
@@ -676,4 +682,105 @@ pub async fn saves_recorded_together_fail_alone(factory: &impl RecorderFactory) 
         .await
         .unwrap();
     assert_eq!(notifications.len(), 17 * 3);
+}
+
+/// Saves whose callers stop waiting (their futures dropped at some point of the save, as a
+/// timeout or a cancelled request does) are recorded whole or not at all, never block the
+/// saves after them, and leave ids that do not interleave.
+pub async fn abandoned_saves_are_all_or_nothing(factory: &impl RecorderFactory) {
+    let recorder = factory.process_recorder().await;
+    let mut tasks = Vec::new();
+    for i in 0..48u64 {
+        let recorder = recorder.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = Uuid::new_v4();
+            let batch: Vec<StoredEvent> = (1..=3).map(|v| stored(id, v, "t:Abandoned")).collect();
+            // Every fourth save is waited for; the others are abandoned after 0 to ~2 ms,
+            // before, during or after their transaction.
+            let save = recorder.insert_events(&batch);
+            let result = if i % 4 == 0 {
+                Some(save.await)
+            } else {
+                tokio::time::timeout(Duration::from_micros(i * 45), save)
+                    .await
+                    .ok()
+            };
+            (id, result)
+        }));
+    }
+    let mut waited = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (id, Some(Ok(ids))) => waited.push((id, ids)),
+            (_, Some(Err(error))) => panic!("unexpected error: {error}"),
+            (_, None) => {}
+        }
+    }
+    assert!(waited.len() >= 12, "every fourth save was waited for");
+    // One writer alone, abandoning its saves at points from its start to its end.
+    let mut abandoned = 0;
+    for i in 0..40u64 {
+        let id = Uuid::new_v4();
+        let batch: Vec<StoredEvent> = (1..=3).map(|v| stored(id, v, "t:Abandoned")).collect();
+        let save = recorder.insert_events(&batch);
+        // Odd rounds give up after a time (timers tick in milliseconds), even ones after a
+        // number of polls (finer: a save in memory SQLite takes less than a tick).
+        let result = if i % 2 == 1 {
+            tokio::time::timeout(Duration::from_micros(i * i * 4), save)
+                .await
+                .ok()
+        } else {
+            poll_at_most(save, i * 2).await
+        };
+        match result {
+            Some(result) => waited.push((id, result.unwrap())),
+            None => abandoned += 1,
+        }
+    }
+    if factory.saves_take_time() {
+        assert!(abandoned > 0, "some saves were abandoned");
+    }
+    // The queue still moves.
+    let after = Uuid::new_v4();
+    let last = tokio::time::timeout(
+        Duration::from_secs(60),
+        recorder.insert_events(&[stored(after, 1, "t:Abandoned")]),
+    )
+    .await
+    .expect("a save after abandoned ones is not blocked")
+    .unwrap();
+    let notifications = recorder
+        .select_notifications(&NotificationQuery::new(None, 1000))
+        .await
+        .unwrap();
+    let mut by_originator: std::collections::BTreeMap<Uuid, Vec<u64>> = Default::default();
+    for n in &notifications {
+        by_originator.entry(n.originator_id).or_default().push(n.id);
+    }
+    for (id, ids) in &waited {
+        assert_eq!(
+            by_originator.get(id),
+            Some(ids),
+            "a save that answered is stored"
+        );
+    }
+    assert_eq!(by_originator.remove(&after), Some(last));
+    for ids in by_originator.values() {
+        assert_eq!(ids.len(), 3, "a save is stored whole or not at all");
+    }
+    assert_not_interleaved(by_originator.into_values().collect());
+}
+
+/// Polls `future` at most `polls` times, yielding to the runtime in between; `None` (and the
+/// future dropped) when it was not done by then.
+async fn poll_at_most<F: Future>(future: F, polls: u64) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    for _ in 0..polls {
+        let poll = std::future::poll_fn(|cx| std::task::Poll::Ready(future.as_mut().poll(cx)));
+        if let std::task::Poll::Ready(output) = poll.await {
+            return Some(output);
+        }
+        tokio::task::yield_now().await;
+    }
+    None
 }

@@ -24,6 +24,10 @@ impl RecorderFactory for Memory {
     async fn snapshot_recorder(&self) -> Arc<dyn AggregateRecorder> {
         Arc::new(InMemoryRecorder::new("test"))
     }
+
+    fn saves_take_time(&self) -> bool {
+        false
+    }
 }
 
 recorder_contract!(Some(Memory));

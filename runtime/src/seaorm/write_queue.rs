@@ -24,6 +24,8 @@ const GROUP_RETRIES: u32 = 20;
 
 /// One save waiting to be recorded.
 pub(crate) struct Job {
+    /// Tells the writer that submitted this save from the others.
+    ticket: u64,
     pub recorder: SeaOrmRecorder,
     pub events: Vec<StoredEvent>,
     pub rows: Vec<i64>,
@@ -36,6 +38,7 @@ pub(crate) struct Job {
 pub(crate) struct WriteQueue {
     waiting: std::sync::Mutex<Vec<Job>>,
     head: tokio::sync::Mutex<()>,
+    tickets: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Job {
@@ -57,7 +60,11 @@ impl WriteQueue {
     ) -> Result<Vec<u64>, PersistenceError> {
         let (reply, mut result) = oneshot::channel();
         let conn = recorder.store().connection().clone();
+        let ticket = self
+            .tickets
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.lock_waiting().push(Job {
+            ticket,
             recorder,
             events,
             rows,
@@ -78,9 +85,17 @@ impl WriteQueue {
             if group.is_empty() {
                 continue;
             }
-            // In a task of its own, so that a writer that stops waiting (its future dropped)
-            // does not abandon the saves of the others.
-            let _ = tokio::spawn(record_group(conn.clone(), group)).await;
+            if let [job] = group.as_slice()
+                && job.ticket == ticket
+            {
+                // Alone: recorded here, with no task to hand over to. If this writer stops
+                // waiting, its transaction is rolled back and the head passes on.
+                record_group(conn.clone(), group).await;
+            } else {
+                // In a task of its own, so that a writer that stops waiting (its future
+                // dropped) does not abandon the saves of the others.
+                let _ = tokio::spawn(record_group(conn.clone(), group)).await;
+            }
             if let Ok(done) = result.try_recv() {
                 return done;
             }
