@@ -142,7 +142,20 @@ impl RawSql {
         self.select_events.clone()
     }
 
-    fn insert(&self, rows: usize) -> Arc<str> {
+    /// The dialect the statements are written in.
+    pub fn dialect(&self) -> &Dialect {
+        &self.dialect
+    }
+
+    /// The statement that serialises writers (none on SQLite); on MySQL its parameter is the
+    /// application name.
+    pub fn lock_sql(&self) -> Option<Arc<str>> {
+        self.lock.clone()
+    }
+
+    /// The `INSERT` of `rows` rows (parameters: application name, originator id, version,
+    /// topic and state of each row), with `RETURNING` the id where the database has it.
+    pub fn insert(&self, rows: usize) -> Arc<str> {
         let q = |s: &str| self.dialect.quote(s);
         let mut sql = format!(
             "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ",

@@ -16,8 +16,11 @@
 //! `PROFILE_URL=postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test`), to time it with `perf stat`
 //! or `time`.
 //!
-//! Sides: `ours`, `raw`, and for `load5` on PostgreSQL `pool` (the raw statement through the
-//! library's sqlx pool: separates the pool's cost from SeaORM's and ours). Operations: `append1`, `append100`, `command`, `load5`, `load1000`, `load1000snap`,
+//! Sides: `ours`, `raw`, `seaorm` for `load5`, `load1000` and `append1` (the raw statements run through
+//! the library's SeaORM connection, on the same pool: what any store built on SeaORM pays
+//! before doing anything of its own), and for `load5` on PostgreSQL `pool` (the raw statement
+//! through the library's sqlx pool: separates the pool's cost from SeaORM's and ours). For
+//! wall-clock ratios on a quiet machine, `time` each side with a large N (say 20000). Operations: `append1`, `append100`, `command`, `load5`, `load1000`, `load1000snap`,
 //! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
 //! same with zlib + AES).
 
@@ -188,6 +191,72 @@ async fn raw(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
     Ok(())
 }
 
+/// The raw statements run through SeaORM's connection to the library's pool.
+async fn through_seaorm(db: &Database, s: &Setup, op: &str, i: usize) -> Result<(), BenchError> {
+    use eventsourcing_seaorm::sea_orm::{
+        ConnectionTrait, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions,
+        TransactionTrait, Value,
+    };
+    let dialect = db.sql.dialect();
+    let backend = dialect.backend;
+    let at = |what: &'static str| move |e: DbErr| BenchError::Check(format!("{what}: {e}"));
+    match op {
+        "load5" | "load1000" => {
+            let ids = if op == "load5" { &s.small } else { &s.large };
+            let id = ids[i % ids.len()];
+            let values = vec![Value::from(APP), dialect.uuid.value(id)];
+            let sql = db.sql.select_events_sql().to_string();
+            db.conn
+                .query_all_raw(dialect.statement(sql, values))
+                .await
+                .map_err(at("selecting through SeaORM"))?;
+        }
+        "append1" => {
+            let txn = if backend == DbBackend::Sqlite {
+                db.conn
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..TransactionOptions::default()
+                    })
+                    .await
+            } else {
+                db.conn.begin().await
+            }
+            .map_err(at("beginning through SeaORM"))?;
+            if let Some(lock) = db.sql.lock_sql() {
+                let values = if backend == DbBackend::MySql {
+                    vec![Value::from(APP)]
+                } else {
+                    Vec::new()
+                };
+                txn.execute_raw(dialect.statement(lock.to_string(), values))
+                    .await
+                    .map_err(at("locking through SeaORM"))?;
+            }
+            let (topic, state) = &s.created;
+            let values = vec![
+                Value::from(APP),
+                dialect.uuid.value(Uuid::new_v4()),
+                Value::BigInt(Some(1)),
+                Value::from(topic.as_str()),
+                Value::from(state.clone()),
+            ];
+            let insert = dialect.statement(db.sql.insert(1).to_string(), values);
+            if dialect.returning {
+                txn.query_all_raw(insert).await.map(drop)
+            } else {
+                txn.execute_raw(insert).await.map(drop)
+            }
+            .map_err(at("inserting through SeaORM"))?;
+            txn.commit()
+                .await
+                .map_err(at("committing through SeaORM"))?;
+        }
+        other => return Err(BenchError::Usage(format!("no seaorm side for {other}"))),
+    }
+    Ok(())
+}
+
 async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), BenchError> {
     let mut s = setup(db, op).await?;
     let pool = (side == "pool").then(|| db.conn.get_postgres_connection_pool().clone());
@@ -205,6 +274,8 @@ async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), Ben
                 ))?;
         } else if side == "raw" {
             raw(&mut s, op, i).await?;
+        } else if side == "seaorm" {
+            through_seaorm(db, &s, op, i).await?;
         } else {
             ours(&mut s, op, i).await?;
         }
@@ -218,7 +289,20 @@ fn main() -> Result<(), BenchError> {
     let side = args.first().cloned().unwrap_or_else(|| "ours".into());
     let op = args.get(1).cloned().unwrap_or_else(|| "load5".into());
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // `PROFILE_THREADS=2` runs on a multi-threaded runtime with two workers, as the benchmark
+    // (`#[tokio::main]`) and most services do; by default one thread, for steadier counts.
+    let threads: usize = std::env::var("PROFILE_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let mut builder = if threads == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(threads);
+        builder
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .map_err(|source| BenchError::Io {
