@@ -17,6 +17,7 @@
 
 pub mod args;
 pub mod error;
+pub mod floor;
 pub mod measure;
 pub mod process;
 pub mod raw;

@@ -29,6 +29,7 @@ use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::{Aggregate, DomainEvent};
 use eventsourcing_seaorm_bench::BenchError;
 use eventsourcing_seaorm_bench::args::{Backend, Transport};
+use eventsourcing_seaorm_bench::floor;
 use eventsourcing_seaorm_bench::raw::{RawDb, RawEvent};
 use eventsourcing_seaorm_bench::target::{Database, Target};
 use eventsourcing_seaorm_bench::world::{World, text, world_with_events};
@@ -193,64 +194,19 @@ async fn raw(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
 
 /// The raw statements run through SeaORM's connection to the library's pool.
 async fn through_seaorm(db: &Database, s: &Setup, op: &str, i: usize) -> Result<(), BenchError> {
-    use eventsourcing_seaorm::sea_orm::{
-        ConnectionTrait, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions,
-        TransactionTrait, Value,
-    };
-    let dialect = db.sql.dialect();
-    let backend = dialect.backend;
-    let at = |what: &'static str| move |e: DbErr| BenchError::Check(format!("{what}: {e}"));
     match op {
         "load5" | "load1000" => {
             let ids = if op == "load5" { &s.small } else { &s.large };
-            let id = ids[i % ids.len()];
-            let values = vec![Value::from(APP), dialect.uuid.value(id)];
-            let sql = db.sql.select_events_sql().to_string();
-            db.conn
-                .query_all_raw(dialect.statement(sql, values))
-                .await
-                .map_err(at("selecting through SeaORM"))?;
+            floor::select_events(db, APP, ids[i % ids.len()]).await?;
         }
         "append1" => {
-            let txn = if backend == DbBackend::Sqlite {
-                db.conn
-                    .begin_with_options(TransactionOptions {
-                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                        ..TransactionOptions::default()
-                    })
-                    .await
-            } else {
-                db.conn.begin().await
-            }
-            .map_err(at("beginning through SeaORM"))?;
-            if let Some(lock) = db.sql.lock_sql() {
-                let values = if backend == DbBackend::MySql {
-                    vec![Value::from(APP)]
-                } else {
-                    Vec::new()
-                };
-                txn.execute_raw(dialect.statement(lock.to_string(), values))
-                    .await
-                    .map_err(at("locking through SeaORM"))?;
-            }
-            let (topic, state) = &s.created;
-            let values = vec![
-                Value::from(APP),
-                dialect.uuid.value(Uuid::new_v4()),
-                Value::BigInt(Some(1)),
-                Value::from(topic.as_str()),
-                Value::from(state.clone()),
-            ];
-            let insert = dialect.statement(db.sql.insert(1).to_string(), values);
-            if dialect.returning {
-                txn.query_all_raw(insert).await.map(drop)
-            } else {
-                txn.execute_raw(insert).await.map(drop)
-            }
-            .map_err(at("inserting through SeaORM"))?;
-            txn.commit()
-                .await
-                .map_err(at("committing through SeaORM"))?;
+            let row = RawEvent {
+                originator_id: Uuid::new_v4(),
+                version: 1,
+                topic: &s.created.0,
+                state: &s.created.1,
+            };
+            floor::append(db, APP, &[row]).await?;
         }
         other => return Err(BenchError::Usage(format!("no seaorm side for {other}"))),
     }

@@ -4,10 +4,11 @@
 use eventsourcing_seaorm::application::Application;
 use uuid::Uuid;
 
-use super::{APP, Context, RAW_APP, Templates};
+use super::{APP, Context, RAW_APP, Templates, floor_note};
 use crate::BenchError;
+use crate::floor::FloorAppend;
 use crate::measure::{Work, compare};
-use crate::raw::{RawDb, RawEvent};
+use crate::raw::RawDb;
 use crate::results::Scenario;
 use crate::world::world_with_events;
 
@@ -39,22 +40,7 @@ pub struct RawAppend<'a> {
 
 impl Work for RawAppend<'_> {
     async fn step(&mut self) -> Result<u64, BenchError> {
-        let originator_id = Uuid::new_v4();
-        let rows: Vec<RawEvent<'_>> = (1..=self.events)
-            .map(|version| {
-                let template = if version == 1 {
-                    &self.templates.created
-                } else {
-                    &self.templates.happened
-                };
-                RawEvent {
-                    originator_id,
-                    version: version as i64,
-                    topic: &template.topic,
-                    state: &template.state,
-                }
-            })
-            .collect();
+        let rows = self.templates.rows(Uuid::new_v4(), self.events);
         self.raw.append(RAW_APP, &rows, true).await?;
         Ok(self.events as u64)
     }
@@ -81,7 +67,27 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
             &cx.sizes.plan,
         )
         .await?;
-        cx.record(scenario, ours, baseline, String::new(), None);
+        let note = if events == 1 {
+            let (floor, raw_again) = compare(
+                &mut FloorAppend {
+                    db: cx.db,
+                    app: RAW_APP,
+                    templates: &templates,
+                    events,
+                },
+                &mut RawAppend {
+                    raw: &mut raw,
+                    templates: &templates,
+                    events,
+                },
+                &cx.sizes.plan,
+            )
+            .await?;
+            floor_note(floor, raw_again)
+        } else {
+            String::new()
+        };
+        cx.record(scenario, ours, baseline, note, None);
     }
     raw.close().await;
     Ok(())

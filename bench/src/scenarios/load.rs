@@ -6,8 +6,9 @@ use eventsourcing_seaorm::domain::Aggregate;
 use uuid::Uuid;
 
 use super::commands::create_worlds;
-use super::{APP, Context};
+use super::{APP, Context, floor_note};
 use crate::BenchError;
+use crate::floor::FloorLoad;
 use crate::measure::{Work, compare};
 use crate::raw::RawDb;
 use crate::results::Scenario;
@@ -108,7 +109,28 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
                 &cx.sizes.plan,
             )
             .await?;
-            cx.record(scenario, ours, baseline, String::new(), None);
+            let note = if snapshot {
+                String::new()
+            } else {
+                let (floor, raw_again) = compare(
+                    &mut FloorLoad {
+                        db: cx.db,
+                        app: APP,
+                        ids: &ids,
+                        next: 0,
+                    },
+                    &mut RawLoad {
+                        raw: &mut raw,
+                        ids: &ids,
+                        snapshot,
+                        next: 0,
+                    },
+                    &cx.sizes.plan,
+                )
+                .await?;
+                floor_note(floor, raw_again)
+            };
+            cx.record(scenario, ours, baseline, note, None);
         }
     }
     raw.close().await;

@@ -16,8 +16,11 @@ use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm::persistence::StoredEvent;
 
+use uuid::Uuid;
+
 use crate::BenchError;
 use crate::measure::{Budget, Plan, Rate};
+use crate::raw::RawEvent;
 use crate::results::{Row, Scenario};
 use crate::target::Database;
 use crate::world::world_with_events;
@@ -169,6 +172,13 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The note of a row that also measured the raw statements through SeaORM's connection
+/// ([`crate::floor`]) against the raw driver.
+pub fn floor_note(floor: Rate, raw: Rate) -> String {
+    let ratio = floor.steps_per_s / raw.steps_per_s.max(f64::MIN_POSITIVE);
+    format!("raw statements through SeaORM: {ratio:.2}× raw")
+}
+
 /// The rows the raw driver writes, taken from what the library's mapper makes of the seed's
 /// events, so that both sides store the same bytes.
 #[derive(Debug, Clone)]
@@ -197,6 +207,26 @@ impl Templates {
                 BenchError::Check(format!("mapping a SomethingHappened event: {e}"))
             })?,
         })
+    }
+
+    /// The rows of a new aggregate `originator_id` of `events` events: `Created`, then
+    /// `SomethingHappened`.
+    pub fn rows(&self, originator_id: Uuid, events: usize) -> Vec<RawEvent<'_>> {
+        (1..=events)
+            .map(|version| {
+                let template = if version == 1 {
+                    &self.created
+                } else {
+                    &self.happened
+                };
+                RawEvent {
+                    originator_id,
+                    version: version as i64,
+                    topic: &template.topic,
+                    state: &template.state,
+                }
+            })
+            .collect()
     }
 }
 

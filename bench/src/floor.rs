@@ -1,0 +1,111 @@
+//! The raw statements run through the library's SeaORM connection, on the same pool: what any
+//! store built on SeaORM pays before doing anything of its own. The benchmark reports it beside
+//! the library's figures (as a ratio to the raw driver, in the note of the row) so that the
+//! table tells SeaORM's and the pool's share of a gap from the library's.
+
+use eventsourcing_seaorm::sea_orm::{
+    ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+use crate::BenchError;
+use crate::measure::Work;
+use crate::raw::RawEvent;
+use crate::scenarios::Templates;
+use crate::target::Database;
+
+/// Selects the events of one aggregate, as the recorder and the raw driver do; returns how many.
+pub async fn select_events(db: &Database, app: &str, id: Uuid) -> Result<usize, BenchError> {
+    let dialect = db.sql.dialect();
+    let values = vec![Value::from(app), dialect.uuid.value(id)];
+    let sql = db.sql.select_events_sql().to_string();
+    let rows = db
+        .conn
+        .query_all_raw(dialect.statement(sql, values))
+        .await?;
+    Ok(rows.len())
+}
+
+/// Records the rows in one transaction, with the lock, as a save does.
+pub async fn append(db: &Database, app: &str, events: &[RawEvent<'_>]) -> Result<(), BenchError> {
+    let dialect = db.sql.dialect();
+    let backend = dialect.backend;
+    let txn = if backend == DbBackend::Sqlite {
+        db.conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?
+    } else {
+        db.conn.begin().await?
+    };
+    if let Some(lock) = db.sql.lock_sql() {
+        let values = if backend == DbBackend::MySql {
+            vec![Value::from(app)]
+        } else {
+            Vec::new()
+        };
+        txn.execute_raw(dialect.statement(lock.to_string(), values))
+            .await?;
+    }
+    let mut values = Vec::with_capacity(events.len() * 5);
+    for event in events {
+        values.extend([
+            Value::from(app),
+            dialect.uuid.value(event.originator_id),
+            Value::BigInt(Some(event.version)),
+            Value::from(event.topic),
+            Value::from(event.state.to_vec()),
+        ]);
+    }
+    let insert = dialect.statement(db.sql.insert(events.len()).to_string(), values);
+    if dialect.returning {
+        txn.query_all_raw(insert).await?;
+    } else {
+        txn.execute_raw(insert).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`select_events`] of the next aggregate in turn.
+pub struct FloorLoad<'a> {
+    /// The library's connection.
+    pub db: &'a Database,
+    /// The application whose events are read.
+    pub app: &'a str,
+    /// The aggregates, in turn.
+    pub ids: &'a [Uuid],
+    /// The next aggregate.
+    pub next: usize,
+}
+
+impl Work for FloorLoad<'_> {
+    async fn step(&mut self) -> Result<u64, BenchError> {
+        let id = self.ids[self.next % self.ids.len()];
+        self.next += 1;
+        let rows = select_events(self.db, self.app, id).await?;
+        Ok(rows as u64)
+    }
+}
+
+/// [`append`] of a new aggregate of `events` events.
+pub struct FloorAppend<'a> {
+    /// The library's connection.
+    pub db: &'a Database,
+    /// The application written.
+    pub app: &'a str,
+    /// The rows' topics and states.
+    pub templates: &'a Templates,
+    /// Events per save.
+    pub events: usize,
+}
+
+impl Work for FloorAppend<'_> {
+    async fn step(&mut self) -> Result<u64, BenchError> {
+        let rows = self.templates.rows(Uuid::new_v4(), self.events);
+        append(self.db, self.app, &rows).await?;
+        Ok(self.events as u64)
+    }
+}
