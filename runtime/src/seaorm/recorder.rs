@@ -294,6 +294,18 @@ impl SeaOrmRecorder {
         Ok(ids)
     }
 
+    /// Whether `other` records events (with notification ids) in the same table for the same
+    /// application, so that saves of both can share one `INSERT`.
+    pub(crate) fn writes_like(&self, other: &SeaOrmRecorder) -> bool {
+        self.purpose == Purpose::Events
+            && other.purpose == Purpose::Events
+            && self.quoted_table == other.quoted_table
+            && self.application_name == other.application_name
+    }
+
+    /// Most rows [`write_save`](Self::write_save) puts in one `INSERT`.
+    pub(crate) const ROWS_PER_INSERT: usize = ROWS_PER_INSERT;
+
     /// What [`lock`](Self::lock) locks: writers with the same key need to lock only once in a
     /// transaction.
     pub(crate) fn lock_key(&self) -> String {

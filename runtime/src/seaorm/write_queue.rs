@@ -7,7 +7,10 @@
 //! one transaction: one lock, one flush. Each save keeps its own multi-row `INSERT`, so its
 //! notification ids stay consecutive. A save that conflicts fails alone: the transaction is
 //! rolled back and the others are recorded again without it (conflicts are rare, so this costs
-//! less than a savepoint per save). A writer alone in the queue records its save as before.
+//! less than a savepoint per save). When the saves of a group write the same table for the same
+//! application and have no tracking, their rows go in one `INSERT`, in queue order, which keeps
+//! each save's ids consecutive; if that `INSERT` fails, the group is recorded again save by save.
+//! A writer alone in the queue records its save as before.
 
 use std::collections::HashSet;
 
@@ -24,8 +27,6 @@ const GROUP_RETRIES: u32 = 20;
 
 /// One save waiting to be recorded.
 pub(crate) struct Job {
-    /// Tells the writer that submitted this save from the others.
-    ticket: u64,
     pub recorder: SeaOrmRecorder,
     pub events: Vec<StoredEvent>,
     pub rows: Vec<i64>,
@@ -38,7 +39,6 @@ pub(crate) struct Job {
 pub(crate) struct WriteQueue {
     waiting: std::sync::Mutex<Vec<Job>>,
     head: tokio::sync::Mutex<()>,
-    tickets: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Job {
@@ -60,11 +60,7 @@ impl WriteQueue {
     ) -> Result<Vec<u64>, PersistenceError> {
         let (reply, mut result) = oneshot::channel();
         let conn = recorder.store().connection().clone();
-        let ticket = self
-            .tickets
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.lock_waiting().push(Job {
-            ticket,
             recorder,
             events,
             rows,
@@ -85,17 +81,13 @@ impl WriteQueue {
             if group.is_empty() {
                 continue;
             }
-            if let [job] = group.as_slice()
-                && job.ticket == ticket
-            {
-                // Alone: recorded here, with no task to hand over to. If this writer stops
-                // waiting, its transaction is rolled back and the head passes on.
-                record_group(conn.clone(), group).await;
-            } else {
-                // In a task of its own, so that a writer that stops waiting (its future
-                // dropped) does not abandon the saves of the others.
-                let _ = tokio::spawn(record_group(conn.clone(), group)).await;
-            }
+            // In a task of its own, even a writer's own save alone: a writer that stops
+            // waiting (its future dropped) must not abandon the saves of the others, nor its
+            // own half-way. Recording a lone save here instead is faster on SQLite, but a
+            // future dropped while SeaORM begins a transaction leaves that transaction open
+            // on a pooled connection (seen on PostgreSQL and MariaDB: the contract case
+            // `abandoned_saves_are_all_or_nothing` then blocks).
+            let _ = tokio::spawn(record_group(conn.clone(), group)).await;
             if let Ok(done) = result.try_recv() {
                 return done;
             }
@@ -110,6 +102,9 @@ impl WriteQueue {
 
 /// Why a group's transaction failed.
 enum GroupFailure {
+    /// The one `INSERT` of every save's rows failed: the group is recorded again, save by save,
+    /// to find the save that failed.
+    Merged,
     /// The group as a whole (beginning, locking, committing, or a deadlock to retry).
     Whole(InsertFailure),
     /// One save (a conflict, most often): the others are recorded again without it.
@@ -122,14 +117,16 @@ enum GroupFailure {
 async fn record_group(conn: DatabaseConnection, mut jobs: Vec<Job>) {
     let backend = conn.get_database_backend();
     let mut attempt = 0;
+    let mut merge = true;
     while !jobs.is_empty() {
-        match try_group(&conn, &jobs).await {
+        match try_group(&conn, &jobs, merge).await {
             Ok(results) => {
                 for (job, ids) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(ids));
                 }
                 return;
             }
+            Err(GroupFailure::Merged) => merge = false,
             Err(GroupFailure::Save(index, failure)) => {
                 fail(&conn, jobs.remove(index), failure).await;
             }
@@ -167,8 +164,27 @@ async fn fail(conn: &DatabaseConnection, job: Job, failure: InsertFailure) {
     let _ = job.reply.send(Err(error));
 }
 
-/// One transaction for the group: its locks, each save, the commit.
-async fn try_group(conn: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Vec<u64>>, GroupFailure> {
+/// Whether the rows of these saves can go in one `INSERT` (see the module's documentation).
+fn mergeable(jobs: &[Job]) -> bool {
+    let Some(first) = jobs.first() else {
+        return false;
+    };
+    jobs.len() > 1
+        && jobs.iter().map(|job| job.events.len()).sum::<usize>() <= SeaOrmRecorder::ROWS_PER_INSERT
+        && jobs.iter().all(|job| {
+            job.tracking.is_none()
+                && !job.events.is_empty()
+                && job.recorder.writes_like(&first.recorder)
+        })
+}
+
+/// One transaction for the group: its locks, each save (or, with `merge`, every save's rows
+/// in one `INSERT` when they can be), the commit.
+async fn try_group(
+    conn: &DatabaseConnection,
+    jobs: &[Job],
+    merge: bool,
+) -> Result<Vec<Vec<u64>>, GroupFailure> {
     let whole = |step| move |error| GroupFailure::Whole(InsertFailure { step, error });
     let Some(first) = jobs.first() else {
         return Ok(Vec::new());
@@ -177,6 +193,35 @@ async fn try_group(conn: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Vec<u6
     let txn = begin(conn, backend)
         .await
         .map_err(whole(Step::Other("beginning a transaction")))?;
+    if merge && mergeable(jobs) {
+        first
+            .recorder
+            .lock(&txn)
+            .await
+            .map_err(whole(Step::Other("locking the table")))?;
+        let rows: Vec<(&StoredEvent, i64)> = jobs
+            .iter()
+            .flat_map(|job| job.events.iter().zip(job.rows.iter().copied()))
+            .collect();
+        let ids = match first.recorder.write_save(&txn, &rows, None).await {
+            Ok(ids) if ids.len() == rows.len() => ids,
+            Err(failure) if is_retryable(backend, &failure.error) => {
+                return Err(GroupFailure::Whole(failure));
+            }
+            _ => {
+                let _ = txn.rollback().await;
+                return Err(GroupFailure::Merged);
+            }
+        };
+        txn.commit()
+            .await
+            .map_err(whole(Step::Other("committing")))?;
+        let mut ids = ids.into_iter();
+        return Ok(jobs
+            .iter()
+            .map(|job| ids.by_ref().take(job.events.len()).collect())
+            .collect());
+    }
     let mut locked: HashSet<String> = HashSet::new();
     let mut results = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
