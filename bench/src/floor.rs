@@ -4,17 +4,19 @@
 //! table tells SeaORM's and the pool's share of a gap from the library's.
 
 use eventsourcing_seaorm::sea_orm::{
-    ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait, Value,
+    ConnectionTrait, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    Value,
 };
 use uuid::Uuid;
 
 use crate::BenchError;
 use crate::measure::Work;
-use crate::raw::RawEvent;
+use crate::raw::{RawEvent, RawRow};
 use crate::scenarios::Templates;
 use crate::target::Database;
 
-/// Selects the events of one aggregate, as the recorder and the raw driver do; returns how many.
+/// Selects the events of one aggregate and reads each row's version, topic and state out of
+/// it, as the raw driver does (and any store must); returns how many.
 pub async fn select_events(db: &Database, app: &str, id: Uuid) -> Result<usize, BenchError> {
     let dialect = db.sql.dialect();
     let values = vec![Value::from(app), dialect.uuid.value(id)];
@@ -23,6 +25,16 @@ pub async fn select_events(db: &Database, app: &str, id: Uuid) -> Result<usize, 
         .conn
         .query_all_raw(dialect.statement(sql, values))
         .await?;
+    let rows = rows
+        .iter()
+        .map(|row| {
+            Ok(RawRow {
+                version: row.try_get_by_index(0)?,
+                topic: row.try_get_by_index(1)?,
+                state: row.try_get_by_index(2)?,
+            })
+        })
+        .collect::<Result<Vec<RawRow>, DbErr>>()?;
     Ok(rows.len())
 }
 
