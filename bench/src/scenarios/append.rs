@@ -57,32 +57,26 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
         (Scenario::Append100, 100),
     ] {
         cx.announce(scenario);
+        let mut raw_append = RawAppend {
+            raw: &mut raw,
+            templates: &templates,
+            events,
+        };
         let (ours, baseline) = compare(
             &mut OursAppend { app: &app, events },
-            &mut RawAppend {
-                raw: &mut raw,
-                templates: &templates,
-                events,
-            },
+            &mut raw_append,
             &cx.sizes.plan,
         )
         .await?;
         let note = if events == 1 {
-            let (floor, raw_again) = compare(
-                &mut FloorAppend {
-                    db: cx.db,
-                    app: RAW_APP,
-                    templates: &templates,
-                    events,
-                },
-                &mut RawAppend {
-                    raw: &mut raw,
-                    templates: &templates,
-                    events,
-                },
-                &cx.sizes.plan,
-            )
-            .await?;
+            let mut floor_append = FloorAppend {
+                db: cx.db,
+                app: RAW_APP,
+                templates: &templates,
+                events,
+            };
+            let (floor, raw_again) =
+                compare(&mut floor_append, &mut raw_append, &cx.sizes.plan).await?;
             floor_note(floor, raw_again)
         } else {
             String::new()

@@ -94,40 +94,29 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
             if scenario == with {
                 cx.announce(with);
             }
-            let (ours, baseline) = compare(
-                &mut OursLoad {
-                    app,
-                    ids: &ids,
-                    next: 0,
-                },
-                &mut RawLoad {
-                    raw: &mut raw,
-                    ids: &ids,
-                    snapshot,
-                    next: 0,
-                },
-                &cx.sizes.plan,
-            )
-            .await?;
+            let mut raw_load = RawLoad {
+                raw: &mut raw,
+                ids: &ids,
+                snapshot,
+                next: 0,
+            };
+            let mut ours_load = OursLoad {
+                app,
+                ids: &ids,
+                next: 0,
+            };
+            let (ours, baseline) = compare(&mut ours_load, &mut raw_load, &cx.sizes.plan).await?;
             let note = if snapshot {
                 String::new()
             } else {
-                let (floor, raw_again) = compare(
-                    &mut FloorLoad {
-                        db: cx.db,
-                        app: APP,
-                        ids: &ids,
-                        next: 0,
-                    },
-                    &mut RawLoad {
-                        raw: &mut raw,
-                        ids: &ids,
-                        snapshot,
-                        next: 0,
-                    },
-                    &cx.sizes.plan,
-                )
-                .await?;
+                let mut floor_load = FloorLoad {
+                    db: cx.db,
+                    app: APP,
+                    ids: &ids,
+                    next: 0,
+                };
+                let (floor, raw_again) =
+                    compare(&mut floor_load, &mut raw_load, &cx.sizes.plan).await?;
                 floor_note(floor, raw_again)
             };
             cx.record(scenario, ours, baseline, note, None);
