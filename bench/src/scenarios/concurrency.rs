@@ -65,6 +65,18 @@ async fn ours_writers(
     })
 }
 
+/// Whether the database aborted the transaction to break a deadlock (SQLSTATE 40001 or
+/// 40P01).
+fn is_deadlock(error: &BenchError) -> bool {
+    let BenchError::Sqlx { source, .. } = error else {
+        return false;
+    };
+    source
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40001" || code == "40P01")
+}
+
 async fn raw_writers(
     mut raws: Vec<RawDb>,
     writers: usize,
@@ -88,8 +100,13 @@ async fn raw_writers(
                         topic: &templates.created.topic,
                         state: &templates.created.state,
                     };
-                    raw.append(RAW_APP, &[row], lock).await?;
-                    saves += 1;
+                    match raw.append(RAW_APP, &[row], lock).await {
+                        Ok(_) => saves += 1,
+                        // As the recorder does: a transaction the database aborted to break a
+                        // deadlock is tried again (MariaDB, rarely).
+                        Err(error) if is_deadlock(&error) => {}
+                        Err(error) => return Err(error),
+                    }
                 }
                 Ok((raw, saves))
             })
