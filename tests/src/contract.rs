@@ -5,14 +5,14 @@
 //!
 //! A backend's test file implements [`RecorderFactory`] and expands [`recorder_contract!`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use eventsourcing_seaorm::persistence::{
-    AggregateRecorder, EventQuery, NotificationQuery, PersistenceError, ProcessRecorder,
-    StoredEvent, Tracking,
+    AggregateRecorder, EventQuery, Notification, NotificationQuery, PersistenceError,
+    ProcessRecorder, StoredEvent, Tracking,
 };
 use uuid::Uuid;
 
@@ -762,10 +762,7 @@ pub async fn abandoned_saves_are_all_or_nothing(factory: &impl RecorderFactory) 
         .select_notifications(&NotificationQuery::new(None, 1000))
         .await
         .unwrap();
-    let mut by_originator: std::collections::BTreeMap<Uuid, Vec<u64>> = Default::default();
-    for n in &notifications {
-        by_originator.entry(n.originator_id).or_default().push(n.id);
-    }
+    let mut by_originator = by_originator(&notifications, |n| n.id);
     for (id, ids) in &waited {
         assert_eq!(
             by_originator.get(id),
@@ -778,6 +775,18 @@ pub async fn abandoned_saves_are_all_or_nothing(factory: &impl RecorderFactory) 
         assert_eq!(ids.len(), 3, "a save is stored whole or not at all");
     }
     assert_not_interleaved(by_originator.into_values().collect());
+}
+
+/// `what` of each notification, grouped by originator, in id order.
+fn by_originator(
+    notifications: &[Notification],
+    what: impl Fn(&Notification) -> u64,
+) -> BTreeMap<Uuid, Vec<u64>> {
+    let mut grouped: BTreeMap<Uuid, Vec<u64>> = BTreeMap::new();
+    for n in notifications {
+        grouped.entry(n.originator_id).or_default().push(what(n));
+    }
+    grouped
 }
 
 /// Polls `future` at most `polls` times, yielding to the runtime in between; `None` (and the
@@ -818,7 +827,7 @@ pub async fn saves_recorded_together_get_their_own_ids(factory: &impl RecorderFa
             (id, recorder.insert_events(&batch).await.unwrap())
         }));
     }
-    let mut returned = std::collections::BTreeMap::new();
+    let mut returned = BTreeMap::new();
     for task in tasks {
         let (id, ids) = task.await.unwrap();
         returned.insert(id, ids);
@@ -827,17 +836,12 @@ pub async fn saves_recorded_together_get_their_own_ids(factory: &impl RecorderFa
         .select_notifications(&NotificationQuery::new(None, 1000))
         .await
         .unwrap();
-    let mut stored_ids: std::collections::BTreeMap<Uuid, Vec<u64>> = Default::default();
-    let mut stored_versions: std::collections::BTreeMap<Uuid, Vec<u64>> = Default::default();
-    for n in &notifications {
-        stored_ids.entry(n.originator_id).or_default().push(n.id);
-        stored_versions
-            .entry(n.originator_id)
-            .or_default()
-            .push(n.originator_version);
-    }
-    assert_eq!(stored_ids, returned, "each save got its own rows' ids");
-    for (id, versions) in &stored_versions {
+    assert_eq!(
+        by_originator(&notifications, |n| n.id),
+        returned,
+        "each save got its own rows' ids"
+    );
+    for (id, versions) in &by_originator(&notifications, |n| n.originator_version) {
         let count = returned[id].len() as u64;
         assert_eq!(
             versions,

@@ -16,11 +16,14 @@
 //! `PROFILE_URL=postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test`), to time it with `perf stat`
 //! or `time`.
 //!
-//! Sides: `ours`, `raw`, `seaorm` for `load5`, `load1000` and `append1` (the raw statements run through
-//! the library's SeaORM connection, on the same pool: what any store built on SeaORM pays
-//! before doing anything of its own), and for `load5` on PostgreSQL `pool` (the raw statement
-//! through the library's sqlx pool: separates the pool's cost from SeaORM's and ours). For
-//! wall-clock ratios on a quiet machine, `time` each side with a large N (say 20000). Operations: `append1`, `append100`, `command`, `load5`, `load1000`, `load1000snap`,
+//! Sides: `ours`, `raw`, `seaorm` for `load5`, `load1000` and `append1` (the raw statements
+//! run through the library's SeaORM connection, on the same pool: what any store built on
+//! SeaORM pays before doing anything of its own), and for `load5` on PostgreSQL `pool` (the
+//! raw statement through the library's sqlx pool: separates the pool's cost from SeaORM's and
+//! ours). For wall-clock ratios on a quiet machine, `time` each side with a large N (say
+//! 20000), with `PROFILE_THREADS=2` for the benchmark's multi-threaded runtime.
+//!
+//! Operations: `append1`, `append100`, `command`, `load5`, `load1000`, `load1000snap`,
 //! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
 //! same with zlib + AES).
 

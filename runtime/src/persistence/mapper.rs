@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Cipher, Compressor, JsonTranscoder, MapperError, MapperErrorKind, RowRef, StoredEvent,
 };
-use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, ValueError};
+use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, Value, ValueError};
 
 /// Converts domain events to stored events and back.
 ///
@@ -111,11 +111,7 @@ impl Mapper {
         let mut fields = self.transcoder.fields(json)?;
         let payload = P::decode_fields(topic, &mut fields)?;
         let (timestamp, class_version) = fields.finish()?;
-        let timestamp = DateTime::<Utc>::from_value(timestamp?).ok()?;
-        let class_version = match class_version {
-            None => 1,
-            Some(value) => u32::from_value(value).ok()?,
-        };
+        let (timestamp, class_version) = timestamp_and_version(timestamp, class_version).ok()?;
         (class_version == payload.class_version()).then_some((timestamp, payload))
     }
 
@@ -172,16 +168,7 @@ impl Mapper {
             let (state, [timestamp, class_version]) = self
                 .transcoder
                 .decode_taking(&json, ["timestamp", "class_version"])?;
-            let timestamp = timestamp
-                .ok_or_else(|| ValueError::MissingKey {
-                    key: "timestamp".to_owned(),
-                })
-                .and_then(DateTime::<Utc>::from_value)
-                .map_err(|e| e.at_key("timestamp"))?;
-            let class_version = match class_version {
-                None => 1,
-                Some(v) => u32::from_value(v).map_err(|e: ValueError| e.at_key("class_version"))?,
-            };
+            let (timestamp, class_version) = timestamp_and_version(timestamp, class_version)?;
             Ok((timestamp, P::decode(&stored.topic, class_version, state)?))
         };
         let meta_at = |timestamp| EventMeta {
@@ -196,4 +183,23 @@ impl Mapper {
             }
         }
     }
+}
+
+/// An event's `timestamp` and `class_version` (1 when it has none), from the values taken out
+/// of its stored state.
+fn timestamp_and_version(
+    timestamp: Option<Value>,
+    class_version: Option<Value>,
+) -> Result<(DateTime<Utc>, u32), ValueError> {
+    let timestamp = timestamp
+        .ok_or_else(|| ValueError::MissingKey {
+            key: "timestamp".to_owned(),
+        })
+        .and_then(DateTime::<Utc>::from_value)
+        .map_err(|e| e.at_key("timestamp"))?;
+    let class_version = match class_version {
+        None => 1,
+        Some(v) => u32::from_value(v).map_err(|e| e.at_key("class_version"))?,
+    };
+    Ok((timestamp, class_version))
 }

@@ -14,7 +14,7 @@ use crate::persistence::{
 };
 
 /// Rows per `INSERT` statement: well below every backend's limit on bound parameters.
-const ROWS_PER_INSERT: usize = 1000;
+pub(crate) const ROWS_PER_INSERT: usize = 1000;
 /// Saves of up to this many events have their `INSERT` text built once per recorder.
 const CACHED_INSERTS: usize = 128;
 /// The longest `application_name` the Django tables hold (`varchar(32)`).
@@ -52,8 +52,8 @@ pub struct SeaOrmRecorder {
     selects: std::sync::Arc<StatementCache>,
 }
 
-/// Statement texts built on first use: events selects by [`EventShape`], notification selects
-/// (without a topic filter) by [`NotificationShape`], and the lock.
+/// Statement texts built on first use: events selects by [`event_shape`], notification
+/// selects (without a topic filter) by [`notification_shape`], and the lock.
 #[derive(Debug, Default)]
 struct StatementCache {
     events: [std::sync::OnceLock<String>; 16],
@@ -64,6 +64,17 @@ struct StatementCache {
 /// Which optional parts a select of events has: `gt`, `lte`, `DESC`, `LIMIT`.
 fn event_shape(gt: bool, lte: bool, desc: bool, limit: bool) -> usize {
     usize::from(gt) | usize::from(lte) << 1 | usize::from(desc) << 2 | usize::from(limit) << 3
+}
+
+/// Which optional parts a select of notifications without a topic filter has: no start, an
+/// inclusive or an exclusive one (`Some(true)`, `Some(false)`); a stop.
+fn notification_shape(start: Option<bool>, stop: bool) -> usize {
+    let start = match start {
+        None => 0,
+        Some(true) => 1,
+        Some(false) => 2,
+    };
+    start + 3 * usize::from(stop)
 }
 
 pub(crate) enum Step {
@@ -302,9 +313,6 @@ impl SeaOrmRecorder {
             && self.quoted_table == other.quoted_table
             && self.application_name == other.application_name
     }
-
-    /// Most rows [`write_save`](Self::write_save) puts in one `INSERT`.
-    pub(crate) const ROWS_PER_INSERT: usize = ROWS_PER_INSERT;
 
     /// What [`lock`](Self::lock) locks: writers with the same key need to lock only once in a
     /// transaction.
@@ -640,6 +648,50 @@ impl SeaOrmRecorder {
         sql
     }
 
+    /// The text of a select of notifications: after `start` (inclusive when `Some(true)`), up
+    /// to a stop when `stop`, of `topics` topics when there are any; the parameters are the
+    /// application, the start, the stop, the topics and the limit that are present.
+    fn build_select_notifications(&self, start: Option<bool>, stop: bool, topics: usize) -> String {
+        use std::fmt::Write;
+        let dialect = &self.store.dialect;
+        let id = dialect.quote(self.key);
+        let mut sql = format!(
+            "SELECT {id}, {}, {}, {}, {} FROM {} WHERE {} = {}",
+            dialect.quote("originator_id"),
+            dialect.quote("originator_version"),
+            dialect.quote("topic"),
+            dialect.quote("state"),
+            self.quoted_table,
+            dialect.quote("application_name"),
+            dialect.placeholder(1),
+        );
+        let mut parameters = 1;
+        if let Some(inclusive) = start {
+            parameters += 1;
+            let op = if inclusive { ">=" } else { ">" };
+            let _ = write!(sql, " AND {id} {op} {}", dialect.placeholder(parameters));
+        }
+        if stop {
+            parameters += 1;
+            let _ = write!(sql, " AND {id} <= {}", dialect.placeholder(parameters));
+        }
+        if topics > 0 {
+            let _ = write!(
+                sql,
+                " AND {} IN ({})",
+                dialect.quote("topic"),
+                self.placeholders(parameters, topics)
+            );
+            parameters += topics;
+        }
+        let _ = write!(
+            sql,
+            " ORDER BY {id} LIMIT {}",
+            dialect.placeholder(parameters + 1)
+        );
+        sql
+    }
+
     async fn select_events_on<C: ConnectionTrait>(
         &self,
         conn: &C,
@@ -711,52 +763,6 @@ impl AggregateRecorder for SeaOrmRecorder {
     }
 }
 
-impl SeaOrmRecorder {
-    /// The text of a select of notifications: after `start` (inclusive when `Some(true)`), up
-    /// to a stop when `stop`, of `topics` topics when there are any; the parameters are the
-    /// application, the start, the stop, the topics and the limit that are present.
-    fn build_select_notifications(&self, start: Option<bool>, stop: bool, topics: usize) -> String {
-        use std::fmt::Write;
-        let dialect = &self.store.dialect;
-        let id = dialect.quote(self.key);
-        let mut sql = format!(
-            "SELECT {id}, {}, {}, {}, {} FROM {} WHERE {} = {}",
-            dialect.quote("originator_id"),
-            dialect.quote("originator_version"),
-            dialect.quote("topic"),
-            dialect.quote("state"),
-            self.quoted_table,
-            dialect.quote("application_name"),
-            dialect.placeholder(1),
-        );
-        let mut parameters = 1;
-        if let Some(inclusive) = start {
-            parameters += 1;
-            let op = if inclusive { ">=" } else { ">" };
-            let _ = write!(sql, " AND {id} {op} {}", dialect.placeholder(parameters));
-        }
-        if stop {
-            parameters += 1;
-            let _ = write!(sql, " AND {id} <= {}", dialect.placeholder(parameters));
-        }
-        if topics > 0 {
-            let _ = write!(
-                sql,
-                " AND {} IN ({})",
-                dialect.quote("topic"),
-                self.placeholders(parameters, topics)
-            );
-            parameters += topics;
-        }
-        let _ = write!(
-            sql,
-            " ORDER BY {id} LIMIT {}",
-            dialect.placeholder(parameters + 1)
-        );
-        sql
-    }
-}
-
 #[async_trait]
 impl ApplicationRecorder for SeaOrmRecorder {
     async fn select_notifications(
@@ -784,11 +790,7 @@ impl ApplicationRecorder for SeaOrmRecorder {
         let start = start.map(|_| query.inclusive_of_start);
         let build = || self.build_select_notifications(start, stop.is_some(), query.topics.len());
         let sql = if query.topics.is_empty() {
-            let shape = match start {
-                None => 0,
-                Some(true) => 1,
-                Some(false) => 2,
-            } + 3 * usize::from(stop.is_some());
+            let shape = notification_shape(start, stop.is_some());
             self.selects.notifications[shape].get_or_init(build).clone()
         } else {
             build()

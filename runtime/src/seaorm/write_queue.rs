@@ -14,10 +14,12 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 use tokio::sync::oneshot;
 
-use super::recorder::{InsertFailure, SeaOrmRecorder, Step, begin, is_retryable, retry_pause};
+use super::recorder::{
+    InsertFailure, ROWS_PER_INSERT, SeaOrmRecorder, Step, begin, is_retryable, retry_pause,
+};
 use crate::persistence::{PersistenceError, StoredEvent, Tracking};
 
 /// Most saves recorded in one transaction.
@@ -170,7 +172,7 @@ fn mergeable(jobs: &[Job]) -> bool {
         return false;
     };
     jobs.len() > 1
-        && jobs.iter().map(|job| job.events.len()).sum::<usize>() <= SeaOrmRecorder::ROWS_PER_INSERT
+        && jobs.iter().map(|job| job.events.len()).sum::<usize>() <= ROWS_PER_INSERT
         && jobs.iter().all(|job| {
             job.tracking.is_none()
                 && !job.events.is_empty()
@@ -185,7 +187,6 @@ async fn try_group(
     jobs: &[Job],
     merge: bool,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
-    let whole = |step| move |error| GroupFailure::Whole(InsertFailure { step, error });
     let Some(first) = jobs.first() else {
         return Ok(Vec::new());
     };
@@ -193,62 +194,91 @@ async fn try_group(
     let txn = begin(conn, backend)
         .await
         .map_err(whole(Step::Other("beginning a transaction")))?;
-    if merge && mergeable(jobs) {
-        first
-            .recorder
-            .lock(&txn)
-            .await
-            .map_err(whole(Step::Other("locking the table")))?;
-        let rows: Vec<(&StoredEvent, i64)> = jobs
-            .iter()
-            .flat_map(|job| job.events.iter().zip(job.rows.iter().copied()))
-            .collect();
-        let ids = match first.recorder.write_save(&txn, &rows, None).await {
-            Ok(ids) if ids.len() == rows.len() => ids,
-            Err(failure) if is_retryable(backend, &failure.error) => {
-                return Err(GroupFailure::Whole(failure));
-            }
-            _ => {
-                let _ = txn.rollback().await;
-                return Err(GroupFailure::Merged);
-            }
-        };
-        txn.commit()
-            .await
-            .map_err(whole(Step::Other("committing")))?;
-        let mut ids = ids.into_iter();
-        return Ok(jobs
-            .iter()
-            .map(|job| ids.by_ref().take(job.events.len()).collect())
-            .collect());
+    let written = if merge && mergeable(jobs) {
+        write_together(&txn, jobs, backend).await
+    } else {
+        write_each(&txn, jobs, backend).await
+    };
+    match written {
+        Ok(results) => {
+            txn.commit()
+                .await
+                .map_err(whole(Step::Other("committing")))?;
+            Ok(results)
+        }
+        // Not locked, or rolled back by the database itself (a deadlock to retry).
+        Err(failure @ GroupFailure::Whole(_)) => Err(failure),
+        Err(failure) => {
+            let _ = txn.rollback().await;
+            Err(failure)
+        }
     }
+}
+
+/// A failure of the group as a whole at `step`.
+fn whole(step: Step) -> impl FnOnce(DbErr) -> GroupFailure {
+    move |error| GroupFailure::Whole(InsertFailure { step, error })
+}
+
+/// Every save's rows in one `INSERT` (the saves are [`mergeable`]), after the lock; the ids
+/// handed back to each save in queue order.
+async fn write_together(
+    txn: &DatabaseTransaction,
+    jobs: &[Job],
+    backend: DbBackend,
+) -> Result<Vec<Vec<u64>>, GroupFailure> {
+    let Some(first) = jobs.first() else {
+        return Ok(Vec::new());
+    };
+    first
+        .recorder
+        .lock(txn)
+        .await
+        .map_err(whole(Step::Other("locking the table")))?;
+    let rows: Vec<(&StoredEvent, i64)> = jobs
+        .iter()
+        .flat_map(|job| job.events.iter().zip(job.rows.iter().copied()))
+        .collect();
+    let ids = match first.recorder.write_save(txn, &rows, None).await {
+        Ok(ids) if ids.len() == rows.len() => ids,
+        Err(failure) if is_retryable(backend, &failure.error) => {
+            return Err(GroupFailure::Whole(failure));
+        }
+        _ => return Err(GroupFailure::Merged),
+    };
+    let mut ids = ids.into_iter();
+    Ok(jobs
+        .iter()
+        .map(|job| ids.by_ref().take(job.events.len()).collect())
+        .collect())
+}
+
+/// Each save with its own `INSERT`s, each table (on MySQL: each application) locked once.
+async fn write_each(
+    txn: &DatabaseTransaction,
+    jobs: &[Job],
+    backend: DbBackend,
+) -> Result<Vec<Vec<u64>>, GroupFailure> {
     let mut locked: HashSet<String> = HashSet::new();
     let mut results = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
-        // Each table (on MySQL: each application) is locked once for the group.
         if !job.events.is_empty() && locked.insert(job.recorder.lock_key()) {
             job.recorder
-                .lock(&txn)
+                .lock(txn)
                 .await
                 .map_err(whole(Step::Other("locking the table")))?;
         }
         let rows: Vec<(&StoredEvent, i64)> =
             job.events.iter().zip(job.rows.iter().copied()).collect();
         let tracking = job.tracking.as_ref().map(|(t, id)| (t, *id));
-        match job.recorder.write_save(&txn, &rows, tracking).await {
+        match job.recorder.write_save(txn, &rows, tracking).await {
             Ok(ids) => results.push(ids),
             // The database rolled the transaction back: the group is tried again.
             Err(failure) if is_retryable(backend, &failure.error) => {
                 return Err(GroupFailure::Whole(failure));
             }
-            Err(failure) => {
-                let _ = txn.rollback().await;
-                return Err(GroupFailure::Save(index, failure));
-            }
+            Err(failure) => return Err(GroupFailure::Save(index, failure)),
         }
     }
-    txn.commit()
-        .await
-        .map_err(whole(Step::Other("committing")))?;
     Ok(results)
 }

@@ -146,16 +146,7 @@ impl<'a> StateFields<'a> {
                 }
                 _ => return None,
             }
-            if reader.peek() != Some(b'"') {
-                return None;
-            }
-            let key = reader.string().ok()?;
-            reader.skip_whitespace();
-            if reader.peek() != Some(b':') {
-                return None;
-            }
-            reader.pos += 1;
-            reader.skip_whitespace();
+            let key = reader.object_key().ok()?;
             let slot = match key.as_ref() {
                 "timestamp" => &mut self.timestamp,
                 "class_version" => &mut self.class_version,
@@ -710,6 +701,22 @@ impl<'a> Reader<'a> {
         Some(builtin(name, data))
     }
 
+    /// A key of an object and the `:` after it, with the whitespace around that; the reader
+    /// is then at the key's value.
+    fn object_key(&mut self) -> Result<Cow<'a, str>, Failure> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expecting property name enclosed in double quotes"));
+        }
+        let key = self.string()?;
+        self.skip_whitespace();
+        if self.peek() != Some(b':') {
+            return Err(self.error("expecting ':' delimiter"));
+        }
+        self.pos += 1;
+        self.skip_whitespace();
+        Ok(key)
+    }
+
     /// The object starting at the current `{`, which sits inside `depth` containers.
     fn object_entries(&mut self, depth: usize) -> Result<Object<'a>, Failure> {
         self.object_entries_taking(depth, [], &mut [])
@@ -733,16 +740,7 @@ impl<'a> Reader<'a> {
             return Ok(Object::Entries(entries));
         }
         loop {
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expecting property name enclosed in double quotes"));
-            }
-            let key = self.string()?;
-            self.skip_whitespace();
-            if self.peek() != Some(b':') {
-                return Err(self.error("expecting ':' delimiter"));
-            }
-            self.pos += 1;
-            self.skip_whitespace();
+            let key = self.object_key()?;
             if let Some(i) = keys.iter().position(|k| *k == key) {
                 taken[i] = Some(self.value(depth)?);
             } else {
