@@ -81,21 +81,16 @@ pub struct RawSql {
 }
 
 impl RawSql {
-    /// The statements for these tables, written for this dialect as the recorder writes them.
-    pub fn new(dialect: &Dialect, tables: &Tables) -> Self {
+    /// The statements for these tables, written for this dialect as the recorder writes them;
+    /// `lock` is the recorder's own lock statement ([`SeaOrmRecorder::lock_statement`]), so
+    /// that both sides serialise writers with the same statement.
+    ///
+    /// [`SeaOrmRecorder::lock_statement`]: eventsourcing_seaorm::seaorm::SeaOrmRecorder::lock_statement
+    pub fn new(dialect: &Dialect, tables: &Tables, lock: Option<String>) -> Self {
         let q = |s: &str| dialect.quote(s);
         let p = |n: usize| dialect.placeholder(n);
         let events = q(&tables.stored_events);
         let snapshots = q(&tables.snapshots);
-        let lock = match dialect.backend {
-            DbBackend::Postgres => Some(format!("LOCK TABLE {events} IN EXCLUSIVE MODE")),
-            DbBackend::MySql => Some(format!(
-                "SELECT {id} FROM {events} WHERE {app} = ? ORDER BY {id} LIMIT 1 FOR UPDATE",
-                id = q("id"),
-                app = q("application_name"),
-            )),
-            _ => None,
-        };
         let select = |table: &str, extra: &str| {
             format!(
                 "SELECT {}, {}, {} FROM {table} WHERE {} = {} AND {} = {}{extra}",

@@ -5,9 +5,19 @@
 //! ```sh
 //! cargo run --release -p eventsourcing-seaorm-bench --bin profile_latency -- \
 //!     postgres://postgres@127.0.0.1:5432/test [load|append|command] [N]
+//! cargo run --release -p eventsourcing-seaorm-bench --bin profile_latency -- \
+//!     mysql://root@127.0.0.1:3306/test writers [WRITERS] [SECONDS]
 //! ```
+//!
+//! `writers` runs WRITERS concurrent writers of the library (one new aggregate, one event, per
+//! save) on one application for SECONDS, and prints the saves of each second and the latency
+//! percentiles of a save: it shows whether a low figure of scenario 7 is slow saves or stalls.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use eventsourcing_seaorm::application::Application;
 
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm_bench::BenchError;
@@ -44,6 +54,55 @@ fn percentiles(name: &str, mut times: Vec<Duration>) {
     );
 }
 
+async fn writers(app: Application, writers: usize, time: Duration) -> Result<(), BenchError> {
+    let app = Arc::new(app);
+    // The application's first event alone, as the bench does.
+    app.save(&mut World::create()).await?;
+    let start = Instant::now();
+    let deadline = start + time;
+    let per_second = Arc::new(
+        (0..time.as_secs() as usize + 2)
+            .map(|_| AtomicU64::new(0))
+            .collect::<Vec<_>>(),
+    );
+    let tasks: Vec<_> = (0..writers)
+        .map(|_| {
+            let (app, per_second) = (app.clone(), per_second.clone());
+            tokio::spawn(async move {
+                let mut times = Vec::new();
+                while Instant::now() < deadline {
+                    let begun = Instant::now();
+                    app.save(&mut World::create()).await?;
+                    times.push(begun.elapsed());
+                    let second = (start.elapsed().as_secs() as usize).min(per_second.len() - 1);
+                    per_second[second].fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<_, BenchError>(times)
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    for task in tasks {
+        let done = task
+            .await
+            .map_err(|e| BenchError::Check(format!("a writer task failed: {e}")))??;
+        times.extend(done);
+    }
+    let elapsed = start.elapsed();
+    let counts: Vec<u64> = per_second
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
+        .collect();
+    println!("{writers} writers, saves in each second: {counts:?}");
+    println!(
+        "{} saves in {elapsed:?}: {:.0} events/s",
+        times.len(),
+        times.len() as f64 / elapsed.as_secs_f64()
+    );
+    percentiles("save", times);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BenchError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -64,6 +123,12 @@ async fn main() -> Result<(), BenchError> {
     };
     let db = Database::open(target).await?;
     let app = db.app("Bench", false, &[]).await?;
+    if what == "writers" {
+        let seconds = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
+        writers(app, n.min(64), Duration::from_secs(seconds)).await?;
+        db.close().await;
+        return Ok(());
+    }
     let mut raw = db.raw().await?;
     let mut ids = Vec::new();
     for _ in 0..50 {
