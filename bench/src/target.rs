@@ -217,10 +217,7 @@ impl Database {
         }
         let store = SeaOrmStore::with_tables(conn.clone(), tables).await?;
         store.create_tables().await?;
-        let lock = store
-            .application_recorder("Bench")?
-            .lock_statement()
-            .await?;
+        let lock = store.application_recorder("Bench")?.lock_statement().await;
         let sql = Arc::new(RawSql::new(store.dialect(), store.tables(), lock));
         let mut database = Self {
             target,

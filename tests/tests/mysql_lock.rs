@@ -1,5 +1,5 @@
-//! MySQL/MariaDB: the statement that serialises an application's writers locks the
-//! application's first row through the `(application_name, id)` index, and nothing else.
+//! The statement that serialises writers. On MySQL/MariaDB it locks the application's first
+//! row through the `(application_name, id)` index, and nothing else.
 //!
 //! Without naming that index, MariaDB sometimes (under concurrent inserts, as its estimates
 //! drift) reads the table in id order from its start instead, locking every row it passes: the
@@ -55,11 +55,7 @@ async fn the_lock_names_the_application_id_index_and_locks_one_row() {
     let store = db.store_on(conn.clone()).await;
     fill(&store, "Locker").await;
     let recorder = store.application_recorder("Locker").expect("recorder");
-    let sql = recorder
-        .lock_statement()
-        .await
-        .expect("lock statement")
-        .expect("MySQL has one");
+    let sql = recorder.lock_statement().await.expect("MySQL has one");
     let index = format!("{}_application_name_id_uniq", db.tables.stored_events);
     assert!(
         sql.contains(&format!("FORCE INDEX (`{index}`)")),
@@ -93,35 +89,115 @@ async fn the_lock_names_the_application_id_index_and_locks_one_row() {
     db.drop_tables(&conn).await;
 }
 
+/// The lock statement a new recorder (nothing cached) of `app` on `store` uses.
+async fn statement_of(store: &SeaOrmStore, app: &str) -> String {
+    let recorder = store.application_recorder(app).expect("recorder");
+    recorder.lock_statement().await.expect("MySQL has one")
+}
+
 #[tokio::test]
-async fn a_table_without_the_index_is_locked_without_the_hint() {
+async fn which_index_the_lock_names() {
     let Some(db) = TestDatabase::new(Backend::MySql) else {
         return;
     };
     let conn = db.connect().await;
     let store = db.store_on(conn.clone()).await;
     let table = &db.tables.stored_events;
-    // A user's table with only the version key, and an index that starts with the same
-    // columns but has a third: neither is the (application_name, id) index.
-    conn.execute_unprepared(&format!(
-        "ALTER TABLE `{table}` DROP INDEX `{table}_application_name_id_uniq`, \
-         ADD INDEX `{table}_app_id_topic` (`application_name`, `id`, `originator_version`)"
+    let alter = |change: String| {
+        let conn = conn.clone();
+        async move {
+            conn.execute_unprepared(&format!("ALTER TABLE `{table}` {change}"))
+                .await
+                .expect("alter table")
+        }
+    };
+    // Without the (application_name, id) index: an index that only starts with those columns
+    // serves, by preference over one on application_name alone.
+    alter(format!(
+        "DROP INDEX `{table}_application_name_id_uniq`, \
+         ADD INDEX `by_app` (`application_name`), \
+         ADD INDEX `by_app_id_version` (`application_name`, `id`, `originator_version`)"
     ))
-    .await
-    .expect("alter table");
-    let recorder = store.application_recorder("Plain").expect("recorder");
-    let sql = recorder
-        .lock_statement()
-        .await
-        .expect("lock statement")
-        .expect("MySQL has one");
+    .await;
+    let sql = statement_of(&store, "Apps").await;
+    assert!(sql.contains("FORCE INDEX (`by_app_id_version`)"), "{sql}");
+    alter("DROP INDEX `by_app_id_version`".into()).await;
+    let sql = statement_of(&store, "Apps").await;
+    assert!(sql.contains("FORCE INDEX (`by_app`)"), "{sql}");
+    // A prefix of application_name does not serve, nor does an index with id first.
+    alter(
+        "DROP INDEX `by_app`, ADD INDEX `by_prefix` (`application_name`(4), `id`), \
+         ADD INDEX `by_id_app` (`id`, `application_name`)"
+            .into(),
+    )
+    .await;
+    let sql = statement_of(&store, "Apps").await;
     assert!(!sql.contains("FORCE INDEX"), "{sql}");
     assert!(sql.ends_with("LIMIT 1 FOR UPDATE"), "{sql}");
     // Writers still queue and record.
+    let recorder = store.application_recorder("Apps").expect("recorder");
     let ids = recorder.insert_events(&events(2)).await.expect("insert");
     let more = recorder.insert_events(&events(2)).await.expect("insert");
     assert_eq!(ids.len() + more.len(), 4);
     assert!(ids[1] < more[0]);
+    db.drop_tables(&conn).await;
+}
+
+#[tokio::test]
+async fn an_index_dropped_after_the_lookup_does_not_stop_writers() {
+    let Some(db) = TestDatabase::new(Backend::MySql) else {
+        return;
+    };
+    let conn = db.connect().await;
+    let store = db.store_on(conn.clone()).await;
+    let recorder = store.application_recorder("Dropped").expect("recorder");
+    recorder.insert_events(&events(1)).await.expect("insert");
+    // A second store sharing nothing with the first, for a save in a caller's transaction.
+    let other = SeaOrmStore::with_tables(conn.clone(), db.tables.clone())
+        .await
+        .expect("store");
+    let in_txn = other.application_recorder("Dropped").expect("recorder");
+    for recorder in [&recorder, &in_txn] {
+        let before = recorder.lock_statement().await.expect("MySQL has one");
+        assert!(before.contains("FORCE INDEX"), "{before}");
+    }
+    let table = &db.tables.stored_events;
+    conn.execute_unprepared(&format!(
+        "ALTER TABLE `{table}` DROP INDEX `{table}_application_name_id_uniq`"
+    ))
+    .await
+    .expect("drop index");
+    // The statement naming the index fails; the save locks without the hint instead.
+    let ids = recorder.insert_events(&events(2)).await.expect("insert");
+    assert_eq!(ids.len(), 2);
+    let txn = conn.begin().await.expect("begin");
+    in_txn
+        .insert_events_in(&txn, &events(1))
+        .await
+        .expect("insert in a transaction");
+    txn.commit().await.expect("commit");
+    for recorder in [&recorder, &in_txn] {
+        let after = recorder.lock_statement().await.expect("MySQL has one");
+        assert!(!after.contains("FORCE INDEX"), "{after}");
+    }
+    db.drop_tables(&conn).await;
+}
+
+#[tokio::test]
+async fn postgres_takes_the_django_table_lock() {
+    let Some(db) = TestDatabase::new(Backend::Postgres) else {
+        return;
+    };
+    let conn = db.connect().await;
+    let store = db.store_on(conn.clone()).await;
+    let recorder = store.application_recorder("Pg").expect("recorder");
+    assert_eq!(
+        recorder.lock_statement().await,
+        Some(format!(
+            "LOCK TABLE \"{}\" IN EXCLUSIVE MODE",
+            db.tables.stored_events
+        ))
+    );
     db.drop_tables(&conn).await;
 }
 
@@ -132,5 +208,5 @@ async fn sqlite_takes_no_lock_statement() {
     };
     let store = db.store().await;
     let recorder = store.application_recorder("Any").expect("recorder");
-    assert_eq!(recorder.lock_statement().await.expect("statement"), None);
+    assert_eq!(recorder.lock_statement().await, None);
 }

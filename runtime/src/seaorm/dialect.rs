@@ -54,11 +54,11 @@ impl Dialect {
         }
     }
 
-    /// Quotes an identifier.
+    /// Quotes an identifier (doubling any quote character in it).
     pub fn quote(&self, ident: &str) -> String {
         match self.backend {
-            DbBackend::MySql => format!("`{ident}`"),
-            _ => format!("\"{ident}\""),
+            DbBackend::MySql => format!("`{}`", ident.replace('`', "``")),
+            _ => format!("\"{}\"", ident.replace('"', "\"\"")),
         }
     }
 

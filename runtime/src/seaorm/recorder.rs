@@ -1,4 +1,5 @@
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use sea_orm::{
@@ -59,6 +60,23 @@ struct StatementCache {
     events: [std::sync::OnceLock<String>; 16],
     notifications: [std::sync::OnceLock<String>; 6],
     lock: std::sync::OnceLock<Option<String>>,
+    /// MySQL/MariaDB: the index the lock statement named is gone; lock without naming one.
+    lock_unhinted: std::sync::atomic::AtomicBool,
+}
+
+/// MySQL's "Key '…' doesn't exist in table '…'" (an index hint naming a missing, invisible
+/// or ignored index).
+const ER_KEY_DOES_NOT_EXIST: u16 = 1176;
+
+/// MySQL's error number of a database error.
+fn mysql_error_number(error: &DbErr) -> Option<u16> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|d| d.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>())
+            .map(|m| m.number()),
+        _ => None,
+    }
 }
 
 /// Which optional parts a select of events has: `gt`, `lte`, `DESC`, `LIMIT`.
@@ -325,85 +343,128 @@ impl SeaOrmRecorder {
 
     /// Takes the lock that serialises writers of events (snapshots need none).
     pub(crate) async fn lock(&self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {
-        let Some(sql) = self.lock_sql(txn).await? else {
+        let Some(sql) = self.lock_sql(txn).await else {
             return Ok(());
         };
         let dialect = &self.store.dialect;
-        let values = if dialect.backend == DbBackend::MySql {
-            vec![Value::from(self.application_name.as_str())]
-        } else {
-            Vec::new()
-        };
-        txn.execute_raw(dialect.statement(sql, values))
-            .await
-            .map(|_| ())
+        if dialect.backend != DbBackend::MySql {
+            return txn
+                .execute_raw(dialect.statement(sql, Vec::new()))
+                .await
+                .map(|_| ());
+        }
+        let app = || vec![Value::from(self.application_name.as_str())];
+        match txn.execute_raw(dialect.statement(sql, app())).await {
+            Ok(_) => Ok(()),
+            // The index the statement names was dropped, renamed, made invisible or ignored
+            // since it was looked up: lock without naming it from now on. (A failed statement
+            // leaves a MySQL transaction usable.)
+            Err(error) if mysql_error_number(&error) == Some(ER_KEY_DOES_NOT_EXIST) => {
+                tracing::warn!(
+                    application = %self.application_name,
+                    table = %self.table,
+                    %error,
+                    "the index the lock statement names is gone: locking without naming it"
+                );
+                self.selects.lock_unhinted.store(true, Ordering::Relaxed);
+                txn.execute_raw(dialect.statement(self.mysql_lock_sql(None), app()))
+                    .await
+                    .map(|_| ())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// The statement that serialises this recorder's writers, as it is sent: `LOCK TABLE … IN
     /// EXCLUSIVE MODE` on PostgreSQL (what the Django recorder takes), on MySQL/MariaDB a
     /// `SELECT … FOR UPDATE` of the application's first row (its one parameter is the
-    /// application name), `None` on SQLite and for snapshots. Useful to `EXPLAIN` it.
+    /// application name), `None` on SQLite. Useful to `EXPLAIN` it.
     ///
     /// On MySQL/MariaDB the statement names the table's index on `(application_name, id)`
-    /// (`FORCE INDEX`), found in `information_schema` the first time: without it the optimizer
-    /// sometimes reads the table in id order from its start, locking every row it passes (all
-    /// other applications' rows before this one's first), so that each save took up to
-    /// hundreds of milliseconds once the table held 100,000 rows. A table without such an
-    /// index gets the statement without the hint (and a warning in the log).
-    pub async fn lock_statement(&self) -> Result<Option<String>, PersistenceError> {
-        self.lock_sql(self.store.connection())
-            .await
-            .map_err(|e| self.db_error("finding the lock statement", e))
+    /// (`FORCE INDEX`), looked up in `information_schema` the first time: without it the
+    /// optimizer sometimes reads the table in id order from its start, locking every row it
+    /// passes (all other applications' rows before this one's first), so that each save took
+    /// up to hundreds of milliseconds once the table held 100,000 rows. An index on
+    /// `(application_name)` alone or starting with `(application_name, id)` serves too. A table
+    /// without one, a lookup that fails, or an index that disappears later, gives the
+    /// statement without the hint and a warning in the log.
+    pub async fn lock_statement(&self) -> Option<String> {
+        self.lock_sql(self.store.connection()).await
     }
 
-    async fn lock_sql(&self, conn: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    async fn lock_sql(&self, conn: &impl ConnectionTrait) -> Option<String> {
         if self.purpose == Purpose::Snapshots {
-            return Ok(None);
+            return None;
+        }
+        if self.selects.lock_unhinted.load(Ordering::Relaxed) {
+            return Some(self.mysql_lock_sql(None));
         }
         if let Some(sql) = self.selects.lock.get() {
-            return Ok(sql.clone());
+            return sql.clone();
         }
-        let dialect = &self.store.dialect;
-        let sql = match dialect.backend {
+        let sql = match self.backend() {
             // What the Django recorder does: writers queue, readers are not blocked.
             DbBackend::Postgres => Some(format!(
                 "LOCK TABLE {} IN EXCLUSIVE MODE",
                 self.quoted_table
             )),
-            // Locking the application's first row queues this application's writers; plain
-            // reads are not blocked. (On an application's very first write two writers can
-            // deadlock instead; the database aborts one and it is retried. InnoDB's next-key
-            // lock covers the gap before that row too, so a writer of the application just
-            // before it in (application_name, id) order may also wait: correct, a little
-            // slower.)
             DbBackend::MySql => {
-                let hint = match self.first_row_index(conn).await? {
-                    Some(index) => format!(" FORCE INDEX (`{}`)", index.replace('`', "``")),
-                    None => {
+                let index = match self.first_row_index(conn).await {
+                    Ok(Some(index)) => Some(index),
+                    Ok(None) => {
                         tracing::warn!(
+                            application = %self.application_name,
                             table = %self.table,
                             "no index on (application_name, {}): locking an application's first row may read and lock other applications' rows",
                             self.key
                         );
-                        String::new()
+                        None
+                    }
+                    Err(error) => {
+                        tracing::warn!(
+                            application = %self.application_name,
+                            table = %self.table,
+                            %error,
+                            "cannot look up the table's indexes: locking an application's first row without naming its index"
+                        );
+                        None
                     }
                 };
-                Some(format!(
-                    "SELECT {key} FROM {t}{hint} WHERE {app} = ? ORDER BY {key} LIMIT 1 FOR UPDATE",
-                    key = dialect.quote(self.key),
-                    t = self.quoted_table,
-                    app = dialect.quote("application_name"),
-                ))
+                Some(self.mysql_lock_sql(index.as_deref()))
             }
             _ => None,
         };
-        Ok(self.selects.lock.get_or_init(|| sql).clone())
+        self.selects.lock.get_or_init(|| sql).clone()
     }
 
-    /// MySQL/MariaDB: the name of an index of the table on exactly `(application_name, id)`
-    /// (Django's and the migration's unique constraint), if it has one.
+    /// MySQL/MariaDB: locking the application's first row queues this application's writers;
+    /// plain reads are not blocked. (On an application's very first write two writers can
+    /// deadlock instead; the database aborts one and it is retried. InnoDB's next-key lock
+    /// covers the gap before that row too, so a writer of the application just before it in
+    /// (application_name, id) order may also wait: correct, a little slower.)
+    fn mysql_lock_sql(&self, index: Option<&str>) -> String {
+        let dialect = &self.store.dialect;
+        let hint = index
+            .map(|index| format!(" FORCE INDEX ({})", dialect.quote(index)))
+            .unwrap_or_default();
+        format!(
+            "SELECT {key} FROM {t}{hint} WHERE {app} = ? ORDER BY {key} LIMIT 1 FOR UPDATE",
+            key = dialect.quote(self.key),
+            t = self.quoted_table,
+            app = dialect.quote("application_name"),
+        )
+    }
+
+    /// MySQL/MariaDB: an index of the table that reads an application's rows in id order:
+    /// on `(application_name, id)` (Django's and the migration's unique constraint) by
+    /// preference, else one starting with those columns, or on `(application_name)` alone
+    /// (InnoDB orders its entries by the primary key).
     async fn first_row_index(&self, conn: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
-        let sql = "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS \
+        // Parts on an expression or a prefix of a column come back as '' (they do not serve);
+        // the CASTs keep MySQL 8's binary strings readable as text.
+        let sql = "SELECT CAST(INDEX_NAME AS CHAR), \
+                   CAST(IF(COLUMN_NAME IS NULL OR SUB_PART IS NOT NULL, '', COLUMN_NAME) AS CHAR) \
+                   FROM information_schema.STATISTICS \
                    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
                    ORDER BY INDEX_NAME, SEQ_IN_INDEX";
         let rows = conn
@@ -419,12 +480,18 @@ impl SeaOrmRecorder {
             let column: String = row.try_get_by_index(1)?;
             indexes.entry(index).or_default().push(column);
         }
-        Ok(indexes.into_iter().find_map(|(index, columns)| {
-            let exact = columns.len() == 2
-                && columns[0].eq_ignore_ascii_case("application_name")
-                && columns[1].eq_ignore_ascii_case(self.key);
-            exact.then_some(index)
-        }))
+        let is = |column: &String, name: &str| column.eq_ignore_ascii_case(name);
+        let rank = |columns: &[String]| match columns {
+            [app, key] if is(app, "application_name") && is(key, self.key) => Some(0),
+            [app, key, ..] if is(app, "application_name") && is(key, self.key) => Some(1),
+            [app] if is(app, "application_name") => Some(2),
+            _ => None,
+        };
+        Ok(indexes
+            .into_iter()
+            .filter_map(|(index, columns)| rank(&columns).map(|rank| (rank, index)))
+            .min()
+            .map(|(_, index)| index))
     }
 
     async fn insert_rows(
