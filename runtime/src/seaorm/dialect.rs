@@ -133,7 +133,7 @@ pub async fn detect(conn: &impl ConnectionTrait, events_table: &str) -> Result<D
             let column_type: Option<String> = conn
                 .query_one_raw(Statement::from_sql_and_values(
                     backend,
-                    "SELECT DATA_TYPE FROM information_schema.COLUMNS \
+                    "SELECT CAST(DATA_TYPE AS CHAR) FROM information_schema.COLUMNS \
                      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = 'originator_id'",
                     [Value::from(events_table)],
                 ))
