@@ -51,8 +51,8 @@ async fn the_lock_names_the_application_id_index_and_locks_one_row() {
     let Some(db) = TestDatabase::new(Backend::MySql) else {
         return;
     };
-    let conn = db.connect().await;
-    let store = db.store_on(conn.clone()).await;
+    let store = db.store().await;
+    let conn = store.connection().clone();
     fill(&store, "Locker").await;
     let recorder = store.application_recorder("Locker").expect("recorder");
     let sql = recorder.lock_statement().await.expect("MySQL has one");
@@ -100,8 +100,8 @@ async fn which_index_the_lock_names() {
     let Some(db) = TestDatabase::new(Backend::MySql) else {
         return;
     };
-    let conn = db.connect().await;
-    let store = db.store_on(conn.clone()).await;
+    let store = db.store().await;
+    let conn = store.connection().clone();
     let table = &db.tables.stored_events;
     let alter = |change: String| {
         let conn = conn.clone();
@@ -148,8 +148,8 @@ async fn an_index_dropped_after_the_lookup_does_not_stop_writers() {
     let Some(db) = TestDatabase::new(Backend::MySql) else {
         return;
     };
-    let conn = db.connect().await;
-    let store = db.store_on(conn.clone()).await;
+    let store = db.store().await;
+    let conn = store.connection().clone();
     let recorder = store.application_recorder("Dropped").expect("recorder");
     recorder.insert_events(&events(1)).await.expect("insert");
     // A second store sharing nothing with the first, for a save in a caller's transaction.
@@ -188,8 +188,8 @@ async fn postgres_takes_the_django_table_lock() {
     let Some(db) = TestDatabase::new(Backend::Postgres) else {
         return;
     };
-    let conn = db.connect().await;
-    let store = db.store_on(conn.clone()).await;
+    let store = db.store().await;
+    let conn = store.connection().clone();
     let recorder = store.application_recorder("Pg").expect("recorder");
     assert_eq!(
         recorder.lock_statement().await,

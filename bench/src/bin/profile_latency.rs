@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use eventsourcing_seaorm::application::Application;
-
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm_bench::BenchError;
 use eventsourcing_seaorm_bench::args::{Backend, Transport};

@@ -70,13 +70,9 @@ const ER_KEY_DOES_NOT_EXIST: u16 = 1176;
 
 /// MySQL's error number of a database error.
 fn mysql_error_number(error: &DbErr) -> Option<u16> {
-    match error {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|d| d.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>())
-            .map(|m| m.number()),
-        _ => None,
-    }
+    database_error(error)?
+        .try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>()
+        .map(|m| m.number())
 }
 
 /// Which optional parts a select of events has: `gt`, `lte`, `DESC`, `LIMIT`.
@@ -111,14 +107,18 @@ fn at(step: Step) -> impl FnOnce(DbErr) -> InsertFailure {
     move |error| InsertFailure { step, error }
 }
 
-fn sqlstate(error: &DbErr) -> Option<String> {
+/// The error the database itself returned, if that is what `error` is.
+fn database_error(error: &DbErr) -> Option<&dyn sea_orm::sqlx::error::DatabaseError> {
     match error {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|d| d.code())
-            .map(|c| c.into_owned()),
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            e.as_database_error()
+        }
         _ => None,
     }
+}
+
+fn sqlstate(error: &DbErr) -> Option<String> {
+    database_error(error)?.code().map(|c| c.into_owned())
 }
 
 /// Deadlocks and serialisation failures: the database rolled the transaction back and it can be
