@@ -18,7 +18,9 @@
 //!
 //! Sides: `ours`, `raw`, `seaorm` for `load5`, `load1000` and `append1` (the raw statements
 //! run through the library's SeaORM connection, on the same pool: what any store built on
-//! SeaORM pays before doing anything of its own), and for `load5` on PostgreSQL `pool` (the
+//! SeaORM pays before doing anything of its own), `inner` for `load5` (the same select through
+//! SeaORM's per-backend connection, `DatabaseConnection::inner`, as the library sends it), and
+//! for `load5` on PostgreSQL `pool` (the
 //! raw statement through the library's sqlx pool: separates the pool's cost from SeaORM's and
 //! ours). For wall-clock ratios on a quiet machine, `time` each side with a large N (say
 //! 20000), with `PROFILE_THREADS=2` for the benchmark's multi-threaded runtime.
@@ -216,6 +218,28 @@ async fn through_seaorm(db: &Database, s: &Setup, op: &str, i: usize) -> Result<
     Ok(())
 }
 
+/// The raw select through SeaORM's per-backend connection (`DatabaseConnection::inner`),
+/// skipping `ConnectionTrait`'s boxed future.
+async fn through_inner(db: &Database, s: &Setup, i: usize) -> Result<(), BenchError> {
+    use eventsourcing_seaorm::sea_orm::{DatabaseConnectionType, Value};
+    let dialect = db.sql.dialect();
+    let id = s.small[i % s.small.len()];
+    let values = vec![Value::from(APP), dialect.uuid.value(id)];
+    let stmt = dialect.statement(db.sql.select_events_sql().to_string(), values);
+    let rows = match &db.conn.inner {
+        DatabaseConnectionType::SqlxSqlitePoolConnection(c) => c.query_all(stmt).await?,
+        DatabaseConnectionType::SqlxPostgresPoolConnection(c) => c.query_all(stmt).await?,
+        DatabaseConnectionType::SqlxMySqlPoolConnection(c) => c.query_all(stmt).await?,
+        _ => return Err(BenchError::Usage("no inner connection".into())),
+    };
+    for row in &rows {
+        let _: i64 = row.try_get_by_index(0)?;
+        let _: String = row.try_get_by_index(1)?;
+        let _: Vec<u8> = row.try_get_by_index(2)?;
+    }
+    Ok(())
+}
+
 async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), BenchError> {
     let mut s = setup(db, op).await?;
     let pool = (side == "pool").then(|| db.conn.get_postgres_connection_pool().clone());
@@ -235,6 +259,8 @@ async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), Ben
             raw(&mut s, op, i).await?;
         } else if side == "seaorm" {
             through_seaorm(db, &s, op, i).await?;
+        } else if side == "inner" {
+            through_inner(db, &s, i).await?;
         } else {
             ours(&mut s, op, i).await?;
         }

@@ -176,7 +176,7 @@ impl<'a> Context<'a> {
 /// ([`crate::floor`]) against the raw driver.
 pub fn floor_note(floor: Rate, raw: Rate) -> String {
     let ratio = floor.steps_per_s / raw.steps_per_s.max(f64::MIN_POSITIVE);
-    format!("raw statements through SeaORM: {ratio:.2}× raw")
+    format!("raw statements through SeaORM's ConnectionTrait: {ratio:.2}× raw")
 }
 
 /// The rows the raw driver writes, taken from what the library's mapper makes of the seed's

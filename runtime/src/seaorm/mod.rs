@@ -7,6 +7,7 @@
 
 mod connect;
 pub mod dialect;
+mod direct;
 pub mod entity;
 mod recorder;
 pub mod schema;

@@ -4,11 +4,12 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryResult, RuntimeErr, SqlErr,
-    SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait, Value,
+    SqliteTransactionMode, TransactionSession, Value,
 };
 use uuid::Uuid;
 
 use super::SeaOrmStore;
+use super::direct::Direct;
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
     PersistenceError, ProcessRecorder, StoredEvent, Tracking, TrackingRecorder,
@@ -130,19 +131,12 @@ pub(crate) fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
 /// Begins a transaction (a savepoint in a transaction); on SQLite one that takes the write
 /// lock at once (`BEGIN IMMEDIATE`), so that it waits for other writers rather than failing
 /// when it first writes.
-pub(crate) async fn begin<C: TransactionTrait>(
+pub(crate) async fn begin<C: Direct>(
     conn: &C,
     backend: DbBackend,
 ) -> Result<C::Transaction, DbErr> {
-    if backend == DbBackend::Sqlite {
-        conn.begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        })
+    conn.open((backend == DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate))
         .await
-    } else {
-        conn.begin().await
-    }
 }
 
 /// Writers that deadlocked together would meet again if they retried at once: a random pause,
@@ -242,7 +236,7 @@ impl SeaOrmRecorder {
         own_transaction: bool,
     ) -> Result<Vec<u64>, PersistenceError>
     where
-        C: ConnectionTrait + TransactionTrait,
+        C: Direct,
     {
         if events.is_empty() && tracking.is_none() {
             return Ok(Vec::new());
@@ -612,7 +606,7 @@ impl SeaOrmRecorder {
             .map(|_| ())
     }
 
-    pub(crate) async fn insert_error<C: ConnectionTrait>(
+    pub(crate) async fn insert_error<C: Direct>(
         &self,
         conn: &C,
         events: &[StoredEvent],
@@ -649,7 +643,7 @@ impl SeaOrmRecorder {
 
     /// Which event of a batch that failed on the unique constraint is already recorded (or is
     /// twice in the batch). Only runs after a conflict, to make the error say which.
-    async fn find_conflict<C: ConnectionTrait>(
+    async fn find_conflict<C: Direct>(
         &self,
         conn: &C,
         events: &[StoredEvent],
@@ -696,7 +690,7 @@ impl SeaOrmRecorder {
         let row = self
             .store
             .conn
-            .query_one_raw(self.store.dialect.statement(sql, values))
+            .one(self.store.dialect.statement(sql, values))
             .await
             .map_err(|e| self.db_error(operation, e))?;
         let max: Option<i64> = match row {
@@ -824,7 +818,7 @@ impl SeaOrmRecorder {
         sql
     }
 
-    async fn select_events_on<C: ConnectionTrait>(
+    async fn select_events_on<C: Direct>(
         &self,
         conn: &C,
         originator_id: Uuid,
@@ -858,7 +852,7 @@ impl SeaOrmRecorder {
             })
             .clone();
         let rows = conn
-            .query_all_raw(dialect.statement(sql, values))
+            .all(dialect.statement(sql, values))
             .await
             .map_err(|e| self.db_error("selecting events", e))?;
         rows.iter()
@@ -930,7 +924,7 @@ impl ApplicationRecorder for SeaOrmRecorder {
         let rows = self
             .store
             .conn
-            .query_all_raw(dialect.statement(sql, values))
+            .all(dialect.statement(sql, values))
             .await
             .map_err(|e| self.db_error("selecting notifications", e))?;
         rows.iter()
