@@ -7,12 +7,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use eventsourcing_seaorm::persistence::{
     AggregateRecorder, EventQuery, Notification, NotificationQuery, PersistenceError,
-    ProcessRecorder, StoredEvent, Tracking,
+    ProcessRecorder, StoredEvent, StoredEventRef, Tracking,
 };
 use uuid::Uuid;
 
@@ -81,6 +82,7 @@ macro_rules! recorder_contract {
             saves_recorded_together_fail_alone,
             abandoned_saves_are_all_or_nothing,
             saves_recorded_together_get_their_own_ids,
+            visited_events_are_the_selected_events,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {
@@ -475,6 +477,60 @@ pub async fn event_state_round_trips_exactly(factory: &impl RecorderFactory) {
         .await
         .unwrap();
     assert_eq!(notifications[0].event, event);
+}
+
+/// `visit_events` hands over, in order, exactly the events `select_events` returns for the same
+/// query (binary states, non-ASCII topics), and stops when the visitor breaks.
+pub async fn visited_events_are_the_selected_events(factory: &impl RecorderFactory) {
+    let recorder = factory.process_recorder().await;
+    let id = Uuid::new_v4();
+    let events: Vec<StoredEvent> = (1..=5u64)
+        .map(|version| StoredEvent {
+            originator_id: id,
+            originator_version: version,
+            topic: format!("ünïcode:Topic{version}.Ωmega"),
+            state: (0..300 * version).map(|i| (i % 256) as u8).collect(),
+        })
+        .collect();
+    recorder.insert_events(&events).await.unwrap();
+    let visit = |query: EventQuery, stop_after: usize| {
+        let recorder = recorder.clone();
+        async move {
+            let mut seen = Vec::new();
+            let mut visitor = |event: StoredEventRef<'_>| {
+                seen.push(event.to_owned_event());
+                if seen.len() == stop_after {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            recorder
+                .visit_events(id, query, &mut visitor)
+                .await
+                .unwrap();
+            seen
+        }
+    };
+    for query in [
+        EventQuery::new(),
+        EventQuery::new().gt(2),
+        EventQuery::new().lte(3).desc(),
+        EventQuery::new().gt(1).limit(2),
+        EventQuery::new().gt(u64::MAX),
+    ] {
+        let selected = recorder.select_events(id, query).await.unwrap();
+        assert_eq!(visit(query, usize::MAX).await, selected);
+    }
+    assert_eq!(visit(EventQuery::new(), 2).await, events[..2].to_vec());
+    assert!(
+        recorder
+            .visit_events(Uuid::new_v4(), EventQuery::new(), &mut |_| {
+                panic!("an unknown aggregate has no events")
+            })
+            .await
+            .is_ok()
+    );
 }
 
 /// Two writers insert a large batch each at the same time: each batch's notification ids are

@@ -1,10 +1,11 @@
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use uuid::Uuid;
 
 use super::ApplicationError;
 use crate::domain::{DomainEvent, EventPayload};
-use crate::persistence::{AggregateRecorder, EventQuery, Mapper, StoredEvent};
+use crate::persistence::{AggregateRecorder, EventQuery, Mapper, StoredEvent, StoredEventRef};
 
 /// Domain events in and out of a recorder, through a mapper (the Python `EventStore`).
 #[derive(Debug, Clone)]
@@ -47,10 +48,24 @@ impl EventStore {
         originator_id: Uuid,
         query: EventQuery,
     ) -> Result<Vec<DomainEvent<P>>, ApplicationError> {
-        let stored = self.recorder.select_events(originator_id, query).await?;
-        stored
-            .iter()
-            .map(|s| self.mapper.to_domain_event(s).map_err(Into::into))
-            .collect()
+        let mut events = Vec::new();
+        let mut failure = None;
+        let mut decode = |stored: StoredEventRef<'_>| match self.mapper.decode_event(stored) {
+            Ok(event) => {
+                events.push(event);
+                ControlFlow::Continue(())
+            }
+            Err(error) => {
+                failure = Some(error);
+                ControlFlow::Break(())
+            }
+        };
+        self.recorder
+            .visit_events(originator_id, query, &mut decode)
+            .await?;
+        match failure {
+            Some(error) => Err(error.into()),
+            None => Ok(events),
+        }
     }
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Cipher, Compressor, JsonTranscoder, MapperError, MapperErrorKind, RowRef, StoredEvent,
+    StoredEventRef,
 };
 use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, Value, ValueError};
 
@@ -159,9 +160,17 @@ impl Mapper {
         &self,
         stored: &StoredEvent,
     ) -> Result<DomainEvent<P>, MapperError> {
+        self.decode_event(stored.as_event_ref())
+    }
+
+    /// [`to_domain_event`](Self::to_domain_event) of a borrowed row.
+    pub fn decode_event<P: EventPayload>(
+        &self,
+        stored: StoredEventRef<'_>,
+    ) -> Result<DomainEvent<P>, MapperError> {
         let decode = || -> Result<(DateTime<Utc>, P), MapperErrorKind> {
-            let json = self.plain_state(&stored.state)?;
-            if let Some(decoded) = self.decode_fields(&stored.topic, &json) {
+            let json = self.plain_state(stored.state)?;
+            if let Some(decoded) = self.decode_fields(stored.topic, &json) {
                 return Ok(decoded);
             }
             // As `take("timestamp")` and `remove("class_version")` on the decoded state.
@@ -169,7 +178,7 @@ impl Mapper {
                 .transcoder
                 .decode_taking(&json, ["timestamp", "class_version"])?;
             let (timestamp, class_version) = timestamp_and_version(timestamp, class_version)?;
-            Ok((timestamp, P::decode(&stored.topic, class_version, state)?))
+            Ok((timestamp, P::decode(stored.topic, class_version, state)?))
         };
         let meta_at = |timestamp| EventMeta {
             originator_id: stored.originator_id,
@@ -178,9 +187,7 @@ impl Mapper {
         };
         match decode() {
             Ok((timestamp, payload)) => Ok(DomainEvent::new(meta_at(timestamp), payload)),
-            Err(kind) => {
-                Err(self.error(&meta_at(DateTime::<Utc>::UNIX_EPOCH), &stored.topic, kind))
-            }
+            Err(kind) => Err(self.error(&meta_at(DateTime::<Utc>::UNIX_EPOCH), stored.topic, kind)),
         }
     }
 }

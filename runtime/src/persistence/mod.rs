@@ -21,6 +21,6 @@ pub use error::{MapperError, MapperErrorKind, PersistenceError, RowRef};
 pub use mapper::Mapper;
 pub use recorder::{
     AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
-    ProcessRecorder, StoredEvent, Tracking, TrackingRecorder,
+    ProcessRecorder, StoredEvent, StoredEventRef, Tracking, TrackingRecorder,
 };
 pub use transcoder::{JsonTranscoder, StateFields, TranscoderError};

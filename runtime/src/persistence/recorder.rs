@@ -1,5 +1,5 @@
 use std::fmt;
-use std::ops::Deref;
+use std::ops::{ControlFlow, Deref};
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -17,6 +17,44 @@ pub struct StoredEvent {
     pub topic: String,
     /// JSON, possibly compressed and encrypted (the `state` column).
     pub state: Vec<u8>,
+}
+
+impl StoredEvent {
+    /// The event borrowed, as [`AggregateRecorder::visit_events`] hands it over.
+    pub fn as_event_ref(&self) -> StoredEventRef<'_> {
+        StoredEventRef {
+            originator_id: self.originator_id,
+            originator_version: self.originator_version,
+            topic: &self.topic,
+            state: &self.state,
+        }
+    }
+}
+
+/// A stored event borrowed from where the recorder read it (a row of the database's answer),
+/// so that it can be decoded without copying its topic and state first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredEventRef<'a> {
+    /// Id of the aggregate (the `originator_id` column).
+    pub originator_id: Uuid,
+    /// Version of the aggregate the event creates (the `originator_version` column).
+    pub originator_version: u64,
+    /// Topic of the event class (the `topic` column).
+    pub topic: &'a str,
+    /// JSON, possibly compressed and encrypted (the `state` column).
+    pub state: &'a [u8],
+}
+
+impl StoredEventRef<'_> {
+    /// The event as an owned [`StoredEvent`].
+    pub fn to_owned_event(&self) -> StoredEvent {
+        StoredEvent {
+            originator_id: self.originator_id,
+            originator_version: self.originator_version,
+            topic: self.topic.to_owned(),
+            state: self.state.to_vec(),
+        }
+    }
 }
 
 /// A stored event with its notification id: its position in the application's log.
@@ -180,6 +218,24 @@ pub trait AggregateRecorder: Send + Sync + fmt::Debug {
         originator_id: Uuid,
         query: EventQuery,
     ) -> Result<Vec<StoredEvent>, PersistenceError>;
+
+    /// Selects events of one aggregate, as [`select_events`](Self::select_events) does, and
+    /// hands each to `visit` in order, borrowed from where it was read; stops early when
+    /// `visit` breaks. Loading an aggregate goes through this, so that a recorder can spare the
+    /// copies of each row's topic and state. The default calls `select_events`.
+    async fn visit_events(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
+    ) -> Result<(), PersistenceError> {
+        for event in self.select_events(originator_id, query).await? {
+            if visit(event.as_event_ref()).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
 
     /// Records the events inside a database transaction the caller opened, so that they commit
     /// or roll back together with the caller's own writes. Recorders that are not on a SQL

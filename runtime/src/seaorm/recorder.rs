@@ -1,4 +1,5 @@
 use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
@@ -12,7 +13,7 @@ use super::SeaOrmStore;
 use super::direct::Direct;
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
-    PersistenceError, ProcessRecorder, StoredEvent, Tracking, TrackingRecorder,
+    PersistenceError, ProcessRecorder, StoredEvent, StoredEventRef, Tracking, TrackingRecorder,
 };
 
 /// Rows per `INSERT` statement: well below every backend's limit on bound parameters.
@@ -707,20 +708,33 @@ impl SeaOrmRecorder {
         .transpose()
     }
 
+    /// A data error naming an event row of `originator_id`.
+    fn bad_event_row(&self, originator_id: Uuid, reason: String) -> PersistenceError {
+        self.data_error(&self.table, format!("originator {originator_id}"), reason)
+    }
+
+    /// The `originator_version` in column `first` of an event row.
+    fn read_version(
+        &self,
+        row: &QueryResult,
+        first: usize,
+        originator_id: Uuid,
+    ) -> Result<u64, PersistenceError> {
+        let bad = |reason: String| self.bad_event_row(originator_id, reason);
+        let version: i64 = row
+            .try_get_by_index(first)
+            .map_err(|e| bad(e.to_string()))?;
+        u64::try_from(version).map_err(|_| bad(format!("negative originator_version {version}")))
+    }
+
     fn read_event(
         &self,
         row: &QueryResult,
         first: usize,
         originator_id: Uuid,
     ) -> Result<StoredEvent, PersistenceError> {
-        let bad = |reason: String| {
-            self.data_error(&self.table, format!("originator {originator_id}"), reason)
-        };
-        let version: i64 = row
-            .try_get_by_index(first)
-            .map_err(|e| bad(e.to_string()))?;
-        let version = u64::try_from(version)
-            .map_err(|_| bad(format!("negative originator_version {version}")))?;
+        let bad = |reason: String| self.bad_event_row(originator_id, reason);
+        let version = self.read_version(row, first, originator_id)?;
         let topic: String = row
             .try_get_by_index(first + 1)
             .map_err(|e| bad(e.to_string()))?;
@@ -824,6 +838,19 @@ impl SeaOrmRecorder {
         originator_id: Uuid,
         query: EventQuery,
     ) -> Result<Vec<StoredEvent>, PersistenceError> {
+        let rows = self.select_event_rows(conn, originator_id, query).await?;
+        rows.iter()
+            .map(|row| self.read_event(row, 0, originator_id))
+            .collect()
+    }
+
+    /// The rows of an originator's events (version, topic, state).
+    async fn select_event_rows<C: Direct>(
+        &self,
+        conn: &C,
+        originator_id: Uuid,
+        query: EventQuery,
+    ) -> Result<Vec<QueryResult>, PersistenceError> {
         let dialect = &self.store.dialect;
         let mut values = vec![
             Value::from(self.application_name.as_str()),
@@ -851,14 +878,68 @@ impl SeaOrmRecorder {
                 self.build_select_events(gt.is_some(), lte.is_some(), query.desc, limit.is_some())
             })
             .clone();
-        let rows = conn
-            .all(dialect.statement(sql, values))
+        conn.all(dialect.statement(sql, values))
             .await
-            .map_err(|e| self.db_error("selecting events", e))?;
-        rows.iter()
-            .map(|row| self.read_event(row, 0, originator_id))
-            .collect()
+            .map_err(|e| self.db_error("selecting events", e))
     }
+
+    /// Hands the event in `row` (version, topic and state from column `first`) to `visit`,
+    /// its topic and state borrowed from the row where the driver allows it.
+    fn visit_row(
+        &self,
+        row: &QueryResult,
+        first: usize,
+        originator_id: Uuid,
+        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
+    ) -> Result<ControlFlow<()>, PersistenceError> {
+        let originator_version = self.read_version(row, first, originator_id)?;
+        match borrow_text_and_bytes(row, first + 1) {
+            Some(Ok((topic, state))) => Ok(visit(StoredEventRef {
+                originator_id,
+                originator_version,
+                topic,
+                state,
+            })),
+            Some(Err(reason)) => Err(self.bad_event_row(originator_id, reason)),
+            None => {
+                let event = self.read_event(row, first, originator_id)?;
+                Ok(visit(event.as_event_ref()))
+            }
+        }
+    }
+}
+
+/// The text in column `index` of a row and the bytes in the next, borrowed from the driver's
+/// row; `None` for a row of no sqlx driver (SeaORM's mock or proxy).
+fn borrow_text_and_bytes(row: &QueryResult, index: usize) -> Option<Result<(&str, &[u8]), String>> {
+    use sea_orm::sqlx::Row;
+    let reason = |e: sea_orm::sqlx::Error| e.to_string();
+    if let Some(row) = row.try_as_sqlite_row() {
+        return Some(
+            row.try_get::<&str, _>(index)
+                .and_then(|text| Ok((text, row.try_get::<&[u8], _>(index + 1)?)))
+                .map_err(reason),
+        );
+    }
+    if let Some(row) = row.try_as_pg_row() {
+        return Some(
+            row.try_get::<&str, _>(index)
+                .and_then(|text| Ok((text, row.try_get::<&[u8], _>(index + 1)?)))
+                .map_err(reason),
+        );
+    }
+    // MySQL reports a text column with a binary collation as bytes; SeaORM's own `String`
+    // getter reads bytes there too, and checks that they are UTF-8.
+    let row = row.try_as_mysql_row()?;
+    Some(
+        row.try_get::<&[u8], _>(index)
+            .and_then(|text| Ok((text, row.try_get::<&[u8], _>(index + 1)?)))
+            .map_err(reason)
+            .and_then(|(text, bytes)| match std::str::from_utf8(text) {
+                Ok(text) => Ok((text, bytes)),
+                Err(e) => Err(format!("topic is not UTF-8: {e}")),
+            }),
+    )
 }
 
 #[async_trait]
@@ -878,6 +959,23 @@ impl AggregateRecorder for SeaOrmRecorder {
     ) -> Result<Vec<StoredEvent>, PersistenceError> {
         self.select_events_on(&self.store.conn, originator_id, query)
             .await
+    }
+
+    async fn visit_events(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
+    ) -> Result<(), PersistenceError> {
+        let rows = self
+            .select_event_rows(&self.store.conn, originator_id, query)
+            .await?;
+        for row in &rows {
+            if self.visit_row(row, 0, originator_id, visit)?.is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 
     async fn insert_events_in(
