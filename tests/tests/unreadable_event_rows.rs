@@ -120,11 +120,43 @@ async fn sqlite_text_states_read_alike_both_ways() {
         })
         .await
         .map_err(|e| e.to_string());
-    match selected {
-        Ok(selected) => {
-            visit.expect("visited as selected");
-            assert_eq!(visited, selected);
+    let selected = selected.expect("a text state is read as its bytes");
+    visit.expect("visited as selected");
+    assert_eq!(visited, selected);
+    assert_eq!(selected[0].state, br#"{"v":1}"#);
+}
+
+/// On SQLite, a topic that is not UTF-8 and a state that is a number are data errors naming
+/// the row, both ways.
+#[tokio::test]
+async fn sqlite_bad_topics_and_states_are_data_errors() {
+    let Some(db) = TestDatabase::new(Backend::SqliteFile) else {
+        return;
+    };
+    let store = db.store().await;
+    let recorder = store.application_recorder("Bad").expect("recorder");
+    let table = &db.tables.stored_events;
+    for (column, value) in [("topic", "CAST(X'FF' AS TEXT)"), ("state", "7")] {
+        let id = Uuid::new_v4();
+        recorder
+            .insert_events(&[stored(id, 1, "t:Created")])
+            .await
+            .expect("insert");
+        store
+            .connection()
+            .execute_unprepared(&format!(
+                "UPDATE {table} SET {column} = {value} WHERE originator_id = '{}'",
+                id.simple()
+            ))
+            .await
+            .expect("update");
+        for result in read_both(&recorder, id).await {
+            match result {
+                Err(PersistenceError::Data { row, .. }) => {
+                    assert!(row.contains(&id.to_string()), "{column}: {row}");
+                }
+                other => panic!("{column}: expected a data error, got {other:?}"),
+            }
         }
-        Err(selected) => assert_eq!(visit.expect_err("an error both ways"), selected),
     }
 }

@@ -5,13 +5,16 @@
 //! (`SqlxSqlitePoolConnection::query_all` and the like). Building and moving that future cost
 //! about 40,000 instructions per statement (callgrind, `profile_ops seaorm|inner load5` on
 //! SQLite: 103k against 64k for a 5-row select), more than the statement itself on SQLite. The
-//! [`Direct`] calls make the same match and call the same SeaORM functions, without the box. A
+//! [`Direct`] calls make the same match and call the same SeaORM functions, each in a box of
+//! its own backend's size rather than `ConnectionTrait`'s box of every backend's future. A
 //! connection of another kind (SeaORM's mock or proxy, when a user enables them) and every
 //! transaction go through `ConnectionTrait` as before.
 //!
-//! What is skipped is only the wrapper: SeaORM's optional `tracing-spans` span named
-//! `sea_orm.query_all` (or `query_one`) is not opened for these statements; the per-backend
-//! call's own trace-level span and SeaORM's metric callback still run.
+//! What is skipped is only the wrapper: `ConnectionTrait`'s trace-level spans
+//! (`query_all_raw`, `query_one_raw`, `begin`) and, with SeaORM's optional `tracing-spans`
+//! feature, the `sea_orm.query_all` and `sea_orm.query_one` spans are not opened for these
+//! statements; the per-backend calls' own trace-level spans and SeaORM's metric callback still
+//! run.
 
 use std::future::Future;
 

@@ -909,37 +909,43 @@ impl SeaOrmRecorder {
     }
 }
 
-/// The text in column `index` of a row and the bytes in the next, borrowed from the driver's
-/// row; `None` for a row of no sqlx driver (SeaORM's mock or proxy).
+/// The text in column `index` of a row (the topic) and the bytes in the next (the state),
+/// borrowed from the driver's row; `None` for a row of no sqlx driver (SeaORM's mock or proxy).
 fn borrow_text_and_bytes(row: &QueryResult, index: usize) -> Option<Result<(&str, &[u8]), String>> {
-    use sea_orm::sqlx::Row;
-    let reason = |e: sea_orm::sqlx::Error| e.to_string();
     if let Some(row) = row.try_as_sqlite_row() {
         return Some(
-            row.try_get::<&str, _>(index)
-                .and_then(|text| Ok((text, row.try_get::<&[u8], _>(index + 1)?)))
-                .map_err(reason),
+            borrowed(row, index, "topic")
+                .and_then(|topic| Ok((topic, borrowed(row, index + 1, "state")?))),
         );
     }
     if let Some(row) = row.try_as_pg_row() {
         return Some(
-            row.try_get::<&str, _>(index)
-                .and_then(|text| Ok((text, row.try_get::<&[u8], _>(index + 1)?)))
-                .map_err(reason),
+            borrowed(row, index, "topic")
+                .and_then(|topic| Ok((topic, borrowed(row, index + 1, "state")?))),
         );
     }
     // MySQL reports a text column with a binary collation as bytes; SeaORM's own `String`
     // getter reads bytes there too, and checks that they are UTF-8.
     let row = row.try_as_mysql_row()?;
-    Some(
-        row.try_get::<&[u8], _>(index)
-            .and_then(|text| Ok((text, row.try_get::<&[u8], _>(index + 1)?)))
-            .map_err(reason)
-            .and_then(|(text, bytes)| match std::str::from_utf8(text) {
-                Ok(text) => Ok((text, bytes)),
-                Err(e) => Err(format!("topic is not UTF-8: {e}")),
-            }),
-    )
+    Some(borrowed::<_, &[u8]>(row, index, "topic").and_then(|topic| {
+        let topic = std::str::from_utf8(topic).map_err(|e| format!("topic is not UTF-8: {e}"))?;
+        Ok((topic, borrowed(row, index + 1, "state")?))
+    }))
+}
+
+/// Column `index` of a driver's row, borrowed; NULL is an error naming the column (sqlx would
+/// read a NULL as empty text or bytes on SQLite).
+fn borrowed<'r, R, T>(row: &'r R, index: usize, column: &str) -> Result<T, String>
+where
+    R: sea_orm::sqlx::Row,
+    usize: sea_orm::sqlx::ColumnIndex<R>,
+    T: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
+{
+    match row.try_get::<Option<T>, _>(index) {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => Err(format!("{column} is NULL")),
+        Err(e) => Err(format!("{column}: {e}")),
+    }
 }
 
 #[async_trait]
@@ -1157,6 +1163,15 @@ impl AggregateRecorder for SeaOrmSnapshotRecorder {
         query: EventQuery,
     ) -> Result<Vec<StoredEvent>, PersistenceError> {
         self.0.select_events(originator_id, query).await
+    }
+
+    async fn visit_events(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
+    ) -> Result<(), PersistenceError> {
+        self.0.visit_events(originator_id, query, visit).await
     }
 
     async fn insert_events_in(
