@@ -4,7 +4,10 @@
 
 use std::ops::ControlFlow;
 
-use eventsourcing_seaorm::persistence::{AggregateRecorder, EventQuery, PersistenceError};
+use eventsourcing_seaorm::persistence::{
+    AggregateRecorder, EventQuery, PersistenceError, StoredEvent,
+};
+use eventsourcing_seaorm::seaorm::{SeaOrmRecorder, SeaOrmStore};
 use eventsourcing_seaorm_tests::backends::{Backend, TestDatabase};
 use eventsourcing_seaorm_tests::contract::stored;
 use sea_orm::ConnectionTrait;
@@ -14,15 +17,12 @@ use uuid::Uuid;
 async fn read_both(
     recorder: &dyn AggregateRecorder,
     id: Uuid,
-) -> [Result<Vec<u64>, PersistenceError>; 2] {
-    let selected = recorder
-        .select_events(id, EventQuery::new())
-        .await
-        .map(|events| events.iter().map(|e| e.originator_version).collect());
+) -> [Result<Vec<StoredEvent>, PersistenceError>; 2] {
+    let selected = recorder.select_events(id, EventQuery::new()).await;
     let mut seen = Vec::new();
     let visited = recorder
         .visit_events(id, EventQuery::new(), &mut |event| {
-            seen.push(event.originator_version);
+            seen.push(event.to_owned_event());
             ControlFlow::Continue(())
         })
         .await
@@ -30,28 +30,44 @@ async fn read_both(
     [selected, visited]
 }
 
+/// Records `events` for application `app`, then edits their rows behind the recorder's back
+/// (`UPDATE <stored events table> SET <edit>`); returns the recorder.
+async fn record_then_edit(
+    db: &TestDatabase,
+    store: &SeaOrmStore,
+    app: &str,
+    events: &[StoredEvent],
+    edit: &str,
+) -> SeaOrmRecorder {
+    let recorder = store.application_recorder(app).expect("recorder");
+    recorder.insert_events(events).await.expect("insert");
+    for result in read_both(&recorder, events[0].originator_id).await {
+        assert_eq!(result.expect("readable before the edit"), events);
+    }
+    store
+        .connection()
+        .execute_unprepared(&format!("UPDATE {} SET {edit}", db.tables.stored_events))
+        .await
+        .expect("update");
+    recorder
+}
+
 async fn negative_versions_are_data_errors(backend: Backend) {
     let Some(db) = TestDatabase::new(backend) else {
         return;
     };
     let store = db.store().await;
-    let recorder = store.application_recorder("Unreadable").expect("recorder");
     let id = Uuid::new_v4();
-    recorder
-        .insert_events(&[stored(id, 1, "t:Created"), stored(id, 2, "t:Changed")])
-        .await
-        .expect("insert");
-    for result in read_both(&recorder, id).await {
-        assert_eq!(result.expect("readable"), [1, 2]);
-    }
+    let events = [stored(id, 1, "t:Created"), stored(id, 2, "t:Changed")];
+    let recorder = record_then_edit(
+        &db,
+        &store,
+        "Unreadable",
+        &events,
+        "originator_version = -7 WHERE originator_version = 2",
+    )
+    .await;
     let table = &db.tables.stored_events;
-    store
-        .connection()
-        .execute_unprepared(&format!(
-            "UPDATE {table} SET originator_version = -7 WHERE originator_version = 2"
-        ))
-        .await
-        .expect("update");
     for result in read_both(&recorder, id).await {
         match result {
             Err(PersistenceError::Data {
@@ -94,35 +110,18 @@ async fn sqlite_text_states_read_alike_both_ways() {
         return;
     };
     let store = db.store().await;
-    let recorder = store.application_recorder("Texts").expect("recorder");
     let id = Uuid::new_v4();
-    recorder
-        .insert_events(&[stored(id, 1, "t:Created")])
-        .await
-        .expect("insert");
-    store
-        .connection()
-        .execute_unprepared(&format!(
-            "UPDATE {} SET state = '{{\"v\":1}}'",
-            db.tables.stored_events
-        ))
-        .await
-        .expect("update");
-    let selected = recorder
-        .select_events(id, EventQuery::new())
-        .await
-        .map_err(|e| e.to_string());
-    let mut visited = Vec::new();
-    let visit = recorder
-        .visit_events(id, EventQuery::new(), &mut |event| {
-            visited.push(event.to_owned_event());
-            ControlFlow::Continue(())
-        })
-        .await
-        .map_err(|e| e.to_string());
+    let recorder = record_then_edit(
+        &db,
+        &store,
+        "Texts",
+        &[stored(id, 1, "t:Created")],
+        r#"state = '{"v":1}'"#,
+    )
+    .await;
+    let [selected, visited] = read_both(&recorder, id).await;
     let selected = selected.expect("a text state is read as its bytes");
-    visit.expect("visited as selected");
-    assert_eq!(visited, selected);
+    assert_eq!(visited.expect("visited as selected"), selected);
     assert_eq!(selected[0].state, br#"{"v":1}"#);
 }
 
@@ -134,22 +133,16 @@ async fn sqlite_bad_topics_and_states_are_data_errors() {
         return;
     };
     let store = db.store().await;
-    let recorder = store.application_recorder("Bad").expect("recorder");
-    let table = &db.tables.stored_events;
     for (column, value) in [("topic", "CAST(X'FF' AS TEXT)"), ("state", "7")] {
         let id = Uuid::new_v4();
-        recorder
-            .insert_events(&[stored(id, 1, "t:Created")])
-            .await
-            .expect("insert");
-        store
-            .connection()
-            .execute_unprepared(&format!(
-                "UPDATE {table} SET {column} = {value} WHERE originator_id = '{}'",
-                id.simple()
-            ))
-            .await
-            .expect("update");
+        let recorder = record_then_edit(
+            &db,
+            &store,
+            "Bad",
+            &[stored(id, 1, "t:Created")],
+            &format!("{column} = {value} WHERE originator_id = '{}'", id.simple()),
+        )
+        .await;
         for result in read_both(&recorder, id).await {
             match result {
                 Err(PersistenceError::Data { row, .. }) => {

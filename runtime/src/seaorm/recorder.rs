@@ -708,45 +708,55 @@ impl SeaOrmRecorder {
         .transpose()
     }
 
-    /// A data error naming an event row of `originator_id`.
-    fn bad_event_row(&self, originator_id: Uuid, reason: String) -> PersistenceError {
-        self.data_error(&self.table, format!("originator {originator_id}"), reason)
-    }
-
-    /// The `originator_version` in column `first` of an event row.
-    fn read_version(
+    /// The event in `row` (version, topic and state from column `first`), its topic and state
+    /// borrowed from the driver's row; a row of no sqlx driver (SeaORM's mock or proxy) is read
+    /// through SeaORM's getters into `copy` first.
+    fn event_ref<'r>(
         &self,
-        row: &QueryResult,
+        row: &'r QueryResult,
         first: usize,
         originator_id: Uuid,
-    ) -> Result<u64, PersistenceError> {
-        let bad = |reason: String| self.bad_event_row(originator_id, reason);
+        copy: &'r mut Option<(String, Vec<u8>)>,
+    ) -> Result<StoredEventRef<'r>, PersistenceError> {
+        let bad = |reason: String| {
+            self.data_error(&self.table, format!("originator {originator_id}"), reason)
+        };
         let version: i64 = row
             .try_get_by_index(first)
             .map_err(|e| bad(e.to_string()))?;
-        u64::try_from(version).map_err(|_| bad(format!("negative originator_version {version}")))
+        let originator_version = u64::try_from(version)
+            .map_err(|_| bad(format!("negative originator_version {version}")))?;
+        let (topic, state) = match borrow_text_and_bytes(row, first + 1) {
+            Some(cells) => cells.map_err(bad)?,
+            None => {
+                let topic: String = row
+                    .try_get_by_index(first + 1)
+                    .map_err(|e| bad(e.to_string()))?;
+                let state: Vec<u8> = row
+                    .try_get_by_index(first + 2)
+                    .map_err(|e| bad(e.to_string()))?;
+                let (topic, state) = copy.insert((topic, state));
+                (topic.as_str(), state.as_slice())
+            }
+        };
+        Ok(StoredEventRef {
+            originator_id,
+            originator_version,
+            topic,
+            state,
+        })
     }
 
+    /// The event in `row`, copied out (see [`event_ref`](Self::event_ref)).
     fn read_event(
         &self,
         row: &QueryResult,
         first: usize,
         originator_id: Uuid,
     ) -> Result<StoredEvent, PersistenceError> {
-        let bad = |reason: String| self.bad_event_row(originator_id, reason);
-        let version = self.read_version(row, first, originator_id)?;
-        let topic: String = row
-            .try_get_by_index(first + 1)
-            .map_err(|e| bad(e.to_string()))?;
-        let state: Vec<u8> = row
-            .try_get_by_index(first + 2)
-            .map_err(|e| bad(e.to_string()))?;
-        Ok(StoredEvent {
-            originator_id,
-            originator_version: version,
-            topic,
-            state,
-        })
+        Ok(self
+            .event_ref(row, first, originator_id, &mut None)?
+            .to_owned_event())
     }
 
     /// The text of a select of an originator's events with these optional parts; the
@@ -882,31 +892,6 @@ impl SeaOrmRecorder {
             .await
             .map_err(|e| self.db_error("selecting events", e))
     }
-
-    /// Hands the event in `row` (version, topic and state from column `first`) to `visit`,
-    /// its topic and state borrowed from the row where the driver allows it.
-    fn visit_row(
-        &self,
-        row: &QueryResult,
-        first: usize,
-        originator_id: Uuid,
-        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
-    ) -> Result<ControlFlow<()>, PersistenceError> {
-        let originator_version = self.read_version(row, first, originator_id)?;
-        match borrow_text_and_bytes(row, first + 1) {
-            Some(Ok((topic, state))) => Ok(visit(StoredEventRef {
-                originator_id,
-                originator_version,
-                topic,
-                state,
-            })),
-            Some(Err(reason)) => Err(self.bad_event_row(originator_id, reason)),
-            None => {
-                let event = self.read_event(row, first, originator_id)?;
-                Ok(visit(event.as_event_ref()))
-            }
-        }
-    }
 }
 
 /// The text in column `index` of a row (the topic) and the bytes in the next (the state),
@@ -977,7 +962,8 @@ impl AggregateRecorder for SeaOrmRecorder {
             .select_event_rows(&self.store.conn, originator_id, query)
             .await?;
         for row in &rows {
-            if self.visit_row(row, 0, originator_id, visit)?.is_break() {
+            let mut copy = None;
+            if visit(self.event_ref(row, 0, originator_id, &mut copy)?).is_break() {
                 break;
             }
         }
