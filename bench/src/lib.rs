@@ -16,6 +16,7 @@
 //! [`Application`]: eventsourcing_seaorm::application::Application
 
 pub mod args;
+pub mod by_hand;
 pub mod error;
 pub mod floor;
 pub mod measure;

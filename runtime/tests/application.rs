@@ -621,6 +621,78 @@ async fn unreadable_rows_are_typed_errors_naming_the_row() {
 }
 
 #[tokio::test]
+async fn event_store_hands_over_events_in_order_and_stops_at_the_first_error() {
+    let app = app("Worlds").await;
+    let mut world = World::create();
+    for what in ["a", "b", "c"] {
+        world.make_it_so(what.into());
+    }
+    app.save(&mut world).await.unwrap();
+    let store = app.repository().event_store();
+    type WorldEvent = <World as Aggregate>::Event;
+
+    let mut versions = Vec::new();
+    store
+        .for_each::<WorldEvent>(world.id(), EventQuery::new().gt(1), |event| {
+            versions.push(event.originator_version);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(versions, [2, 3, 4]);
+    let all = store
+        .get::<WorldEvent>(world.id(), EventQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+
+    // An error from the callback ends the visit there and is returned as it is.
+    let mut seen = 0;
+    let err = store
+        .for_each::<WorldEvent>(world.id(), EventQuery::new(), |event| {
+            seen += 1;
+            if event.originator_version == 2 {
+                return Err(ApplicationError::AggregateNotFound {
+                    application_name: "marker".into(),
+                    aggregate_id: event.originator_id,
+                    version: Some(2),
+                });
+            }
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(seen, 2);
+    assert!(
+        matches!(&err, ApplicationError::AggregateNotFound { application_name, version: Some(2), .. } if application_name == "marker"),
+        "{err:?}"
+    );
+
+    // A row that cannot be mapped ends it too: the rows before it were handed over.
+    let broken = StoredEvent {
+        originator_id: world.id(),
+        originator_version: 5,
+        topic: "tests:World.SomethingHappened".into(),
+        state: b"not json".to_vec(),
+    };
+    app.recorder().insert_events(&[broken]).await.unwrap();
+    let mut versions = Vec::new();
+    let err = store
+        .for_each::<WorldEvent>(world.id(), EventQuery::new(), |event| {
+            versions.push(event.originator_version);
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(versions, [1, 2, 3, 4]);
+    let ApplicationError::Mapper(mapper_error) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(mapper_error.row.originator_version, 5);
+    assert!(app.repository().get::<World>(world.id()).await.is_err());
+}
+
+#[tokio::test]
 async fn events_that_do_not_fit_are_domain_errors() {
     let app = app("Worlds").await;
     let mut world = World::create();

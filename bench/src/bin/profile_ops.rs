@@ -20,6 +20,9 @@
 //! run through the library's SeaORM connection, on the same pool: what any store built on
 //! SeaORM pays before doing anything of its own), `inner` for `load5` (the same select through
 //! SeaORM's per-backend connection, `DatabaseConnection::inner`, as the library sends it), and
+//! `serde` for `load1000` and `load1000snap` (the raw driver's rows decoded by hand with
+//! serde_json into the same `World`, timestamps parsed with chrono: the least a store that
+//! decodes at all does, beside the raw side that only fetches the bytes), and
 //! for `load5` on PostgreSQL `pool` (the
 //! raw statement through the library's sqlx pool: separates the pool's cost from SeaORM's and
 //! ours). For wall-clock ratios on a quiet machine, `time` each side with a large N (say
@@ -34,6 +37,7 @@ use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::{Aggregate, DomainEvent};
 use eventsourcing_seaorm_bench::BenchError;
 use eventsourcing_seaorm_bench::args::{Backend, Transport};
+use eventsourcing_seaorm_bench::by_hand;
 use eventsourcing_seaorm_bench::floor;
 use eventsourcing_seaorm_bench::raw::{RawDb, RawEvent};
 use eventsourcing_seaorm_bench::target::{Database, Target};
@@ -197,6 +201,14 @@ async fn raw(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
     Ok(())
 }
 
+/// The raw driver's rows decoded by hand ([`by_hand`]).
+async fn by_hand(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
+    let id = s.large[i % s.large.len()];
+    let loaded = by_hand::load(&mut s.raw, APP, id, op == "load1000snap").await?;
+    std::hint::black_box(loaded);
+    Ok(())
+}
+
 /// The raw statements run through SeaORM's connection to the library's pool.
 async fn through_seaorm(db: &Database, s: &Setup, op: &str, i: usize) -> Result<(), BenchError> {
     match op {
@@ -257,6 +269,8 @@ async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), Ben
                 ))?;
         } else if side == "raw" {
             raw(&mut s, op, i).await?;
+        } else if side == "serde" {
+            by_hand(&mut s, op, i).await?;
         } else if side == "seaorm" {
             through_seaorm(db, &s, op, i).await?;
         } else if side == "inner" {

@@ -8,8 +8,9 @@ use uuid::Uuid;
 use super::commands::create_worlds;
 use super::{APP, Context, floor_note};
 use crate::BenchError;
+use crate::by_hand;
 use crate::floor::FloorLoad;
-use crate::measure::{Work, compare};
+use crate::measure::{Rate, Work, compare};
 use crate::raw::RawDb;
 use crate::results::Scenario;
 use crate::world::World;
@@ -65,11 +66,47 @@ impl Work for RawLoad<'_> {
     }
 }
 
+/// The raw driver's rows decoded by hand ([`crate::by_hand`]): the same fetches as
+/// [`RawLoad`], then serde_json and chrono on every state.
+pub struct HandLoad<'a> {
+    /// The connection.
+    pub raw: &'a mut RawDb,
+    /// The aggregates, in turn.
+    pub ids: &'a [Uuid],
+    /// Whether to start from the snapshot.
+    pub snapshot: bool,
+    /// The next aggregate.
+    pub next: usize,
+}
+
+impl Work for HandLoad<'_> {
+    async fn step(&mut self) -> Result<u64, BenchError> {
+        let id = self.ids[self.next % self.ids.len()];
+        self.next += 1;
+        let (version, history) = by_hand::load(self.raw, APP, id, self.snapshot).await?;
+        if history.len() as i64 != version - 1 {
+            return Err(BenchError::Check(format!(
+                "aggregate {id}: {} things happened by version {version}",
+                history.len()
+            )));
+        }
+        Ok(version.unsigned_abs())
+    }
+}
+
+/// The note of a row that also measured [`HandLoad`] against the raw driver.
+fn by_hand_note(hand: Rate, raw: Rate) -> String {
+    let ratio = hand.steps_per_s / raw.steps_per_s.max(f64::MIN_POSITIVE);
+    format!("raw rows decoded by hand (serde_json, chrono): {ratio:.2}× raw")
+}
+
 /// Runs scenario 4.
 pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
     let plain = cx.db.app(APP, false, &[]).await?;
     let snapshotting = cx.db.app(APP, true, &[]).await?;
     let mut raw = cx.db.raw().await?;
+    // A connection of its own for the rows decoded by hand, which alternate with `raw`.
+    let mut hand_raw = cx.db.raw().await?;
     for (events, count, without, with) in [
         (
             5,
@@ -106,9 +143,8 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
                 next: 0,
             };
             let (ours, baseline) = compare(&mut ours_load, &mut raw_load, &cx.sizes.plan).await?;
-            let note = if snapshot {
-                String::new()
-            } else {
+            let mut notes = Vec::new();
+            if !snapshot {
                 let mut floor_load = FloorLoad {
                     db: cx.db,
                     app: APP,
@@ -117,11 +153,24 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
                 };
                 let (floor, raw_again) =
                     compare(&mut floor_load, &mut raw_load, &cx.sizes.plan).await?;
-                floor_note(floor, raw_again)
-            };
+                notes.push(floor_note(floor, raw_again));
+            }
+            if events == 1000 {
+                let mut hand_load = HandLoad {
+                    raw: &mut hand_raw,
+                    ids: &ids,
+                    snapshot,
+                    next: 0,
+                };
+                let (hand, raw_again) =
+                    compare(&mut hand_load, &mut raw_load, &cx.sizes.plan).await?;
+                notes.push(by_hand_note(hand, raw_again));
+            }
+            let note = notes.join("; ");
             cx.record(scenario, ours, baseline, note, None);
         }
     }
     raw.close().await;
+    hand_raw.close().await;
     Ok(())
 }

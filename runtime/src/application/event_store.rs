@@ -49,23 +49,41 @@ impl EventStore {
         query: EventQuery,
     ) -> Result<Vec<DomainEvent<P>>, ApplicationError> {
         let mut events = Vec::new();
+        self.for_each(originator_id, query, |event| {
+            events.push(event);
+            Ok(())
+        })
+        .await?;
+        Ok(events)
+    }
+
+    /// Selects the events of one aggregate and hands each to `each` as soon as it is mapped,
+    /// in order, without collecting them first (what rebuilding an aggregate does). Stops at
+    /// the first error: a row that cannot be mapped, or one that `each` returns.
+    pub async fn for_each<P: EventPayload>(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+        mut each: impl FnMut(DomainEvent<P>) -> Result<(), ApplicationError> + Send,
+    ) -> Result<(), ApplicationError> {
         let mut failure = None;
-        let mut decode = |stored: StoredEventRef<'_>| match self.mapper.decode_event(stored) {
-            Ok(event) => {
-                events.push(event);
-                ControlFlow::Continue(())
-            }
-            Err(error) => {
-                failure = Some(error);
-                ControlFlow::Break(())
+        let mut decode = |stored: StoredEventRef<'_>| {
+            let handled = self
+                .mapper
+                .decode_event(stored)
+                .map_err(ApplicationError::from)
+                .and_then(&mut each);
+            match handled {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(error) => {
+                    failure = Some(error);
+                    ControlFlow::Break(())
+                }
             }
         };
         self.recorder
             .visit_events(originator_id, query, &mut decode)
             .await?;
-        match failure {
-            Some(error) => Err(error.into()),
-            None => Ok(events),
-        }
+        failure.map_or(Ok(()), Err)
     }
 }

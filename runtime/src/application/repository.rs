@@ -3,7 +3,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::{AggregateCache, ApplicationError, EventStore};
-use crate::domain::{Aggregate, DomainError, Snapshot, project};
+use crate::domain::{Aggregate, DomainError, Snapshot};
 use crate::persistence::EventQuery;
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
@@ -76,16 +76,17 @@ impl Repository {
         match cache.get::<A>(aggregate_id) {
             Some(cached) if !self.fastforward => Ok(cached),
             Some(mut cached) => {
-                let newer = self
-                    .events
-                    .get::<A::Event>(aggregate_id, EventQuery::new().gt(cached.version()))
-                    .await?;
-                if !newer.is_empty() {
-                    for event in newer {
+                let mut newer = false;
+                let query = EventQuery::new().gt(cached.version());
+                self.events
+                    .for_each::<A::Event>(aggregate_id, query, |event| {
+                        newer = true;
                         cached
                             .apply_event(event)
-                            .map_err(|e| self.domain_error(aggregate_id, e))?;
-                    }
+                            .map_err(|e| self.domain_error(aggregate_id, e))
+                    })
+                    .await?;
+                if newer {
                     cache.put(&cached);
                 }
                 Ok(cached)
@@ -145,10 +146,20 @@ impl Repository {
         let mut query = EventQuery::new();
         query.gt = initial.as_ref().map(|a| a.version());
         query.lte = version;
-        let events = self.events.get::<A::Event>(aggregate_id, query).await?;
-        project(initial, events)
-            .map_err(|e| self.domain_error(aggregate_id, e))?
-            .ok_or_else(|| self.not_found(aggregate_id, version))
+        // Each event is applied as it is decoded: no list of events in between.
+        let mut aggregate = initial;
+        self.events
+            .for_each::<A::Event>(aggregate_id, query, |event| {
+                let applied = match aggregate.as_mut() {
+                    Some(existing) => existing.apply_event(event),
+                    None => A::from_created_event(event).map(|created| {
+                        aggregate = Some(created);
+                    }),
+                };
+                applied.map_err(|e| self.domain_error(aggregate_id, e))
+            })
+            .await?;
+        aggregate.ok_or_else(|| self.not_found(aggregate_id, version))
     }
 
     /// Takes a snapshot of the aggregate at `version` (its current version when `None`) and
