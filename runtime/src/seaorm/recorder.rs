@@ -721,14 +721,12 @@ impl SeaOrmRecorder {
         let bad = |reason: String| {
             self.data_error(&self.table, format!("originator {originator_id}"), reason)
         };
-        let version: i64 = row
-            .try_get_by_index(first)
-            .map_err(|e| bad(e.to_string()))?;
-        let originator_version = u64::try_from(version)
-            .map_err(|_| bad(format!("negative originator_version {version}")))?;
-        let (topic, state) = match borrow_text_and_bytes(row, first + 1) {
+        let (version, topic, state) = match borrow_event_cells(row, first) {
             Some(cells) => cells.map_err(bad)?,
             None => {
+                let version: i64 = row
+                    .try_get_by_index(first)
+                    .map_err(|e| bad(e.to_string()))?;
                 let topic: String = row
                     .try_get_by_index(first + 1)
                     .map_err(|e| bad(e.to_string()))?;
@@ -736,9 +734,11 @@ impl SeaOrmRecorder {
                     .try_get_by_index(first + 2)
                     .map_err(|e| bad(e.to_string()))?;
                 let (topic, state) = copy.insert((topic, state));
-                (topic.as_str(), state.as_slice())
+                (version, topic.as_str(), state.as_slice())
             }
         };
+        let originator_version = u64::try_from(version)
+            .map_err(|_| bad(format!("negative originator_version {version}")))?;
         Ok(StoredEventRef {
             originator_id,
             originator_version,
@@ -894,43 +894,70 @@ impl SeaOrmRecorder {
     }
 }
 
-/// The text in column `index` of a row (the topic) and the bytes in the next (the state),
-/// borrowed from the driver's row; `None` for a row of no sqlx driver (SeaORM's mock or proxy).
-fn borrow_text_and_bytes(row: &QueryResult, index: usize) -> Option<Result<(&str, &[u8]), String>> {
+/// An event row's version, topic and state, the topic and state borrowed from the row.
+type EventCells<'r> = (i64, &'r str, &'r [u8]);
+
+/// The version in column `first` of a row, the topic (text) in the next and the state (bytes)
+/// after it, the topic and state borrowed from the driver's row; `None` for a row of no sqlx
+/// driver (SeaORM's mock or proxy).
+fn borrow_event_cells(row: &QueryResult, first: usize) -> Option<Result<EventCells<'_>, String>> {
     if let Some(row) = row.try_as_sqlite_row() {
-        return Some(
-            borrowed(row, index, "topic")
-                .and_then(|topic| Ok((topic, borrowed(row, index + 1, "state")?))),
-        );
+        return Some(event_cells(row, first, |topic: &str| Ok(topic)));
     }
     if let Some(row) = row.try_as_pg_row() {
-        return Some(
-            borrowed(row, index, "topic")
-                .and_then(|topic| Ok((topic, borrowed(row, index + 1, "state")?))),
-        );
+        return Some(event_cells(row, first, |topic: &str| Ok(topic)));
     }
     // MySQL reports a text column with a binary collation as bytes; SeaORM's own `String`
     // getter reads bytes there too, and checks that they are UTF-8.
     let row = row.try_as_mysql_row()?;
-    Some(borrowed::<_, &[u8]>(row, index, "topic").and_then(|topic| {
-        let topic = std::str::from_utf8(topic).map_err(|e| format!("topic is not UTF-8: {e}"))?;
-        Ok((topic, borrowed(row, index + 1, "state")?))
+    Some(event_cells(row, first, |topic: &[u8]| {
+        std::str::from_utf8(topic).map_err(|e| format!("topic is not UTF-8: {e}"))
     }))
 }
 
-/// Column `index` of a driver's row, borrowed; NULL is an error naming the column (sqlx would
-/// read a NULL as empty text or bytes on SQLite).
-fn borrowed<'r, R, T>(row: &'r R, index: usize, column: &str) -> Result<T, String>
+/// [`borrow_event_cells`] of one driver's row, the topic read as `T` and made text by `text`.
+fn event_cells<'r, R, T>(
+    row: &'r R,
+    first: usize,
+    text: impl FnOnce(T) -> Result<&'r str, String>,
+) -> Result<EventCells<'r>, String>
+where
+    R: sea_orm::sqlx::Row,
+    usize: sea_orm::sqlx::ColumnIndex<R>,
+    i64: for<'a> sea_orm::sqlx::Decode<'a, R::Database> + sea_orm::sqlx::Type<R::Database>,
+    T: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
+    &'r [u8]: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
+{
+    let version = cell(row, first, "originator_version")?;
+    let topic = text(cell(row, first + 1, "topic")?)?;
+    Ok((version, topic, cell(row, first + 2, "state")?))
+}
+
+/// Column `index` of a driver's row, checked as sqlx's `try_get` checks it (a type the
+/// column's cannot be read as is an error) but read once: NULL is an error naming the column
+/// (sqlx would read a NULL as empty text or bytes on SQLite).
+fn cell<'r, R, T>(row: &'r R, index: usize, column: &str) -> Result<T, String>
 where
     R: sea_orm::sqlx::Row,
     usize: sea_orm::sqlx::ColumnIndex<R>,
     T: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
 {
-    match row.try_get::<Option<T>, _>(index) {
-        Ok(Some(value)) => Ok(value),
-        Ok(None) => Err(format!("{column} is NULL")),
-        Err(e) => Err(format!("{column}: {e}")),
+    use sea_orm::sqlx::{TypeInfo, ValueRef};
+    let value = row
+        .try_get_raw(index)
+        .map_err(|e| format!("{column}: {e}"))?;
+    if value.is_null() {
+        return Err(format!("{column} is NULL"));
     }
+    let found = value.type_info();
+    if !found.is_null() && !T::compatible(&found) {
+        return Err(format!(
+            "{column}: a {} cannot be read as {}",
+            found.name(),
+            T::type_info().name()
+        ));
+    }
+    T::decode(value).map_err(|e| format!("{column}: {e}"))
 }
 
 #[async_trait]

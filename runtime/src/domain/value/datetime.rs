@@ -147,6 +147,11 @@ fn assemble(date: NaiveDate, time: NaiveTime, offset: Option<i32>) -> Option<Val
     let naive = NaiveDateTime::new(date, time);
     match offset {
         None => Some(Value::NaiveDateTime(naive)),
+        // UTC, what this crate and the Python original write: no arithmetic to do.
+        Some(0) => Some(Value::DateTime(DateTime::from_naive_utc_and_offset(
+            naive,
+            FixedOffset::east_opt(0)?,
+        ))),
         Some(seconds) => {
             // What `naive.and_local_timezone(tz).single()` does for a fixed offset.
             let tz = FixedOffset::east_opt(seconds)?;
