@@ -1,5 +1,6 @@
 //! Timing: a unit of work repeated until a budget of steps or time runs out, the library and
-//! the raw driver alternating over a few repetitions, and the median of each.
+//! the raw driver alternating over several short repetitions, and the pair of adjacent
+//! repetitions whose ratio is the median.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ pub struct Budget {
 pub struct Plan {
     /// Each repetition's budget.
     pub budget: Budget,
-    /// Repetitions of each side (their medians are reported).
+    /// Repetitions of each side: the pair whose ratio is the median is reported.
     pub repetitions: usize,
     /// Untimed steps of each side first: prepares the statements on each pooled connection
     /// and lets the pool open the few connections a sequential user needs (over TCP to
@@ -103,9 +104,15 @@ pub fn median_rate(samples: &[Sample]) -> Rate {
     }
 }
 
-/// Measures two sides of a comparison, alternating which goes first in each repetition so that
-/// a machine that gets busier or quieter during the run favours neither. Returns their median
-/// rates.
+/// Measures two sides of a comparison in alternating repetitions, and returns the rates of the
+/// repetition pair (one of each side, measured one after the other) whose ratio of steps per
+/// second is the median of all the pairs' ratios.
+///
+/// Pairing is what makes a ratio stable on a shared machine: its speed drifts and jumps within
+/// seconds, and two sides measured in adjacent windows mostly share what the machine was doing,
+/// while the medians of each side taken separately can come from windows of different speed.
+/// Which side goes first alternates, so that a machine getting busier or quieter during the
+/// run favours neither.
 pub async fn compare<A: Work, B: Work>(
     first: &mut A,
     second: &mut B,
@@ -115,18 +122,29 @@ pub async fn compare<A: Work, B: Work>(
         first.step().await?;
         second.step().await?;
     }
-    let mut a = Vec::with_capacity(plan.repetitions);
-    let mut b = Vec::with_capacity(plan.repetitions);
+    let mut pairs = Vec::with_capacity(plan.repetitions);
     for repetition in 0..plan.repetitions.max(1) {
-        if repetition % 2 == 0 {
-            a.push(run(first, plan.budget).await?);
-            b.push(run(second, plan.budget).await?);
+        let (a, b) = if repetition % 2 == 0 {
+            let a = run(first, plan.budget).await?;
+            (a, run(second, plan.budget).await?)
         } else {
-            b.push(run(second, plan.budget).await?);
-            a.push(run(first, plan.budget).await?);
-        }
+            let b = run(second, plan.budget).await?;
+            (run(first, plan.budget).await?, b)
+        };
+        pairs.push((a.rate(), b.rate()));
     }
-    Ok((median_rate(&a), median_rate(&b)))
+    Ok(median_pair(pairs))
+}
+
+/// The pair whose ratio (first ÷ second, in steps per second) is the median: of an even
+/// number of pairs, the lower of the two middle ones.
+pub fn median_pair(mut pairs: Vec<(Rate, Rate)>) -> (Rate, Rate) {
+    let ratio = |(a, b): &(Rate, Rate)| a.steps_per_s / b.steps_per_s.max(f64::MIN_POSITIVE);
+    pairs.sort_by(|x, y| ratio(x).total_cmp(&ratio(y)));
+    match pairs.len() {
+        0 => (Rate::default(), Rate::default()),
+        n => pairs[(n - 1) / 2],
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +156,33 @@ mod tests {
         assert_eq!(median(&[]), 0.0);
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+
+    fn rate(steps_per_s: f64) -> Rate {
+        Rate {
+            steps_per_s,
+            events_per_s: steps_per_s * 10.0,
+        }
+    }
+
+    #[test]
+    fn the_median_pair_is_one_measured_pair() {
+        assert_eq!(median_pair(Vec::new()), (Rate::default(), Rate::default()));
+        // Ratios 0.5, 2.0, 0.9: the pair with 0.9, whatever each side's own median.
+        let pairs = vec![
+            (rate(50.0), rate(100.0)),
+            (rate(400.0), rate(200.0)),
+            (rate(90.0), rate(100.0)),
+        ];
+        assert_eq!(median_pair(pairs), (rate(90.0), rate(100.0)));
+        // Of four, the lower middle one (0.8 of 0.5, 0.8, 1.0, 2.0).
+        let pairs = vec![
+            (rate(1.0), rate(2.0)),
+            (rate(2.0), rate(1.0)),
+            (rate(8.0), rate(10.0)),
+            (rate(3.0), rate(3.0)),
+        ];
+        assert_eq!(median_pair(pairs), (rate(8.0), rate(10.0)));
     }
 
     struct Count(u64);

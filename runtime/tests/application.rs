@@ -372,6 +372,35 @@ async fn cache_fast_forwards_from_the_store() {
     copy.make_it_so("not saved".into());
     let again: World = cached.repository().get(world.id()).await.unwrap();
     assert_eq!(again.history, ["elsewhere"]);
+
+    // Bringing it up to date fails part-way (a good event, then a row that cannot be
+    // mapped): the get fails and the cache keeps the copy it had.
+    let mut elsewhere: World = writer.repository().get(world.id()).await.unwrap();
+    elsewhere.make_it_so("then".into());
+    writer.save(&mut elsewhere).await.unwrap();
+    let broken = StoredEvent {
+        originator_id: world.id(),
+        originator_version: 4,
+        topic: "tests:World.SomethingHappened".into(),
+        state: b"not json".to_vec(),
+    };
+    writer.recorder().insert_events(&[broken]).await.unwrap();
+    let err = cached
+        .repository()
+        .get::<World>(world.id())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApplicationError::Mapper(_)), "{err:?}");
+    let kept: World = cached
+        .repository()
+        .cache()
+        .unwrap()
+        .get(world.id())
+        .unwrap();
+    assert_eq!(
+        (kept.version(), kept.history),
+        (2, vec!["elsewhere".to_owned()])
+    );
 }
 
 #[tokio::test]
@@ -675,7 +704,16 @@ async fn event_store_hands_over_events_in_order_and_stops_at_the_first_error() {
         topic: "tests:World.SomethingHappened".into(),
         state: b"not json".to_vec(),
     };
-    app.recorder().insert_events(&[broken]).await.unwrap();
+    // A good row after it is never handed over.
+    let mut after = world.clone();
+    after.make_it_so("d".into());
+    let mut sixth = after.collect_events().pop().unwrap();
+    sixth.originator_version = 6;
+    let sixth = app.mapper().to_stored_event(&sixth).unwrap();
+    app.recorder()
+        .insert_events(&[broken, sixth])
+        .await
+        .unwrap();
     let mut versions = Vec::new();
     let err = store
         .for_each::<WorldEvent>(world.id(), EventQuery::new(), |event| {
@@ -689,7 +727,11 @@ async fn event_store_hands_over_events_in_order_and_stops_at_the_first_error() {
         panic!("{err:?}")
     };
     assert_eq!(mapper_error.row.originator_version, 5);
-    assert!(app.repository().get::<World>(world.id()).await.is_err());
+    let err = app.repository().get::<World>(world.id()).await.unwrap_err();
+    let ApplicationError::Mapper(mapper_error) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(mapper_error.row.originator_version, 5);
 }
 
 #[tokio::test]

@@ -125,15 +125,20 @@ async fn sqlite_text_states_read_alike_both_ways() {
     assert_eq!(selected[0].state, br#"{"v":1}"#);
 }
 
-/// On SQLite, a topic that is not UTF-8 and a state that is a number are data errors naming
-/// the row, both ways.
+/// On SQLite, a topic that is not UTF-8, a state that is a number and a version that is text
+/// or a fraction are data errors naming the row, both ways.
 #[tokio::test]
 async fn sqlite_bad_topics_and_states_are_data_errors() {
     let Some(db) = TestDatabase::new(Backend::SqliteFile) else {
         return;
     };
     let store = db.store().await;
-    for (column, value) in [("topic", "CAST(X'FF' AS TEXT)"), ("state", "7")] {
+    for (column, value) in [
+        ("topic", "CAST(X'FF' AS TEXT)"),
+        ("state", "7"),
+        ("originator_version", "'x'"),
+        ("originator_version", "1.5"),
+    ] {
         let id = Uuid::new_v4();
         let recorder = record_then_edit(
             &db,

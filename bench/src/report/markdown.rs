@@ -73,7 +73,8 @@ pub fn markdown(report: &Report) -> String {
          ids become visible in order (`LOCK TABLE … IN EXCLUSIVE MODE` on PostgreSQL, the \
          application's first row `FOR UPDATE` on MySQL/MariaDB), one multi-row `INSERT … \
          RETURNING id`, `COMMIT`; and the same `SELECT`s. The ratio is ours ÷ baseline, from the \
-         same run; the two sides alternate over {} repetition(s) and the medians are shown. \
+         same run; the two sides alternate over {} short repetition(s), and the pair of adjacent \
+         repetitions (one of each side) whose ratio is the median is shown. \
          Scenario 6 compares zlib + AES-256-GCM with plain states of the same size; \"7. 16 writers \
          ÷ 1 writer\" compares the library with itself. TCP rows suffer from sqlx 0.9.0 leaving \
          Nagle's algorithm on (sqlx issue #4335), and over TCP sqlx negotiates TLS with a \

@@ -58,9 +58,9 @@ impl Sizes {
             plan: Plan {
                 budget: Budget {
                     max_steps: 1_000_000,
-                    max_time: Duration::from_millis(500),
+                    max_time: Duration::from_millis(200),
                 },
-                repetitions: 3,
+                repetitions: 7,
                 warmup_steps: 20,
             },
             command_aggregates: 500,

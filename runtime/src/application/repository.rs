@@ -3,7 +3,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::{AggregateCache, ApplicationError, EventStore};
-use crate::domain::{Aggregate, DomainError, Snapshot};
+use crate::domain::{Aggregate, DomainError, Snapshot, project_one};
 use crate::persistence::EventQuery;
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
@@ -146,17 +146,12 @@ impl Repository {
         let mut query = EventQuery::new();
         query.gt = initial.as_ref().map(|a| a.version());
         query.lte = version;
-        // Each event is applied as it is decoded: no list of events in between.
+        // Each event is applied as it is decoded, with no list of events in between (so the
+        // first row that cannot be mapped or applied, in version order, is the error).
         let mut aggregate = initial;
         self.events
             .for_each::<A::Event>(aggregate_id, query, |event| {
-                let applied = match aggregate.as_mut() {
-                    Some(existing) => existing.apply_event(event),
-                    None => A::from_created_event(event).map(|created| {
-                        aggregate = Some(created);
-                    }),
-                };
-                applied.map_err(|e| self.domain_error(aggregate_id, e))
+                project_one(&mut aggregate, event).map_err(|e| self.domain_error(aggregate_id, e))
             })
             .await?;
         aggregate.ok_or_else(|| self.not_found(aggregate_id, version))

@@ -276,12 +276,24 @@ pub fn project<A: Aggregate>(
 ) -> Result<Option<A>, DomainError> {
     let mut aggregate = initial;
     for event in events {
-        match aggregate.as_mut() {
-            Some(existing) => existing.apply_event(event)?,
-            None => aggregate = Some(A::from_created_event(event)?),
-        }
+        project_one(&mut aggregate, event)?;
     }
     Ok(aggregate)
+}
+
+/// One step of [`project`]: applies the event to the aggregate, or creates the aggregate from
+/// it when there is none yet.
+pub(crate) fn project_one<A: Aggregate>(
+    aggregate: &mut Option<A>,
+    event: DomainEvent<A::Event>,
+) -> Result<(), DomainError> {
+    match aggregate {
+        Some(existing) => existing.apply_event(event),
+        None => {
+            *aggregate = Some(A::from_created_event(event)?);
+            Ok(())
+        }
+    }
 }
 
 pub(crate) fn check_class_version(

@@ -21,6 +21,7 @@ mod time;
 pub mod topic;
 mod value;
 
+pub(crate) use aggregate::project_one;
 pub use aggregate::{Aggregate, AggregateBase, project};
 pub use error::{DomainError, ValueError};
 pub use event::{AggregateEvent, DomainEvent, EventMeta, EventPayload};

@@ -928,15 +928,16 @@ where
     T: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
     &'r [u8]: sea_orm::sqlx::Decode<'r, R::Database> + sea_orm::sqlx::Type<R::Database>,
 {
-    let version = cell(row, first, "originator_version")?;
-    let topic = text(cell(row, first + 1, "topic")?)?;
-    Ok((version, topic, cell(row, first + 2, "state")?))
+    let version = cell(row, first, "originator_version", "an integer")?;
+    let topic = text(cell(row, first + 1, "topic", "text")?)?;
+    Ok((version, topic, cell(row, first + 2, "state", "bytes")?))
 }
 
-/// Column `index` of a driver's row, checked as sqlx's `try_get` checks it (a type the
-/// column's cannot be read as is an error) but read once: NULL is an error naming the column
-/// (sqlx would read a NULL as empty text or bytes on SQLite).
-fn cell<'r, R, T>(row: &'r R, index: usize, column: &str) -> Result<T, String>
+/// Column `index` of a driver's row, read as `T` (`expected` says what that is, for errors).
+/// It is checked as sqlx's `try_get` checks it, a value of a type that `T` cannot be read from
+/// being an error, but read once; NULL is an error naming the column (sqlx would read a NULL as
+/// empty text or bytes on SQLite).
+fn cell<'r, R, T>(row: &'r R, index: usize, column: &str, expected: &str) -> Result<T, String>
 where
     R: sea_orm::sqlx::Row,
     usize: sea_orm::sqlx::ColumnIndex<R>,
@@ -952,9 +953,8 @@ where
     let found = value.type_info();
     if !found.is_null() && !T::compatible(&found) {
         return Err(format!(
-            "{column}: a {} cannot be read as {}",
-            found.name(),
-            T::type_info().name()
+            "{column} holds a value of type {}, not {expected}",
+            found.name()
         ));
     }
     T::decode(value).map_err(|e| format!("{column}: {e}"))
