@@ -17,8 +17,40 @@ fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
     out.extend_from_slice(&digits[start..]);
 }
 
+/// The two digits of `value` (below 100) into `at`.
+fn put2(at: &mut [u8], value: u32) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let i = (value % 100) as usize * 2;
+    at[..2].copy_from_slice(&PAIRS[i..i + 2]);
+}
+
 fn push_naive(out: &mut Vec<u8>, dt: &NaiveDateTime) {
     let micros = dt.nanosecond() % 1_000_000_000 / 1_000;
+    // Years of four digits, all but the very rare: each field into its place in one buffer.
+    if let Ok(year @ 0..=9999) = u32::try_from(dt.year()) {
+        let mut text = *b"0000-00-00T00:00:00.000000";
+        put2(&mut text[0..], year / 100);
+        put2(&mut text[2..], year);
+        put2(&mut text[5..], dt.month());
+        put2(&mut text[8..], dt.day());
+        put2(&mut text[11..], dt.hour());
+        put2(&mut text[14..], dt.minute());
+        put2(&mut text[17..], dt.second());
+        let len = if micros == 0 {
+            19
+        } else {
+            put2(&mut text[20..], micros / 10_000);
+            put2(&mut text[22..], micros / 100);
+            put2(&mut text[24..], micros);
+            26
+        };
+        out.extend_from_slice(&text[..len]);
+        return;
+    }
     match u32::try_from(dt.year()) {
         Ok(year) => push_padded(out, year, 4),
         // `{:04}` of a negative year: the sign counts in the width.
@@ -45,8 +77,14 @@ fn push_naive(out: &mut Vec<u8>, dt: &NaiveDateTime) {
 
 /// Writes [`format_isoformat`] into `out`.
 fn push_aware(out: &mut Vec<u8>, dt: &DateTime<FixedOffset>) {
-    push_naive(out, &dt.naive_local());
     let offset = dt.offset().local_minus_utc();
+    if offset == 0 {
+        // UTC, what this crate writes: the local time is the UTC time, no arithmetic.
+        push_naive(out, &dt.naive_utc());
+        out.extend_from_slice(b"+00:00");
+        return;
+    }
+    push_naive(out, &dt.naive_local());
     out.push(if offset < 0 { b'-' } else { b'+' });
     let offset = offset.unsigned_abs();
     push_padded(out, offset / 3600, 2);
