@@ -263,6 +263,24 @@ pub async fn notifications_are_numbered_and_selected(factory: &impl RecorderFact
     assert_eq!(ids1.len(), 2);
     assert_eq!(ids2.len(), 1);
     assert_eq!(ids3.len(), 2);
+    // Rows of one insert keep their own originators, whether they share one or not.
+    for (id, topics) in [
+        (a, ["t:A1", "t:A2", "t:A3"].as_slice()),
+        (b, &["t:B1", "t:B2"]),
+    ] {
+        let events = recorder.select_events(id, EventQuery::new()).await.unwrap();
+        let found: Vec<(u64, &str)> = events
+            .iter()
+            .map(|e| (e.originator_version, e.topic.as_str()))
+            .collect();
+        let expected: Vec<(u64, &str)> = topics
+            .iter()
+            .enumerate()
+            .map(|(i, topic)| (i as u64 + 1, *topic))
+            .collect();
+        assert_eq!(found, expected);
+        assert!(events.iter().all(|e| e.originator_id == id));
+    }
     let all_ids: Vec<u64> = [ids1, ids2, ids3].concat();
     assert!(all_ids.windows(2).all(|w| w[0] < w[1]), "{all_ids:?}");
     assert_eq!(

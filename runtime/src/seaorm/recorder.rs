@@ -49,7 +49,8 @@ pub struct SeaOrmRecorder {
     quoted_tracking: String,
     key: &'static str,
     /// `INSERT` statements by number of rows: built once, as they are long and repeated.
-    inserts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<usize, String>>>,
+    /// `INSERT` texts by row count and whether every row has the first row's originator.
+    inserts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(usize, bool), String>>>,
     /// `SELECT` and lock statements by shape (which optional conditions they have): built once,
     /// as formatting one costs more than a short read's decoding.
     selects: std::sync::Arc<StatementCache>,
@@ -495,11 +496,22 @@ impl SeaOrmRecorder {
         rows: &[(&StoredEvent, i64)],
     ) -> Result<Vec<u64>, DbErr> {
         let dialect = &self.store.dialect;
-        let sql = self.insert_sql(rows.len());
+        let first = rows.first().map(|(event, _)| event.originator_id);
+        let one_originator = rows
+            .iter()
+            .all(|(event, _)| Some(event.originator_id) == first);
+        let shared = self.shares_parameters();
+        let sql = self.insert_sql(rows.len(), one_originator);
         let mut values = Vec::with_capacity(rows.len() * 5);
-        for (event, version) in rows {
-            values.push(Value::from(self.application_name.as_str()));
-            values.push(dialect.uuid_value(event.originator_id));
+        for (row, (event, version)) in rows.iter().enumerate() {
+            // Where parameters are numbered, later rows refer to the first row's application
+            // name (and originator, when it is theirs) rather than binding copies.
+            if row == 0 || !shared {
+                values.push(Value::from(self.application_name.as_str()));
+            }
+            if row == 0 || !shared || !one_originator {
+                values.push(dialect.uuid_value(event.originator_id));
+            }
             values.push(Value::BigInt(Some(*version)));
             values.push(Value::from(event.topic.as_str()));
             values.push(Value::Bytes(Some(event.state.clone())));
@@ -532,20 +544,27 @@ impl SeaOrmRecorder {
         }
     }
 
-    /// The `INSERT` of `rows` rows (with `RETURNING` where ids are wanted and available). Those
-    /// of up to [`CACHED_INSERTS`] rows, the usual saves, are built once.
-    fn insert_sql(&self, rows: usize) -> String {
+    /// Whether this backend's parameters are numbered (PostgreSQL's `$n`, SQLite's `?n`), so
+    /// that an `INSERT` can use one parameter in every row; MySQL's `?` cannot.
+    fn shares_parameters(&self) -> bool {
+        self.store.dialect.backend != DbBackend::MySql
+    }
+
+    /// The `INSERT` of `rows` rows (with `RETURNING` where ids are wanted and available), all
+    /// of the first row's originator when `one_originator`. Those of up to
+    /// [`CACHED_INSERTS`] rows, the usual saves, are built once.
+    fn insert_sql(&self, rows: usize, one_originator: bool) -> String {
         if rows > CACHED_INSERTS {
-            return self.build_insert_sql(rows);
+            return self.build_insert_sql(rows, one_originator);
         }
         let mut cache = self.inserts.lock().unwrap_or_else(|p| p.into_inner());
         cache
-            .entry(rows)
-            .or_insert_with(|| self.build_insert_sql(rows))
+            .entry((rows, one_originator))
+            .or_insert_with(|| self.build_insert_sql(rows, one_originator))
             .clone()
     }
 
-    fn build_insert_sql(&self, rows: usize) -> String {
+    fn build_insert_sql(&self, rows: usize, one_originator: bool) -> String {
         use std::fmt::Write;
         let dialect = &self.store.dialect;
         let mut sql = format!(
@@ -558,24 +577,32 @@ impl SeaOrmRecorder {
             dialect.quote("state"),
         );
         sql.reserve(rows * 32);
+        let prefix = if dialect.backend == DbBackend::Postgres {
+            "$"
+        } else {
+            "?"
+        };
+        let mut next = 0;
+        let mut parameter = |sql: &mut String, shared: Option<usize>| match shared {
+            Some(n) if self.shares_parameters() => {
+                let _ = write!(sql, "{prefix}{n}");
+            }
+            _ if self.shares_parameters() => {
+                next += 1;
+                let _ = write!(sql, "{prefix}{next}");
+            }
+            _ => sql.push('?'),
+        };
         for row in 0..rows {
-            if row > 0 {
+            sql.push_str(if row > 0 { ", (" } else { "(" });
+            parameter(&mut sql, (row > 0).then_some(1));
+            sql.push_str(", ");
+            parameter(&mut sql, (row > 0 && one_originator).then_some(2));
+            for _ in 0..3 {
                 sql.push_str(", ");
+                parameter(&mut sql, None);
             }
-            if dialect.backend == DbBackend::Postgres {
-                let n = row * 5;
-                let _ = write!(
-                    sql,
-                    "(${}, ${}, ${}, ${}, ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5
-                );
-            } else {
-                sql.push_str("(?, ?, ?, ?, ?)");
-            }
+            sql.push(')');
         }
         if self.purpose == Purpose::Events && dialect.returning {
             let _ = write!(sql, " RETURNING {}", dialect.quote(self.key));
