@@ -6,7 +6,7 @@ use eventsourcing_seaorm::domain::Aggregate;
 use uuid::Uuid;
 
 use super::commands::create_worlds;
-use super::{APP, Context, floor_note};
+use super::{APP, Context, floor_note, ratio_note};
 use crate::BenchError;
 use crate::by_hand;
 use crate::floor::FloorLoad;
@@ -96,8 +96,7 @@ impl Work for HandLoad<'_> {
 
 /// The note of a row that also measured [`HandLoad`] against the raw driver.
 fn by_hand_note(hand: Rate, raw: Rate) -> String {
-    let ratio = hand.steps_per_s / raw.steps_per_s.max(f64::MIN_POSITIVE);
-    format!("raw rows decoded by hand (serde_json, chrono): {ratio:.2}× raw")
+    ratio_note("raw rows decoded by hand (serde_json, chrono)", hand, raw)
 }
 
 /// Runs scenario 4.

@@ -175,8 +175,17 @@ impl<'a> Context<'a> {
 /// The note of a row that also measured the raw statements through SeaORM's connection
 /// ([`crate::floor`]) against the raw driver.
 pub fn floor_note(floor: Rate, raw: Rate) -> String {
-    let ratio = floor.steps_per_s / raw.steps_per_s.max(f64::MIN_POSITIVE);
-    format!("raw statements through SeaORM's ConnectionTrait: {ratio:.2}× raw")
+    ratio_note(
+        "raw statements through SeaORM's ConnectionTrait",
+        floor,
+        raw,
+    )
+}
+
+/// The note of a row that also measured `what` (at `rate`) against the raw driver (at `raw`).
+pub fn ratio_note(what: &str, rate: Rate, raw: Rate) -> String {
+    let ratio = rate.steps_per_s / raw.steps_per_s.max(f64::MIN_POSITIVE);
+    format!("{what}: {ratio:.2}× raw")
 }
 
 /// The rows the raw driver writes, taken from what the library's mapper makes of the seed's

@@ -48,8 +48,8 @@ pub struct SeaOrmRecorder {
     quoted_table: String,
     quoted_tracking: String,
     key: &'static str,
-    /// `INSERT` statements by number of rows: built once, as they are long and repeated.
-    /// `INSERT` texts by row count and whether every row has the first row's originator.
+    /// `INSERT` statements by number of rows and whether every row has the first row's
+    /// originator: built once, as they are long and repeated.
     inserts: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(usize, bool), String>>>,
     /// `SELECT` and lock statements by shape (which optional conditions they have): built once,
     /// as formatting one costs more than a short read's decoding.
@@ -500,16 +500,14 @@ impl SeaOrmRecorder {
         let one_originator = rows
             .iter()
             .all(|(event, _)| Some(event.originator_id) == first);
-        let shared = self.shares_parameters();
         let sql = self.insert_sql(rows.len(), one_originator);
         let mut values = Vec::with_capacity(rows.len() * 5);
         for (row, (event, version)) in rows.iter().enumerate() {
-            // Where parameters are numbered, later rows refer to the first row's application
-            // name (and originator, when it is theirs) rather than binding copies.
-            if row == 0 || !shared {
+            let [same_app, same_originator] = self.reused_parameters(row, one_originator);
+            if !same_app {
                 values.push(Value::from(self.application_name.as_str()));
             }
-            if row == 0 || !shared || !one_originator {
+            if !same_originator {
                 values.push(dialect.uuid_value(event.originator_id));
             }
             values.push(Value::BigInt(Some(*version)));
@@ -550,6 +548,15 @@ impl SeaOrmRecorder {
         self.store.dialect.backend != DbBackend::MySql
     }
 
+    /// Whether row `row` of an `INSERT` refers to the first row's parameters for its
+    /// application name and for its originator (when every row is of the first row's
+    /// originator) rather than binding values of its own: the one rule that both the
+    /// statement's text and its values follow.
+    fn reused_parameters(&self, row: usize, one_originator: bool) -> [bool; 2] {
+        let shared = row > 0 && self.shares_parameters();
+        [shared, shared && one_originator]
+    }
+
     /// The `INSERT` of `rows` rows (with `RETURNING` where ids are wanted and available), all
     /// of the first row's originator when `one_originator`. Those of up to
     /// [`CACHED_INSERTS`] rows, the usual saves, are built once.
@@ -582,22 +589,25 @@ impl SeaOrmRecorder {
         } else {
             "?"
         };
+        let numbered = self.shares_parameters();
         let mut next = 0;
-        let mut parameter = |sql: &mut String, shared: Option<usize>| match shared {
-            Some(n) if self.shares_parameters() => {
+        // The first row's parameter `reused`, or a new one.
+        let mut parameter = |sql: &mut String, reused: Option<usize>| match reused {
+            Some(n) => {
                 let _ = write!(sql, "{prefix}{n}");
             }
-            _ if self.shares_parameters() => {
+            None if numbered => {
                 next += 1;
                 let _ = write!(sql, "{prefix}{next}");
             }
-            _ => sql.push('?'),
+            None => sql.push('?'),
         };
         for row in 0..rows {
+            let [same_app, same_originator] = self.reused_parameters(row, one_originator);
             sql.push_str(if row > 0 { ", (" } else { "(" });
-            parameter(&mut sql, (row > 0).then_some(1));
+            parameter(&mut sql, same_app.then_some(1));
             sql.push_str(", ");
-            parameter(&mut sql, (row > 0 && one_originator).then_some(2));
+            parameter(&mut sql, same_originator.then_some(2));
             for _ in 0..3 {
                 sql.push_str(", ");
                 parameter(&mut sql, None);
