@@ -17,7 +17,9 @@ use eventsourcing_seaorm::__private::sea_orm::{
     ConnectionTrait, Database as SeaOrmDatabase, DatabaseConnection,
 };
 use eventsourcing_seaorm::application::Application;
-use eventsourcing_seaorm::seaorm::{SQLITE_BUSY_TIMEOUT, SeaOrmStore, Tables, connect_options};
+use eventsourcing_seaorm::seaorm::{
+    SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, SeaOrmStore, Tables, connect_options,
+};
 use uuid::Uuid;
 
 use crate::BenchError;
@@ -131,13 +133,14 @@ fn unique_suffix() -> String {
 }
 
 /// Opens a raw connection with the settings the library uses (for SQLite: WAL,
-/// `synchronous=NORMAL`, the same busy timeout).
+/// `synchronous=NORMAL`, the same busy timeout and row buffer).
 pub async fn connect_raw(backend: Backend, url: &str) -> Result<RawConnection, BenchError> {
     Ok(match backend {
         Backend::Sqlite => {
             let mut options = SqliteConnectOptions::from_str(url)
                 .map_err(sqlx_at("parsing the SQLite URL"))?
-                .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .row_buffer_size(SQLITE_ROW_BUFFER);
             if !url.contains(":memory:") && !url.contains("mode=memory") {
                 options = options
                     .journal_mode(SqliteJournalMode::Wal)

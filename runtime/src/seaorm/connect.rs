@@ -6,6 +6,16 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 /// How long a SQLite writer waits for another process's write to finish.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How many rows a SQLite connection's worker thread reads ahead of the task that takes them
+/// (sqlx's `row_buffer_size`, 50 by default).
+///
+/// sqlx runs each SQLite connection on a thread of its own and hands its rows over through a
+/// bounded channel. With 50 places, a select of 1,000 events stops the worker and wakes it
+/// again every few rows; with room for a whole section of the notification log, the worker
+/// reads on while the task is elsewhere. The rows in the channel are at most this many, so the
+/// memory a slow reader holds stays bounded.
+pub const SQLITE_ROW_BUFFER: usize = 1024;
+
 /// The connection options this crate uses for a database URL.
 ///
 /// - No statement logging, and no ping before each pooled connection is used (it costs a round
@@ -14,6 +24,8 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 ///   crashes of the program; a power loss may lose the last transactions, never corrupt the
 ///   file), a 30 s busy timeout, created when missing, 4 connections.
 /// - SQLite in memory: one connection that is never closed (closing it would lose the data).
+/// - SQLite, both: room for [`SQLITE_ROW_BUFFER`] rows between each connection's thread and
+///   the task reading its rows.
 ///
 /// Adjust the result before connecting, or connect yourself and hand the connection to
 /// [`SeaOrmStore`](super::SeaOrmStore).
@@ -40,7 +52,9 @@ pub fn recommend(options: &mut ConnectOptions) {
             options.max_connections(4);
         }
         options.map_sqlx_sqlite_opts(move |o| {
-            let o = o.busy_timeout(SQLITE_BUSY_TIMEOUT);
+            let o = o
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .row_buffer_size(SQLITE_ROW_BUFFER);
             if in_memory {
                 o
             } else {

@@ -14,7 +14,7 @@ pub mod schema;
 mod store;
 mod write_queue;
 
-pub use connect::{SQLITE_BUSY_TIMEOUT, connect, connect_options, recommend};
+pub use connect::{SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options, recommend};
 pub use recorder::{MAX_APPLICATION_NAME, SeaOrmRecorder, SeaOrmSnapshotRecorder};
 pub use schema::Tables;
 pub use store::SeaOrmStore;
