@@ -10,12 +10,15 @@
 //! less than a savepoint per save). When the saves of a group write the same table for the same
 //! application and have no tracking, their rows go in one `INSERT`, in queue order, which keeps
 //! each save's ids consecutive; if that `INSERT` fails, the group is recorded again save by save.
-//! A writer alone in the queue records its save as before.
+//! A writer alone in the queue records its save as before: on SQLite without handing it to a
+//! task (see [`WriteQueue::submit`]).
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 use tokio::sync::oneshot;
+use tokio::sync::oneshot::error::TryRecvError;
 
 use super::recorder::{
     InsertFailure, ROWS_PER_INSERT, SeaOrmRecorder, Step, begin, is_retryable, retry_pause,
@@ -29,6 +32,8 @@ const GROUP_RETRIES: u32 = 20;
 
 /// One save waiting to be recorded.
 pub(crate) struct Job {
+    /// Which submission it is (unique in its queue).
+    pub ticket: u64,
     pub recorder: SeaOrmRecorder,
     pub events: Vec<StoredEvent>,
     pub rows: Vec<i64>,
@@ -41,6 +46,7 @@ pub(crate) struct Job {
 pub(crate) struct WriteQueue {
     waiting: std::sync::Mutex<Vec<Job>>,
     head: tokio::sync::Mutex<()>,
+    tickets: AtomicU64,
 }
 
 impl std::fmt::Debug for Job {
@@ -55,25 +61,30 @@ impl WriteQueue {
     /// Records a save, with the others waiting at the same time.
     pub async fn submit(
         &self,
-        recorder: SeaOrmRecorder,
+        recorder: &SeaOrmRecorder,
         events: Vec<StoredEvent>,
         rows: Vec<i64>,
         tracking: Option<(Tracking, i64)>,
     ) -> Result<Vec<u64>, PersistenceError> {
         let (reply, mut result) = oneshot::channel();
         let conn = recorder.store().connection().clone();
+        let in_place = recorder.store().dialect().backend == DbBackend::Sqlite;
+        let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         self.lock_waiting().push(Job {
-            recorder,
+            ticket,
+            recorder: recorder.clone(),
             events,
             rows,
             tracking,
             reply,
         });
         loop {
-            let _head = self.head.lock().await;
+            let head = self.head.lock().await;
             // A writer ahead of this one may have recorded this save with its own.
-            if let Ok(done) = result.try_recv() {
-                return done;
+            match result.try_recv() {
+                Ok(done) => return done,
+                Err(TryRecvError::Closed) => return Err(stopped(recorder)),
+                Err(TryRecvError::Empty) => {}
             }
             let group: Vec<Job> = {
                 let mut waiting = self.lock_waiting();
@@ -81,17 +92,26 @@ impl WriteQueue {
                 waiting.drain(..take).collect()
             };
             if group.is_empty() {
-                continue;
+                // Not waiting, not answered: a writer ahead took this save into a group and
+                // then stopped waiting; the group's task goes on and will answer.
+                drop(head);
+                return result.await.unwrap_or_else(|_| Err(stopped(recorder)));
             }
-            // In a task of its own, even a writer's own save alone: a writer that stops
-            // waiting (its future dropped) must not abandon the saves of the others, nor its
-            // own half-way. Recording a lone save here instead is faster on SQLite, but a
-            // future dropped while SeaORM begins a transaction leaves that transaction open
-            // on a pooled connection (seen on PostgreSQL and MariaDB: the contract case
-            // `abandoned_saves_are_all_or_nothing` then blocks).
-            let _ = tokio::spawn(record_group(conn.clone(), group)).await;
-            if let Ok(done) = result.try_recv() {
-                return done;
+            if in_place && group.len() == 1 && group[0].ticket == ticket {
+                // This writer's own save alone, on SQLite: recorded here, without handing it to
+                // a task (that hand-over took a quarter of a 1-event save's time). A writer that
+                // stops waiting abandons only its own save, all or nothing: SeaORM's
+                // transaction rolls back when dropped, and sqlx's SQLite worker runs that
+                // rollback after whatever statement (even the `BEGIN`) was already sent.
+                record_group(conn.clone(), group).await;
+            } else {
+                // In a task of its own: a writer that stops waiting (its future dropped) must
+                // not abandon the saves of the others, nor its own half-way. On PostgreSQL and
+                // MariaDB a future dropped while SeaORM begins a transaction leaves that
+                // transaction open on a pooled connection (the contract case
+                // `abandoned_saves_are_all_or_nothing` then blocks), so there even a lone save
+                // is recorded in a task.
+                let _ = tokio::spawn(record_group(conn.clone(), group)).await;
             }
         }
     }
@@ -99,6 +119,17 @@ impl WriteQueue {
     fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
         // Pushing and draining cannot leave the list half changed: a poisoned lock is fine.
         self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The error of a save whose group's task stopped before answering (it panicked).
+fn stopped(recorder: &SeaOrmRecorder) -> PersistenceError {
+    PersistenceError::Database {
+        application_name: recorder.application_name().to_owned(),
+        operation: "recording a save",
+        source: DbErr::Custom(
+            "the task recording this save with others stopped before answering".into(),
+        ),
     }
 }
 
