@@ -73,6 +73,7 @@ async fn main() -> ExitCode {
         command: options.command.clone(),
         date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         quick: options.quick,
+        repetitions: sizes.plan.repetitions,
         duration: started.elapsed(),
         peak_rss: peak_rss(),
         library: library_source(),

@@ -83,6 +83,7 @@ macro_rules! recorder_contract {
             abandoned_saves_are_all_or_nothing,
             saves_recorded_together_get_their_own_ids,
             visited_events_are_the_selected_events,
+            large_saves_are_recorded_whole,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {
@@ -875,6 +876,59 @@ async fn poll_at_most<F: Future>(future: F, polls: u64) -> Option<F::Output> {
         tokio::task::yield_now().await;
     }
     None
+}
+
+/// Saves at the sizes where a recorder's `INSERT` changes form (on SQLite, parameters stop being
+/// numbered after 128 rows; a save of over 1,000 rows takes two statements) keep every row's
+/// originator, version, topic and state, in order, with increasing notification ids.
+pub async fn large_saves_are_recorded_whole(factory: &impl RecorderFactory) {
+    let recorder = factory.process_recorder().await;
+    for (rows, originators) in [(128, 1), (129, 1), (129, 2), (1001, 1), (1001, 3)] {
+        let ids: Vec<Uuid> = (0..originators).map(|_| Uuid::new_v4()).collect();
+        // Row i is of originator i % originators, at version i / originators + 1.
+        let batch: Vec<StoredEvent> = (0..rows)
+            .map(|i| StoredEvent {
+                originator_id: ids[i % originators],
+                originator_version: (i / originators + 1) as u64,
+                topic: format!("t:Row{i}"),
+                state: format!("{{\"row\":{i}}}").into_bytes(),
+            })
+            .collect();
+        let notification_ids = recorder.insert_events(&batch).await.unwrap();
+        assert_eq!(notification_ids.len(), rows, "{rows} rows");
+        assert!(
+            notification_ids.windows(2).all(|w| w[0] < w[1]),
+            "{rows} rows: {notification_ids:?}"
+        );
+        for id in &ids {
+            let expected: Vec<&StoredEvent> =
+                batch.iter().filter(|e| e.originator_id == *id).collect();
+            let found = recorder
+                .select_events(*id, EventQuery::new())
+                .await
+                .unwrap();
+            assert_eq!(
+                found.iter().collect::<Vec<_>>(),
+                expected,
+                "{rows} rows, {originators} originators"
+            );
+        }
+        let notifications = recorder
+            .select_notifications(&NotificationQuery::new(
+                notification_ids.first().copied(),
+                rows as u64,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            notifications.iter().map(|n| n.id).collect::<Vec<_>>(),
+            notification_ids
+        );
+        assert!(
+            notifications.iter().map(|n| &n.event).eq(batch.iter()),
+            "{rows} rows, {originators} originators: the log holds the rows in save order"
+        );
+    }
 }
 
 /// Many saves at once, of different sizes, through clones of one recorder and through other

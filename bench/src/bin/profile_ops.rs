@@ -28,7 +28,7 @@
 //! ours). For wall-clock ratios on a quiet machine, `time` each side with a large N (say
 //! 20000), with `PROFILE_THREADS=2` for the benchmark's multi-threaded runtime.
 //!
-//! Operations: `append1`, `append100`, `command`, `load5`, `load1000`, `load1000snap`,
+//! Operations: `append1`, `append100`, `append1000`, `command`, `load5`, `load1000`, `load1000snap`,
 //! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
 //! same with zlib + AES).
 
@@ -104,8 +104,8 @@ async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
 
 async fn ours(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
     match op {
-        "append1" | "append100" => {
-            let n = if op == "append1" { 1 } else { 100 };
+        "append1" | "append100" | "append1000" => {
+            let n: usize = op["append".len()..].parse().unwrap_or(1);
             let mut world = world_with_events(n, "dinosaurs");
             s.app.save(&mut world).await?;
         }
@@ -147,8 +147,8 @@ async fn ours(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
 
 async fn raw(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
     match op {
-        "append1" | "append100" => {
-            let n = if op == "append1" { 1 } else { 100 };
+        "append1" | "append100" | "append1000" => {
+            let n: usize = op["append".len()..].parse().unwrap_or(1);
             let id = Uuid::new_v4();
             let rows: Vec<RawEvent<'_>> = (1..=n)
                 .map(|v| {

@@ -81,7 +81,7 @@ pub fn markdown(report: &Report) -> String {
          PostgreSQL server that has `ssl=on` (its default `sslmode=prefer`): compare them with \
          the socket rows. Before the read scenarios the tables are `ANALYZE`d, as autovacuum \
          does in a running system.\n",
-        if report.quick { "1" } else { "3" },
+        report.repetitions,
     );
     let _ = writeln!(out, "## Results\n");
     let _ = writeln!(

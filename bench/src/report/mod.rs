@@ -32,6 +32,8 @@ pub struct Report {
     pub date: String,
     /// Whether it was a quick run.
     pub quick: bool,
+    /// Repetitions of each side in each comparison.
+    pub repetitions: usize,
     /// How long it took.
     pub duration: Duration,
     /// The bench process's peak resident set, in bytes.
