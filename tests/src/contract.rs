@@ -878,12 +878,21 @@ async fn poll_at_most<F: Future>(future: F, polls: u64) -> Option<F::Output> {
     None
 }
 
-/// Saves at the sizes where a recorder's `INSERT` changes form (on SQLite, parameters stop being
-/// numbered after 128 rows; a save of over 1,000 rows takes two statements) keep every row's
-/// originator, version, topic and state, in order, with increasing notification ids.
+/// Saves at the sizes where a recorder's `INSERT` changes form (on SQLite, one row against a
+/// list of rows; the cached statements end at 128 rows; a save of over 1,000 rows takes two
+/// statements), of one aggregate or several, keep every row's originator, version, topic and
+/// state, in order, with increasing notification ids.
 pub async fn large_saves_are_recorded_whole(factory: &impl RecorderFactory) {
     let recorder = factory.process_recorder().await;
-    for (rows, originators) in [(128, 1), (129, 1), (129, 2), (1001, 1), (1001, 3)] {
+    for (rows, originators) in [
+        (1, 1),
+        (2, 1),
+        (2, 2),
+        (128, 1),
+        (129, 2),
+        (1001, 1),
+        (1001, 3),
+    ] {
         let ids: Vec<Uuid> = (0..originators).map(|_| Uuid::new_v4()).collect();
         // Row i is of originator i % originators, at version i / originators + 1.
         let batch: Vec<StoredEvent> = (0..rows)

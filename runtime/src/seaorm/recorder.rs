@@ -18,9 +18,6 @@ use crate::persistence::{
 
 /// Rows per `INSERT` statement: well below every backend's limit on bound parameters.
 pub(crate) const ROWS_PER_INSERT: usize = 1000;
-/// The longest `INSERT` on SQLite whose parameters are numbered (see
-/// `SeaOrmRecorder::shares_parameters`).
-const SHARED_PARAMETER_ROWS_SQLITE: usize = 128;
 /// Saves of up to this many events have their `INSERT` text built once per recorder.
 const CACHED_INSERTS: usize = 128;
 /// The longest `application_name` the Django tables hold (`varchar(32)`).
@@ -506,8 +503,7 @@ impl SeaOrmRecorder {
         let sql = self.insert_sql(rows.len(), one_originator);
         let mut values = Vec::with_capacity(rows.len() * 5);
         for (row, (event, version)) in rows.iter().enumerate() {
-            let [same_app, same_originator] =
-                self.reused_parameters(row, rows.len(), one_originator);
+            let [same_app, same_originator] = self.reused_parameters(row, one_originator);
             if !same_app {
                 values.push(Value::from(self.application_name.as_str()));
             }
@@ -546,28 +542,21 @@ impl SeaOrmRecorder {
         }
     }
 
-    /// Whether an `INSERT` of `rows` rows numbers its parameters (PostgreSQL's `$n`, SQLite's
-    /// `?n`), so that one parameter can stand in every row; MySQL's `?` cannot.
-    ///
-    /// On SQLite only up to [`SHARED_PARAMETER_ROWS_SQLITE`] rows: sqlx asks SQLite for the name
-    /// of every parameter it binds, and SQLite finds a numbered parameter's name by a linear
-    /// search, so the cost of numbering grows with the square of the parameters' number. Counted
-    /// with callgrind (`profile_ops ours appendN`): a 100-row insert cost 3.30M instructions
-    /// numbered against 3.47M with `?`, a 1,000-row insert 62.9M against 36.0M.
-    fn shares_parameters(&self, rows: usize) -> bool {
-        match self.store.dialect.backend {
-            DbBackend::Postgres => true,
-            DbBackend::Sqlite => rows <= SHARED_PARAMETER_ROWS_SQLITE,
-            _ => false,
-        }
+    /// Whether the later rows of an `INSERT` take the first row's application name (and its
+    /// originator, when every row is of it) instead of binding copies of their own: on
+    /// PostgreSQL through numbered parameters (`$1` in every row), on SQLite by selecting them
+    /// once beside a `VALUES` list of the rows' own values (see [`Self::build_insert_sql`]).
+    /// MySQL's `?` can do neither.
+    fn shares_parameters(&self) -> bool {
+        self.store.dialect.backend != DbBackend::MySql
     }
 
-    /// Whether row `row` of an `INSERT` of `rows` rows refers to the first row's parameters for
-    /// its application name and for its originator (when every row is of the first row's
+    /// Whether row `row` of an `INSERT` refers to the first row's parameters for its
+    /// application name and for its originator (when every row is of the first row's
     /// originator) rather than binding values of its own: the one rule that both the
     /// statement's text and its values follow.
-    fn reused_parameters(&self, row: usize, rows: usize, one_originator: bool) -> [bool; 2] {
-        let shared = row > 0 && self.shares_parameters(rows);
+    fn reused_parameters(&self, row: usize, one_originator: bool) -> [bool; 2] {
+        let shared = row > 0 && self.shares_parameters();
         [shared, shared && one_originator]
     }
 
@@ -585,11 +574,24 @@ impl SeaOrmRecorder {
             .clone()
     }
 
+    /// The `INSERT`'s text. Its parameters follow [`Self::reused_parameters`] in the order
+    /// `insert_rows` binds the values: row by row, each row's application name, originator,
+    /// version, topic and state, leaving out those the row shares with the first.
+    ///
+    /// - PostgreSQL: `VALUES ($1, $2, $3, $4, $5), ($1, $2, $6, $7, $8), …`.
+    /// - SQLite, more than one row: `SELECT ?, ?, column1, column2, column3 FROM (VALUES (?, ?,
+    ///   ?), …)` (the originator a column of the list when the rows have several). Every
+    ///   parameter is a plain `?`: sqlx asks SQLite for the name of each parameter it binds, and
+    ///   SQLite finds a numbered parameter's name by a linear search, so numbering them made a
+    ///   1,000-row insert cost 62.9M instructions against 35.4M with plain `?`
+    ///   (`profile_ops ours append1000`, callgrind). SQLite inserts the rows of the list in its
+    ///   order, as it does those of a plain `VALUES`.
+    /// - MySQL, and SQLite's single row: `VALUES (?, ?, ?, ?, ?), …`.
     fn build_insert_sql(&self, rows: usize, one_originator: bool) -> String {
         use std::fmt::Write;
         let dialect = &self.store.dialect;
         let mut sql = format!(
-            "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ",
+            "INSERT INTO {} ({}, {}, {}, {}, {}) ",
             self.quoted_table,
             dialect.quote("application_name"),
             dialect.quote("originator_id"),
@@ -598,35 +600,55 @@ impl SeaOrmRecorder {
             dialect.quote("state"),
         );
         sql.reserve(rows * 32);
-        let prefix = if dialect.backend == DbBackend::Postgres {
-            "$"
-        } else {
-            "?"
-        };
-        let numbered = self.shares_parameters(rows);
-        let mut next = 0;
-        // The first row's parameter `reused`, or a new one.
-        let mut parameter = |sql: &mut String, reused: Option<usize>| match reused {
-            Some(n) => {
-                let _ = write!(sql, "{prefix}{n}");
+        if dialect.backend == DbBackend::Sqlite && rows > 1 {
+            // The first row's application name and (with one originator) its originator,
+            // then each row's own values: the order `reused_parameters` gives.
+            let own = if one_originator {
+                sql.push_str("SELECT ?, ?");
+                3
+            } else {
+                sql.push_str("SELECT ?");
+                4
+            };
+            for column in 1..=own {
+                let _ = write!(sql, ", column{column}");
             }
-            None if numbered => {
-                next += 1;
-                let _ = write!(sql, "{prefix}{next}");
-            }
-            None => sql.push('?'),
-        };
-        for row in 0..rows {
-            let [same_app, same_originator] = self.reused_parameters(row, rows, one_originator);
-            sql.push_str(if row > 0 { ", (" } else { "(" });
-            parameter(&mut sql, same_app.then_some(1));
-            sql.push_str(", ");
-            parameter(&mut sql, same_originator.then_some(2));
-            for _ in 0..3 {
-                sql.push_str(", ");
-                parameter(&mut sql, None);
+            sql.push_str(" FROM (VALUES ");
+            for row in 0..rows {
+                sql.push_str(if row > 0 { ", (?" } else { "(?" });
+                for _ in 1..own {
+                    sql.push_str(", ?");
+                }
+                sql.push(')');
             }
             sql.push(')');
+        } else {
+            sql.push_str("VALUES ");
+            let numbered = dialect.backend == DbBackend::Postgres;
+            let mut next = 0;
+            // The first row's parameter `reused`, or a new one.
+            let mut parameter = |sql: &mut String, reused: Option<usize>| match reused {
+                Some(n) => {
+                    let _ = write!(sql, "${n}");
+                }
+                None if numbered => {
+                    next += 1;
+                    let _ = write!(sql, "${next}");
+                }
+                None => sql.push('?'),
+            };
+            for row in 0..rows {
+                let [same_app, same_originator] = self.reused_parameters(row, one_originator);
+                sql.push_str(if row > 0 { ", (" } else { "(" });
+                parameter(&mut sql, same_app.then_some(1));
+                sql.push_str(", ");
+                parameter(&mut sql, same_originator.then_some(2));
+                for _ in 0..3 {
+                    sql.push_str(", ");
+                    parameter(&mut sql, None);
+                }
+                sql.push(')');
+            }
         }
         if self.purpose == Purpose::Events && dialect.returning {
             let _ = write!(sql, " RETURNING {}", dialect.quote(self.key));
