@@ -16,7 +16,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
+use sea_orm::{DatabaseConnection, DatabaseConnectionType, DatabaseTransaction, DbBackend, DbErr};
 use tokio::sync::oneshot;
 use tokio::sync::oneshot::error::TryRecvError;
 
@@ -68,7 +68,11 @@ impl WriteQueue {
     ) -> Result<Vec<u64>, PersistenceError> {
         let (reply, mut result) = oneshot::channel();
         let conn = recorder.store().connection().clone();
-        let in_place = recorder.store().dialect().backend == DbBackend::Sqlite;
+        // sqlx's SQLite pool only: its cancellation is what makes recording in place safe.
+        let in_place = matches!(
+            conn.inner,
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_)
+        );
         let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         self.lock_waiting().push(Job {
             ticket,
