@@ -14,7 +14,9 @@ use crate::persistence::PersistenceError;
 /// Recorders made by the same store share what it found out about the database, and a queue
 /// of writers whose waiting saves are recorded together, one transaction and one disk flush
 /// for all (group commit). On SQLite every store on the same file in this process shares that
-/// queue, so its writers never wait on SQLite's busy timeout for each other.
+/// queue, so its writers do not wait on SQLite's busy timeout for each other (except briefly
+/// after a writer stopped waiting for its save: the queue moves on while SQLite's worker is
+/// still rolling that save back).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -106,7 +106,10 @@ impl WriteQueue {
                 // a task (that hand-over took a quarter of a 1-event save's time). A writer that
                 // stops waiting abandons only its own save, all or nothing: SeaORM's
                 // transaction rolls back when dropped, and sqlx's SQLite worker runs that
-                // rollback after whatever statement (even the `BEGIN`) was already sent.
+                // rollback after whatever statement (even the `BEGIN`) was already sent; a save
+                // dropped after its `COMMIT` was sent is recorded. The save moves on only while
+                // its caller polls it (holding the queue's head and SQLite's write lock), as
+                // any transaction in the caller's own task does.
                 record_group(conn.clone(), group).await;
             } else {
                 // In a task of its own: a writer that stops waiting (its future dropped) must
@@ -117,6 +120,14 @@ impl WriteQueue {
                 // is recorded in a task.
                 let _ = tokio::spawn(record_group(conn.clone(), group)).await;
             }
+            // Answered by the group just recorded (still at the head, so that the writers who
+            // queued meanwhile do not go first); otherwise it waits beyond `MAX_GROUP` saves.
+            match result.try_recv() {
+                Ok(done) => return done,
+                Err(TryRecvError::Closed) => return Err(stopped(recorder)),
+                Err(TryRecvError::Empty) => {}
+            }
+            drop(head);
         }
     }
 
@@ -126,7 +137,8 @@ impl WriteQueue {
     }
 }
 
-/// The error of a save whose group's task stopped before answering (it panicked).
+/// The error of a save whose group's task stopped before answering (it panicked, or the
+/// runtime shut down).
 fn stopped(recorder: &SeaOrmRecorder) -> PersistenceError {
     PersistenceError::Database {
         application_name: recorder.application_name().to_owned(),
