@@ -76,6 +76,16 @@ async fn app(name: &str) -> Application {
         .unwrap()
 }
 
+/// A `World` event row at `version` whose state is not JSON: the mapper cannot read it.
+fn unmappable(originator_id: Uuid, version: u64) -> StoredEvent {
+    StoredEvent {
+        originator_id,
+        originator_version: version,
+        topic: "tests:World.SomethingHappened".into(),
+        state: b"not json".to_vec(),
+    }
+}
+
 type Recorders = (Arc<InMemoryRecorder>, Arc<InMemoryRecorder>);
 
 fn shared_recorders() -> Recorders {
@@ -378,12 +388,7 @@ async fn cache_fast_forwards_from_the_store() {
     let mut elsewhere: World = writer.repository().get(world.id()).await.unwrap();
     elsewhere.make_it_so("then".into());
     writer.save(&mut elsewhere).await.unwrap();
-    let broken = StoredEvent {
-        originator_id: world.id(),
-        originator_version: 4,
-        topic: "tests:World.SomethingHappened".into(),
-        state: b"not json".to_vec(),
-    };
+    let broken = unmappable(world.id(), 4);
     writer.recorder().insert_events(&[broken]).await.unwrap();
     let err = cached
         .repository()
@@ -698,12 +703,7 @@ async fn event_store_hands_over_events_in_order_and_stops_at_the_first_error() {
     );
 
     // A row that cannot be mapped ends it too: the rows before it were handed over.
-    let broken = StoredEvent {
-        originator_id: world.id(),
-        originator_version: 5,
-        topic: "tests:World.SomethingHappened".into(),
-        state: b"not json".to_vec(),
-    };
+    let broken = unmappable(world.id(), 5);
     // A good row after it is never handed over.
     let mut after = world.clone();
     after.make_it_so("d".into());

@@ -18,21 +18,27 @@ async fn pragma(conn: &DatabaseConnection, name: &str) -> String {
         .unwrap_or_else(|e| panic!("PRAGMA {name}: {e}"))
 }
 
-/// The options sqlx holds for the pool's connections, as their `Debug` text (sqlx keeps the row
-/// buffer's size private and shows it only there).
-fn sqlx_options(conn: &DatabaseConnection) -> String {
-    format!("{:?}", conn.get_sqlite_connection_pool().connect_options())
+/// Checks the row buffer that sqlx holds for the pool's connections, in their options' `Debug`
+/// text (sqlx keeps the row buffer's size private and shows it only there).
+fn assert_row_buffer(conn: &DatabaseConnection) {
+    let options = format!("{:?}", conn.get_sqlite_connection_pool().connect_options());
+    assert!(
+        options.contains(&format!("row_channel_size: {SQLITE_ROW_BUFFER},")),
+        "{options}"
+    );
+}
+
+/// `connect` to the SQLite file `name` in `dir`.
+async fn connect_file(dir: &TempDir, name: &str) -> DatabaseConnection {
+    connect(&format!("sqlite://{}", dir.0.join(name).display()))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn sqlite_files_are_opened_as_documented() {
     let dir = TempDir::new();
-    let conn = connect(&format!(
-        "sqlite://{}",
-        dir.0.join("options.sqlite3").display()
-    ))
-    .await
-    .unwrap();
+    let conn = connect_file(&dir, "options.sqlite3").await;
     assert_eq!(pragma(&conn, "journal_mode").await, "wal");
     assert_eq!(pragma(&conn, "synchronous").await, "1", "NORMAL");
     assert_eq!(
@@ -45,11 +51,7 @@ async fn sqlite_files_are_opened_as_documented() {
             .get_max_connections(),
         4
     );
-    let options = sqlx_options(&conn);
-    assert!(
-        options.contains(&format!("row_channel_size: {SQLITE_ROW_BUFFER},")),
-        "{options}"
-    );
+    assert_row_buffer(&conn);
 }
 
 #[tokio::test]
@@ -58,22 +60,13 @@ async fn sqlite_in_memory_keeps_one_connection_with_the_same_buffer() {
     let pool = conn.get_sqlite_connection_pool();
     assert_eq!(pool.options().get_max_connections(), 1);
     assert_eq!(pool.options().get_min_connections(), 1);
-    let options = sqlx_options(&conn);
-    assert!(
-        options.contains(&format!("row_channel_size: {SQLITE_ROW_BUFFER},")),
-        "{options}"
-    );
+    assert_row_buffer(&conn);
 }
 
 #[tokio::test]
 async fn selects_larger_than_the_row_buffer_read_every_row_in_order() {
     let dir = TempDir::new();
-    let conn = connect(&format!(
-        "sqlite://{}",
-        dir.0.join("rows.sqlite3").display()
-    ))
-    .await
-    .unwrap();
+    let conn = connect_file(&dir, "rows.sqlite3").await;
     let backend = conn.get_database_backend();
     let count = SQLITE_ROW_BUFFER * 3 + 7;
     let rows = conn

@@ -85,10 +85,8 @@ impl WriteQueue {
         loop {
             let head = self.head.lock().await;
             // A writer ahead of this one may have recorded this save with its own.
-            match result.try_recv() {
-                Ok(done) => return done,
-                Err(TryRecvError::Closed) => return Err(stopped(recorder)),
-                Err(TryRecvError::Empty) => {}
+            if let Some(done) = answer(&mut result, recorder) {
+                return done;
             }
             let group: Vec<Job> = {
                 let mut waiting = self.lock_waiting();
@@ -122,10 +120,8 @@ impl WriteQueue {
             }
             // Answered by the group just recorded (still at the head, so that the writers who
             // queued meanwhile do not go first); otherwise it waits beyond `MAX_GROUP` saves.
-            match result.try_recv() {
-                Ok(done) => return done,
-                Err(TryRecvError::Closed) => return Err(stopped(recorder)),
-                Err(TryRecvError::Empty) => {}
+            if let Some(done) = answer(&mut result, recorder) {
+                return done;
             }
             drop(head);
         }
@@ -134,6 +130,19 @@ impl WriteQueue {
     fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
         // Pushing and draining cannot leave the list half changed: a poisoned lock is fine.
         self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A save's answer, if it has one yet (a group's task that stopped before answering gives
+/// [`stopped`]).
+fn answer(
+    result: &mut oneshot::Receiver<Result<Vec<u64>, PersistenceError>>,
+    recorder: &SeaOrmRecorder,
+) -> Option<Result<Vec<u64>, PersistenceError>> {
+    match result.try_recv() {
+        Ok(done) => Some(done),
+        Err(TryRecvError::Closed) => Some(Err(stopped(recorder))),
+        Err(TryRecvError::Empty) => None,
     }
 }
 
