@@ -762,6 +762,96 @@ async fn events_that_do_not_fit_are_domain_errors() {
     );
 }
 
+/// A `World` event at `version` that maps but does not follow version 3 in a store whose
+/// aggregate is at version 3: applying it is a domain error.
+fn event_at(app: &Application, world: &World, version: u64) -> StoredEvent {
+    let mut later = world.clone();
+    later.make_it_so("later".into());
+    let mut event = later.collect_events().pop().unwrap();
+    event.originator_version = version;
+    app.mapper().to_stored_event(&event).unwrap()
+}
+
+#[tokio::test]
+async fn loads_from_a_snapshot_fail_at_the_first_bad_row_in_version_order() {
+    // The events after a snapshot are selected while the snapshot is decoded, and applied once
+    // it is ready: whatever fails first in version order is still the error.
+    let app = app("Worlds").await;
+    let mut world = World::create();
+    world.make_it_so("a".into());
+    world.make_it_so("b".into());
+    app.save(&mut world).await.unwrap();
+    app.take_snapshot::<World>(world.id(), None).await.unwrap();
+
+    // Version 5 does not follow 3 (a domain error), version 6 cannot be mapped: the domain
+    // error comes first.
+    let gap = event_at(&app, &world, 5);
+    app.recorder()
+        .insert_events(&[gap, unmappable(world.id(), 6)])
+        .await
+        .unwrap();
+    let err = app.repository().get::<World>(world.id()).await.unwrap_err();
+    let ApplicationError::Domain { source, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(
+            **source,
+            DomainError::VersionMismatch {
+                expected: 4,
+                found: 5,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    // A good event, then a row that cannot be mapped: the mapping error, naming its row.
+    let mut other = World::create();
+    other.make_it_so("a".into());
+    app.save(&mut other).await.unwrap();
+    app.take_snapshot::<World>(other.id(), None).await.unwrap();
+    let fits = event_at(&app, &other, 3);
+    app.recorder()
+        .insert_events(&[fits, unmappable(other.id(), 4)])
+        .await
+        .unwrap();
+    let err = app.repository().get::<World>(other.id()).await.unwrap_err();
+    let ApplicationError::Mapper(mapper_error) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(mapper_error.row.originator_version, 4);
+    // Up to the good event it loads, from the snapshot.
+    let at3: World = app.repository().get_at(other.id(), 3).await.unwrap();
+    assert_eq!(
+        (at3.version(), at3.history),
+        (3, vec!["a".into(), "later".into()])
+    );
+
+    // A snapshot that cannot be read is the error, before any event after it.
+    let unreadable = StoredEvent {
+        topic: "eventsourcing.domain:Snapshot".into(),
+        ..unmappable(other.id(), 5)
+    };
+    app.snapshots()
+        .unwrap()
+        .recorder()
+        .insert_events(&[unreadable])
+        .await
+        .unwrap();
+    let err = app.repository().get::<World>(other.id()).await.unwrap_err();
+    let ApplicationError::Mapper(mapper_error) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (
+            mapper_error.row.originator_version,
+            mapper_error.row.topic.as_str()
+        ),
+        (5, "eventsourcing.domain:Snapshot")
+    );
+}
+
 async fn build_with(
     settings: &[(&'static str, &'static str)],
 ) -> Result<Application, ApplicationError> {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::{AggregateCache, ApplicationError, EventStore};
-use crate::domain::{Aggregate, DomainError, Snapshot, project_one};
+use crate::domain::{Aggregate, DomainError, Snapshot, SnapshotState, project_one};
 use crate::persistence::EventQuery;
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
@@ -118,43 +118,72 @@ impl Repository {
         Ok(!first.is_empty())
     }
 
-    async fn newest_snapshot<A: Aggregate>(
-        &self,
-        aggregate_id: Uuid,
-        version: Option<u64>,
-    ) -> Result<Option<A>, ApplicationError> {
-        let Some(snapshots) = &self.snapshots else {
-            return Ok(None);
-        };
-        let mut query = EventQuery::new().desc().limit(1);
-        query.lte = version;
-        let newest: Vec<Snapshot> = snapshots.get(aggregate_id, query).await?;
-        newest
-            .into_iter()
-            .next()
-            .map(|s| s.into_aggregate::<A>())
-            .transpose()
-            .map_err(|e| self.domain_error(aggregate_id, e))
-    }
-
     async fn reconstruct<A: Aggregate>(
         &self,
         aggregate_id: Uuid,
         version: Option<u64>,
     ) -> Result<A, ApplicationError> {
-        let initial = self.newest_snapshot::<A>(aggregate_id, version).await?;
         let mut query = EventQuery::new();
-        query.gt = initial.as_ref().map(|a| a.version());
         query.lte = version;
-        // Each event is applied as it is decoded, with no list of events in between (so the
-        // first row that cannot be mapped or applied, in version order, is the error).
-        let mut aggregate = initial;
-        self.events
-            .for_each::<A::Event>(aggregate_id, query, |event| {
-                project_one(&mut aggregate, event).map_err(|e| self.domain_error(aggregate_id, e))
-            })
-            .await?;
-        aggregate.ok_or_else(|| self.not_found(aggregate_id, version))
+        let newest = match &self.snapshots {
+            Some(snapshots) => {
+                let mut newest = EventQuery::new().desc().limit(1);
+                newest.lte = version;
+                snapshots
+                    .recorder()
+                    .select_events(aggregate_id, newest)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .map(|stored| (snapshots, stored))
+            }
+            None => None,
+        };
+        let Some((snapshots, stored)) = newest else {
+            // Each event is applied as it is decoded, with no list of events in between (so
+            // the first row that cannot be mapped or applied, in version order, is the error).
+            let mut aggregate = None;
+            self.events
+                .for_each::<A::Event>(aggregate_id, query, |event| {
+                    project_one(&mut aggregate, event)
+                        .map_err(|e| self.domain_error(aggregate_id, e))
+                })
+                .await?;
+            return aggregate.ok_or_else(|| self.not_found(aggregate_id, version));
+        };
+        // The events after the snapshot are selected while the snapshot is decoded: the
+        // statement is sent first (the first poll of the `biased` join), then the snapshot's
+        // state is read while the database answers. They are mapped as their rows arrive, and
+        // applied once the snapshot is ready; a row that cannot be mapped stops the mapping,
+        // and is the error only if every event before it applies.
+        query.gt = Some(stored.originator_version);
+        let mut events = Vec::new();
+        let (selected, initial) = tokio::join!(
+            biased;
+            self.events.for_each::<A::Event>(aggregate_id, query, |event| {
+                events.push(event);
+                Ok(())
+            }),
+            async {
+                snapshots
+                    .mapper()
+                    .decode_event::<SnapshotState>(stored.as_event_ref())
+                    .map_err(ApplicationError::from)
+                    .and_then(|snapshot| {
+                        snapshot
+                            .into_aggregate::<A>()
+                            .map_err(|e| self.domain_error(aggregate_id, e))
+                    })
+            },
+        );
+        let mut aggregate = initial?;
+        let unmapped = selected.err();
+        for event in events {
+            aggregate
+                .apply_event(event)
+                .map_err(|e| self.domain_error(aggregate_id, e))?;
+        }
+        unmapped.map_or(Ok(aggregate), Err)
     }
 
     /// Takes a snapshot of the aggregate at `version` (its current version when `None`) and
