@@ -564,3 +564,50 @@ async fn loads_from_a_snapshot_select_the_later_events_on_every_backend() {
         db.drop_tables(&conn).await;
     }
 }
+
+#[tokio::test]
+async fn loads_that_stop_at_a_bad_row_leave_the_pool_usable_on_every_backend() {
+    // On PostgreSQL and MySQL the rows of a load are decoded as the server sends them: a row
+    // that cannot be mapped stops the load with hundreds of rows still unread. Each such load
+    // gives the error, and the connections it used keep working, more times over than the pool
+    // has connections.
+    for backend in BACKENDS {
+        let Some(db) = TestDatabase::new(backend) else {
+            continue;
+        };
+        let app = seaorm_app(&db, "Stops", &[]).await.unwrap();
+        let mut world = World::create();
+        for i in 0..300 {
+            world.make_it_so(format!("event {i}"));
+        }
+        let mut stored: Vec<StoredEvent> = world
+            .collect_events()
+            .iter()
+            .map(|event| app.mapper().to_stored_event(event).unwrap())
+            .collect();
+        stored[1].state = b"not json".to_vec();
+        app.recorder().insert_events(&stored).await.unwrap();
+
+        for round in 0..12 {
+            let err = app.repository().get::<World>(world.id()).await.unwrap_err();
+            let ApplicationError::Mapper(mapper_error) = &err else {
+                panic!("{backend:?}, round {round}: {err:?}")
+            };
+            assert_eq!(mapper_error.row.originator_version, 2, "{backend:?}");
+            let mut other = World::create();
+            other.make_it_so(format!("round {round}"));
+            app.save(&mut other).await.unwrap();
+            let loaded: World = app.repository().get(other.id()).await.unwrap();
+            assert_eq!(loaded, other, "{backend:?}, round {round}");
+        }
+        let conn = app
+            .recorder()
+            .as_any()
+            .downcast_ref::<SeaOrmRecorder>()
+            .unwrap()
+            .store()
+            .connection()
+            .clone();
+        db.drop_tables(&conn).await;
+    }
+}

@@ -3,6 +3,8 @@ use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use sea_orm::DatabaseConnectionType;
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryResult, RuntimeErr, SqlErr,
     SqliteTransactionMode, TransactionSession, Value,
@@ -959,6 +961,20 @@ impl SeaOrmRecorder {
         originator_id: Uuid,
         query: EventQuery,
     ) -> Result<Vec<QueryResult>, PersistenceError> {
+        let Some(stmt) = self.select_events_statement(originator_id, query) else {
+            return Ok(Vec::new());
+        };
+        conn.all(stmt)
+            .await
+            .map_err(|e| self.db_error("selecting events", e))
+    }
+
+    /// The `SELECT` of an aggregate's events; `None` when the query leaves nothing.
+    fn select_events_statement(
+        &self,
+        originator_id: Uuid,
+        query: EventQuery,
+    ) -> Option<sea_orm::Statement> {
         let dialect = &self.store.dialect;
         let mut values = vec![
             Value::from(self.application_name.as_str()),
@@ -966,7 +982,7 @@ impl SeaOrmRecorder {
         ];
         // Stored versions fit in i64: a bound above that leaves nothing, or everything.
         let gt = match query.gt.map(i64::try_from) {
-            Some(Err(_)) => return Ok(Vec::new()),
+            Some(Err(_)) => return None,
             Some(Ok(gt)) => Some(gt),
             None => None,
         };
@@ -986,9 +1002,28 @@ impl SeaOrmRecorder {
                 self.build_select_events(gt.is_some(), lte.is_some(), query.desc, limit.is_some())
             })
             .clone();
-        conn.all(dialect.statement(sql, values))
-            .await
-            .map_err(|e| self.db_error("selecting events", e))
+        Some(dialect.statement(sql, values))
+    }
+}
+
+impl SeaOrmRecorder {
+    /// Hands each row of `rows` to `visit` as the driver reads it; stops early when `visit`
+    /// breaks (the connection then reads and drops the rest before it goes back to the pool).
+    async fn visit_stream(
+        &self,
+        rows: Result<sea_orm::QueryStream, DbErr>,
+        originator_id: Uuid,
+        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
+    ) -> Result<(), PersistenceError> {
+        let selecting = |e| self.db_error("selecting events", e);
+        let mut rows = rows.map_err(selecting)?;
+        while let Some(row) = rows.try_next().await.map_err(selecting)? {
+            let mut copy = None;
+            if visit(self.event_ref(&row, 0, originator_id, &mut copy)?).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -1083,9 +1118,32 @@ impl AggregateRecorder for SeaOrmRecorder {
         query: EventQuery,
         visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
     ) -> Result<(), PersistenceError> {
+        let Some(stmt) = self.select_events_statement(originator_id, query) else {
+            return Ok(());
+        };
+        // On PostgreSQL and MySQL the rows are visited as they arrive, so that decoding one
+        // overlaps the server's sending of the next (a load of 1,000 events took ~5% less time
+        // than with every row read first, and as many instructions; a load of 5 the same). On
+        // SQLite, whose rows come from a worker thread in this process, reading them all first
+        // is faster: a consumer that decodes falls behind that thread, which is then parked and
+        // woken for every row (docs/benchmarks/PROFILE.md).
+        match &self.store.conn.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(conn) => {
+                let rows = conn.stream(stmt).await;
+                return self.visit_stream(rows, originator_id, visit).await;
+            }
+            DatabaseConnectionType::SqlxMySqlPoolConnection(conn) => {
+                let rows = conn.stream(stmt).await;
+                return self.visit_stream(rows, originator_id, visit).await;
+            }
+            _ => {}
+        }
         let rows = self
-            .select_event_rows(&self.store.conn, originator_id, query)
-            .await?;
+            .store
+            .conn
+            .all(stmt)
+            .await
+            .map_err(|e| self.db_error("selecting events", e))?;
         for row in &rows {
             let mut copy = None;
             if visit(self.event_ref(row, 0, originator_id, &mut copy)?).is_break() {
