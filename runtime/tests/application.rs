@@ -828,7 +828,8 @@ async fn loads_from_a_snapshot_fail_at_the_first_bad_row_in_version_order() {
         (3, vec!["a".into(), "later".into()])
     );
 
-    // A snapshot that cannot be read is the error, before any event after it.
+    // A snapshot that cannot be read is the error, before any event after it (here an
+    // unmappable one).
     let unreadable = StoredEvent {
         topic: "eventsourcing.domain:Snapshot".into(),
         ..unmappable(other.id(), 5)
@@ -837,6 +838,10 @@ async fn loads_from_a_snapshot_fail_at_the_first_bad_row_in_version_order() {
         .unwrap()
         .recorder()
         .insert_events(&[unreadable])
+        .await
+        .unwrap();
+    app.recorder()
+        .insert_events(&[unmappable(other.id(), 6)])
         .await
         .unwrap();
     let err = app.repository().get::<World>(other.id()).await.unwrap_err();

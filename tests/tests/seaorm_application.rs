@@ -515,8 +515,8 @@ async fn other_integrity_errors_are_not_conflicts() {
 
 #[tokio::test]
 async fn loads_from_a_snapshot_select_the_later_events_on_every_backend() {
-    // The events after a snapshot are selected while the snapshot is decoded (two statements
-    // in flight on the pool at once on a server): the aggregate is the same as replayed, at
+    // The events after a snapshot are selected while the snapshot is decoded (the database
+    // answers while the snapshot is read): the aggregate is the same as replayed, at
     // every version, and a later row that cannot be mapped is still the error.
     for backend in BACKENDS {
         let Some(db) = TestDatabase::new(backend) else {

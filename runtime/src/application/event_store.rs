@@ -58,9 +58,11 @@ impl EventStore {
     }
 
     /// Selects the events of one aggregate and hands each to `each` as soon as it is mapped,
-    /// in order, without collecting the mapped events first (what rebuilding an aggregate
-    /// does; the recorder may still have read all the rows). Stops at the first error: a row
-    /// the recorder cannot read, one the mapper cannot map, or an error `each` returns.
+    /// in order, without collecting the mapped events first (the recorder may still have read
+    /// all the rows; on PostgreSQL and MySQL rows are handed over as they are read, so rows
+    /// before a database error part-way through are handed over before the error is
+    /// returned). Stops at the first error: a row the recorder cannot read, one the mapper
+    /// cannot map, or an error `each` returns.
     pub async fn for_each<P: EventPayload>(
         &self,
         originator_id: Uuid,

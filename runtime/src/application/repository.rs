@@ -152,10 +152,11 @@ impl Repository {
             return aggregate.ok_or_else(|| self.not_found(aggregate_id, version));
         };
         // The events after the snapshot are selected while the snapshot is decoded: the
-        // statement is sent first (the first poll of the `biased` join), then the snapshot's
-        // state is read while the database answers. They are mapped as their rows arrive, and
-        // applied once the snapshot is ready; a row that cannot be mapped stops the mapping,
-        // and is the error only if every event before it applies.
+        // statement is sent first (the first poll of the `biased` join, when the pool has a
+        // connection ready; otherwise the decoding goes first, as before), then the snapshot's
+        // state is read while the database answers. The events are collected and applied once
+        // the snapshot is ready; a row that cannot be mapped stops the mapping, and is the
+        // error only if every event before it applies.
         query.gt = Some(stored.originator_version);
         let mut events = Vec::new();
         let (selected, initial) = tokio::join!(

@@ -221,8 +221,9 @@ pub trait AggregateRecorder: Send + Sync + fmt::Debug {
 
     /// Selects events of one aggregate, as [`select_events`](Self::select_events) does, and
     /// hands each to `visit` in order, borrowed from where it was read; stops early when
-    /// `visit` breaks. Loading an aggregate goes through this, so that a recorder can spare the
-    /// copies of each row's topic and state. The default calls `select_events`.
+    /// `visit` breaks. Loading an aggregate's events goes through this, so that a recorder can
+    /// spare the copies of each row's topic and state (its newest snapshot is read with
+    /// `select_events`). The default calls `select_events`.
     async fn visit_events(
         &self,
         originator_id: Uuid,

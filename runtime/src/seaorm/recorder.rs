@@ -1123,7 +1123,7 @@ impl AggregateRecorder for SeaOrmRecorder {
         };
         // On PostgreSQL and MySQL the rows are visited as they arrive, so that decoding one
         // overlaps the server's sending of the next (a load of 1,000 events took ~5% less time
-        // than with every row read first, and as many instructions; a load of 5 the same). On
+        // than with every row read first, and fewer instructions; a load of 5 the same). On
         // SQLite, whose rows come from a worker thread in this process, reading them all first
         // is faster: a consumer that decodes falls behind that thread, which is then parked and
         // woken for every row (docs/benchmarks/PROFILE.md).
