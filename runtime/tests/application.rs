@@ -7,7 +7,7 @@ use eventsourcing_seaorm::application::{Application, ApplicationError};
 use eventsourcing_seaorm::domain::{Aggregate, DomainError, Map, Value};
 use eventsourcing_seaorm::memory::InMemoryRecorder;
 use eventsourcing_seaorm::persistence::{
-    AesCipher, AggregateRecorder, EventQuery, PersistenceError, StoredEvent, Tracking,
+    AesCipher, AggregateRecorder, EventQuery, PersistenceError, RowRef, StoredEvent, Tracking,
 };
 use eventsourcing_seaorm::{aggregate, event};
 use uuid::Uuid;
@@ -84,6 +84,14 @@ fn unmappable(originator_id: Uuid, version: u64) -> StoredEvent {
         topic: "tests:World.SomethingHappened".into(),
         state: b"not json".to_vec(),
     }
+}
+
+/// The row a mapping error names; panics at any other error.
+fn unmapped_row(err: &ApplicationError) -> &RowRef {
+    let ApplicationError::Mapper(mapper_error) = err else {
+        panic!("{err:?}")
+    };
+    &mapper_error.row
 }
 
 type Recorders = (Arc<InMemoryRecorder>, Arc<InMemoryRecorder>);
@@ -633,11 +641,9 @@ async fn unreadable_rows_are_typed_errors_naming_the_row() {
         .await
         .unwrap();
     let err = app.repository().get::<World>(id).await.unwrap_err();
-    let ApplicationError::Mapper(mapper_error) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(mapper_error.row.originator_version, 2);
-    assert_eq!(mapper_error.row.topic, "tests:World.Vanished");
+    let row = unmapped_row(&err);
+    assert_eq!(row.originator_version, 2);
+    assert_eq!(row.topic, "tests:World.Vanished");
     assert!(err.to_string().contains("Worlds"), "{err}");
     assert!(err.to_string().contains(&id.to_string()), "{err}");
 
@@ -723,15 +729,9 @@ async fn event_store_hands_over_events_in_order_and_stops_at_the_first_error() {
         .await
         .unwrap_err();
     assert_eq!(versions, [1, 2, 3, 4]);
-    let ApplicationError::Mapper(mapper_error) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(mapper_error.row.originator_version, 5);
+    assert_eq!(unmapped_row(&err).originator_version, 5);
     let err = app.repository().get::<World>(world.id()).await.unwrap_err();
-    let ApplicationError::Mapper(mapper_error) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(mapper_error.row.originator_version, 5);
+    assert_eq!(unmapped_row(&err).originator_version, 5);
 }
 
 #[tokio::test]
@@ -817,10 +817,7 @@ async fn loads_from_a_snapshot_fail_at_the_first_bad_row_in_version_order() {
         .await
         .unwrap();
     let err = app.repository().get::<World>(other.id()).await.unwrap_err();
-    let ApplicationError::Mapper(mapper_error) = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(mapper_error.row.originator_version, 4);
+    assert_eq!(unmapped_row(&err).originator_version, 4);
     // Up to the good event it loads, from the snapshot.
     let at3: World = app.repository().get_at(other.id(), 3).await.unwrap();
     assert_eq!(
@@ -845,14 +842,9 @@ async fn loads_from_a_snapshot_fail_at_the_first_bad_row_in_version_order() {
         .await
         .unwrap();
     let err = app.repository().get::<World>(other.id()).await.unwrap_err();
-    let ApplicationError::Mapper(mapper_error) = &err else {
-        panic!("{err:?}")
-    };
+    let row = unmapped_row(&err);
     assert_eq!(
-        (
-            mapper_error.row.originator_version,
-            mapper_error.row.topic.as_str()
-        ),
+        (row.originator_version, row.topic.as_str()),
         (5, "eventsourcing.domain:Snapshot")
     );
 }

@@ -30,6 +30,14 @@ mod audit_tracking {
     eventsourcing_seaorm::notification_tracking_entity!("audit_tracking");
 }
 
+/// The application's event recorder, which is SeaORM's on this infrastructure.
+fn seaorm_recorder(app: &Application) -> &SeaOrmRecorder {
+    app.recorder()
+        .as_any()
+        .downcast_ref::<SeaOrmRecorder>()
+        .unwrap()
+}
+
 async fn seaorm_app(
     db: &TestDatabase,
     name: &str,
@@ -69,11 +77,7 @@ async fn settings_select_the_seaorm_factory() {
         panic!("{:?}", app.infrastructure())
     };
     assert_eq!(store.tables(), &Tables::default());
-    let recorder = app
-        .recorder()
-        .as_any()
-        .downcast_ref::<SeaOrmRecorder>()
-        .unwrap();
+    let recorder = seaorm_recorder(&app);
     assert_eq!(recorder.table_name(), stored_events::Entity.table_name());
     let snapshots = app
         .snapshots()
@@ -206,14 +210,7 @@ async fn tables_with_other_names_are_normal_seaorm_entities() {
         world.make_it_so("audited".into());
         app.save(&mut world).await.unwrap();
         app.take_snapshot::<World>(world.id(), None).await.unwrap();
-        let Some(store) = app
-            .recorder()
-            .as_any()
-            .downcast_ref::<SeaOrmRecorder>()
-            .map(|r| r.store().clone())
-        else {
-            panic!()
-        };
+        let store = seaorm_recorder(&app).store().clone();
         let conn = store.connection();
 
         if prefix.is_empty() {
@@ -256,11 +253,7 @@ async fn default_entities_read_rows_on_every_backend() {
         let app = seaorm_app(&db, "Entities", &[]).await.unwrap();
         let mut world = World::create();
         app.save(&mut world).await.unwrap();
-        let recorder = app
-            .recorder()
-            .as_any()
-            .downcast_ref::<SeaOrmRecorder>()
-            .unwrap();
+        let recorder = seaorm_recorder(&app);
         let conn = recorder.store().connection();
         // Rows of any table of this shape decode through the entity's model, whatever the
         // backend's UUID column.
@@ -288,12 +281,7 @@ async fn saving_in_the_callers_transaction_commits_and_rolls_back_with_it() {
             continue;
         };
         let app = seaorm_app(&db, "Txn", &[]).await.unwrap();
-        let recorder = app
-            .recorder()
-            .as_any()
-            .downcast_ref::<SeaOrmRecorder>()
-            .unwrap()
-            .clone();
+        let recorder = seaorm_recorder(&app).clone();
         let conn = recorder.store().connection().clone();
         let mut world = World::create();
         app.save(&mut world).await.unwrap();
@@ -553,15 +541,8 @@ async fn loads_from_a_snapshot_select_the_later_events_on_every_backend() {
             panic!("{backend:?}: {err:?}")
         };
         assert_eq!(mapper_error.row.originator_version, 6, "{backend:?}");
-        let conn = app
-            .recorder()
-            .as_any()
-            .downcast_ref::<SeaOrmRecorder>()
-            .unwrap()
-            .store()
-            .connection()
-            .clone();
-        db.drop_tables(&conn).await;
+        db.drop_tables(seaorm_recorder(&app).store().connection())
+            .await;
     }
 }
 
@@ -600,14 +581,7 @@ async fn loads_that_stop_at_a_bad_row_leave_the_pool_usable_on_every_backend() {
             let loaded: World = app.repository().get(other.id()).await.unwrap();
             assert_eq!(loaded, other, "{backend:?}, round {round}");
         }
-        let conn = app
-            .recorder()
-            .as_any()
-            .downcast_ref::<SeaOrmRecorder>()
-            .unwrap()
-            .store()
-            .connection()
-            .clone();
-        db.drop_tables(&conn).await;
+        db.drop_tables(seaorm_recorder(&app).store().connection())
+            .await;
     }
 }
