@@ -115,8 +115,10 @@ impl RawSql {
             .into(),
             select_snapshot: select(&snapshots, &format!(" ORDER BY {version} DESC LIMIT 1"))
                 .into(),
+            // Without its limit where the recorder writes the limit into the text
+            // (`Dialect::limit_in_text`: SQLite prepares `LIMIT ?` again at every binding).
             select_notifications: format!(
-                "SELECT {id}, {}, {}, {}, {} FROM {events} WHERE {} = {} AND {id} >= {} ORDER BY {id} LIMIT {}",
+                "SELECT {id}, {}, {}, {}, {} FROM {events} WHERE {} = {} AND {id} >= {} ORDER BY {id}{}",
                 q("originator_id"),
                 q("originator_version"),
                 q("topic"),
@@ -124,7 +126,11 @@ impl RawSql {
                 q("application_name"),
                 p(1),
                 p(2),
-                p(3),
+                if dialect.limit_in_text() {
+                    String::new()
+                } else {
+                    format!(" LIMIT {}", p(3))
+                },
                 id = q("id"),
             )
             .into(),
@@ -384,13 +390,19 @@ impl RawDb {
         start: i64,
         limit: i64,
     ) -> Result<Vec<RawNotification>, BenchError> {
-        let sql = self.sql.select_notifications.clone();
+        let in_text = self.sql.dialect.limit_in_text();
+        let sql = if in_text {
+            format!("{} LIMIT {limit}", self.sql.select_notifications).into()
+        } else {
+            self.sql.select_notifications.clone()
+        };
         let native = self.sql.dialect.uuid == UuidColumn::Native;
         on_conn!(&mut self.conn, |c| {
-            let rows = sqlx::query(AssertSqlSafe(sql))
-                .bind(app)
-                .bind(start)
-                .bind(limit)
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(app).bind(start);
+            if !in_text {
+                query = query.bind(limit);
+            }
+            let rows = query
                 .fetch_all(&mut *c)
                 .await
                 .map_err(sqlx_at("selecting notifications"))?;

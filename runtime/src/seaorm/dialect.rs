@@ -70,6 +70,19 @@ impl Dialect {
         }
     }
 
+    /// Whether a `LIMIT` is written into a statement's text rather than bound as a parameter.
+    ///
+    /// SQLite (3.48 and later, as bundled) reads a bound limit's value when it prepares a
+    /// statement, and then prepares the statement again whenever that parameter is bound: every
+    /// execution of a cached statement with `LIMIT ?` was a fresh prepare (~60k instructions,
+    /// more than the raw driver's whole snapshot load). The limits a recorder uses are few
+    /// (one for snapshots, a section size for the notification log), so their texts stay in the
+    /// driver's statement cache. PostgreSQL keeps the parameter: it plans a cached statement
+    /// with a literal limit as a scan of every row.
+    pub fn limit_in_text(&self) -> bool {
+        self.backend == DbBackend::Sqlite
+    }
+
     /// The value to bind for an originator id.
     pub fn uuid_value(&self, id: Uuid) -> Value {
         self.uuid.value(id)

@@ -12,6 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::SeaOrmStore;
+use super::dialect::Dialect;
 use super::direct::Direct;
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
@@ -78,6 +79,27 @@ fn mysql_error_number(error: &DbErr) -> Option<u16> {
     database_error(error)?
         .try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>()
         .map(|m| m.number())
+}
+
+/// Adds a select's limit: written at the end of `sql` where the dialect wants it in the text
+/// ([`Dialect::limit_in_text`]), bound as the last parameter elsewhere (a parameter, not text:
+/// PostgreSQL plans a cached statement with `LIMIT $n` as a short index scan, but one with a
+/// literal limit as a scan of every row).
+fn with_limit(
+    dialect: &Dialect,
+    mut sql: String,
+    limit: Option<i64>,
+    values: &mut Vec<Value>,
+) -> String {
+    match limit {
+        Some(limit) if dialect.limit_in_text() => {
+            use std::fmt::Write;
+            let _ = write!(sql, " LIMIT {limit}");
+        }
+        Some(limit) => values.push(Value::BigInt(Some(limit))),
+        None => {}
+    }
+    sql
 }
 
 /// Which optional parts a select of events has: `gt`, `lte`, `DESC`, `LIMIT`.
@@ -892,7 +914,8 @@ impl SeaOrmRecorder {
             " ORDER BY {version}{}",
             if desc { " DESC" } else { "" }
         );
-        if limit {
+        // On SQLite the caller writes the limit itself (`Dialect::limit_in_text`).
+        if limit && !dialect.limit_in_text() {
             let _ = write!(sql, " LIMIT {}", next());
         }
         sql
@@ -900,7 +923,8 @@ impl SeaOrmRecorder {
 
     /// The text of a select of notifications: after `start` (inclusive when `Some(true)`), up
     /// to a stop when `stop`, of `topics` topics when there are any; the parameters are the
-    /// application, the start, the stop, the topics and the limit that are present.
+    /// application, the start, the stop, the topics and the limit that are present. On SQLite
+    /// the text ends before the `LIMIT`, which the caller writes (`Dialect::limit_in_text`).
     fn build_select_notifications(&self, start: Option<bool>, stop: bool, topics: usize) -> String {
         use std::fmt::Write;
         let dialect = &self.store.dialect;
@@ -934,11 +958,10 @@ impl SeaOrmRecorder {
             );
             parameters += topics;
         }
-        let _ = write!(
-            sql,
-            " ORDER BY {id} LIMIT {}",
-            dialect.placeholder(parameters + 1)
-        );
+        let _ = write!(sql, " ORDER BY {id}");
+        if !dialect.limit_in_text() {
+            let _ = write!(sql, " LIMIT {}", dialect.placeholder(parameters + 1));
+        }
         sql
     }
 
@@ -987,11 +1010,9 @@ impl SeaOrmRecorder {
             None => None,
         };
         let lte = query.lte.and_then(|lte| i64::try_from(lte).ok());
-        // A parameter, not text: PostgreSQL plans a cached statement with `LIMIT $n` as a short
-        // index scan, but one with a literal limit as a scan of every row.
         let limit = query.limit.map(|limit| limit.min(i64::MAX as u64) as i64);
         values.extend(
-            [gt, lte, limit]
+            [gt, lte]
                 .into_iter()
                 .flatten()
                 .map(|bound| Value::BigInt(Some(bound))),
@@ -1002,7 +1023,40 @@ impl SeaOrmRecorder {
                 self.build_select_events(gt.is_some(), lte.is_some(), query.desc, limit.is_some())
             })
             .clone();
-        Some(dialect.statement(sql, values))
+        Some(dialect.statement(with_limit(dialect, sql, limit, &mut values), values))
+    }
+
+    /// The `SELECT` of notifications; `None` when the query leaves nothing.
+    fn select_notifications_statement(
+        &self,
+        query: &NotificationQuery,
+    ) -> Option<sea_orm::Statement> {
+        let dialect = &self.store.dialect;
+        let mut values = vec![Value::from(self.application_name.as_str())];
+        // Stored ids fit in i64: a start above that leaves nothing, a stop above it everything.
+        let start = match query.start.map(i64::try_from) {
+            Some(Err(_)) => return None,
+            Some(Ok(start)) => Some(start),
+            None => None,
+        };
+        let stop = query.stop.and_then(|stop| i64::try_from(stop).ok());
+        values.extend(
+            [start, stop]
+                .into_iter()
+                .flatten()
+                .map(|bound| Value::BigInt(Some(bound))),
+        );
+        values.extend(query.topics.iter().map(|t| Value::from(t.as_str())));
+        let start = start.map(|_| query.inclusive_of_start);
+        let build = || self.build_select_notifications(start, stop.is_some(), query.topics.len());
+        let sql = if query.topics.is_empty() {
+            let shape = notification_shape(start, stop.is_some());
+            self.selects.notifications[shape].get_or_init(build).clone()
+        } else {
+            build()
+        };
+        let limit = Some(query.limit.min(i64::MAX as u64) as i64);
+        Some(dialect.statement(with_limit(dialect, sql, limit, &mut values), values))
     }
 }
 
@@ -1169,35 +1223,13 @@ impl ApplicationRecorder for SeaOrmRecorder {
         query: &NotificationQuery,
     ) -> Result<Vec<Notification>, PersistenceError> {
         let dialect = &self.store.dialect;
-        let mut values = vec![Value::from(self.application_name.as_str())];
-        // Stored ids fit in i64: a start above that leaves nothing, a stop above it everything.
-        let start = match query.start.map(i64::try_from) {
-            Some(Err(_)) => return Ok(Vec::new()),
-            Some(Ok(start)) => Some(start),
-            None => None,
-        };
-        let stop = query.stop.and_then(|stop| i64::try_from(stop).ok());
-        values.extend(
-            [start, stop]
-                .into_iter()
-                .flatten()
-                .map(|bound| Value::BigInt(Some(bound))),
-        );
-        values.extend(query.topics.iter().map(|t| Value::from(t.as_str())));
-        // A parameter, not text (see `select_events_on`).
-        values.push(Value::BigInt(Some(query.limit.min(i64::MAX as u64) as i64)));
-        let start = start.map(|_| query.inclusive_of_start);
-        let build = || self.build_select_notifications(start, stop.is_some(), query.topics.len());
-        let sql = if query.topics.is_empty() {
-            let shape = notification_shape(start, stop.is_some());
-            self.selects.notifications[shape].get_or_init(build).clone()
-        } else {
-            build()
+        let Some(stmt) = self.select_notifications_statement(query) else {
+            return Ok(Vec::new());
         };
         let rows = self
             .store
             .conn
-            .all(dialect.statement(sql, values))
+            .all(stmt)
             .await
             .map_err(|e| self.db_error("selecting notifications", e))?;
         rows.iter()
@@ -1349,5 +1381,76 @@ impl AggregateRecorder for SeaOrmSnapshotRecorder {
         events: &[StoredEvent],
     ) -> Result<Vec<u64>, PersistenceError> {
         self.0.insert_events_in(transaction, events).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, Statement};
+
+    use super::*;
+    use crate::persistence::EventQuery;
+
+    /// A recorder on an in-memory SQLite database whose statements are written for `backend`.
+    async fn recorder(backend: DbBackend) -> SeaOrmRecorder {
+        let conn = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let store = SeaOrmStore::new(conn).await.unwrap();
+        let dialect = Dialect::new(backend, store.dialect().uuid);
+        store
+            .with_dialect(dialect)
+            .application_recorder("app")
+            .unwrap()
+    }
+
+    fn sql_and_bound(stmt: Statement) -> (String, usize) {
+        let bound = stmt.values.map_or(0, |values| values.0.len());
+        (stmt.sql, bound)
+    }
+
+    /// SQLite prepares a statement again whenever a `LIMIT ?` it read is bound, so there the
+    /// limit is written into the text; PostgreSQL and MySQL bind it.
+    #[tokio::test]
+    async fn limits_are_text_on_sqlite_and_parameters_elsewhere() {
+        let id = Uuid::nil();
+        let newest = EventQuery::new().lte(7).desc().limit(1);
+        let section = NotificationQuery::new(Some(101), 100);
+
+        let sqlite = recorder(DbBackend::Sqlite).await;
+        let (sql, bound) = sql_and_bound(sqlite.select_events_statement(id, newest).unwrap());
+        assert!(
+            sql.ends_with(r#"<= ? ORDER BY "originator_version" DESC LIMIT 1"#),
+            "{sql}"
+        );
+        assert_eq!(bound, 3);
+        let (sql, bound) = sql_and_bound(sqlite.select_notifications_statement(&section).unwrap());
+        assert!(sql.ends_with(r#">= ? ORDER BY "id" LIMIT 100"#), "{sql}");
+        assert_eq!(bound, 2);
+        // The cached text of the shape has no limit in it: another limit gets its own text.
+        let (sql, _) = sql_and_bound(
+            sqlite
+                .select_notifications_statement(&NotificationQuery::new(Some(1), 10))
+                .unwrap(),
+        );
+        assert!(sql.ends_with(r#"ORDER BY "id" LIMIT 10"#), "{sql}");
+        let (sql, _) = sql_and_bound(
+            sqlite
+                .select_events_statement(id, EventQuery::new().limit(u64::MAX))
+                .unwrap(),
+        );
+        assert!(sql.ends_with(&format!("LIMIT {}", i64::MAX)), "{sql}");
+
+        let postgres = recorder(DbBackend::Postgres).await;
+        let (sql, bound) = sql_and_bound(postgres.select_events_statement(id, newest).unwrap());
+        assert!(sql.ends_with("DESC LIMIT $4"), "{sql}");
+        assert_eq!(bound, 4);
+        let (sql, bound) =
+            sql_and_bound(postgres.select_notifications_statement(&section).unwrap());
+        assert!(sql.ends_with(r#"ORDER BY "id" LIMIT $3"#), "{sql}");
+        assert_eq!(bound, 3);
+
+        let mysql = recorder(DbBackend::MySql).await;
+        let (sql, bound) = sql_and_bound(mysql.select_events_statement(id, newest).unwrap());
+        assert!(sql.ends_with("DESC LIMIT ?"), "{sql}");
+        assert_eq!(bound, 4);
     }
 }
