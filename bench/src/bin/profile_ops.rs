@@ -30,7 +30,7 @@
 //!
 //! Operations: `append1`, `append100`, `append1000`, `command`, `load5`, `load1000`, `load1000snap`,
 //! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
-//! same with zlib + AES).
+//! same with zlib + AES), `commandsecret` (`command` with zlib + AES; ours only).
 
 use eventsourcing_seaorm::__private::sea_orm::sqlx;
 use eventsourcing_seaorm::application::Application;
@@ -57,7 +57,7 @@ struct Setup {
 }
 
 async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
-    let settings: &[(&str, &str)] = if op == "mapsecret" {
+    let settings: &[(&str, &str)] = if matches!(op, "mapsecret" | "commandsecret") {
         &[("COMPRESSOR_TOPIC", "zlib"), ("CIPHER_KEY", KEY)]
     } else {
         &[]
@@ -66,7 +66,10 @@ async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
     let raw = db.raw().await?;
     let mut small = Vec::new();
     let mut large = Vec::new();
-    if matches!(op, "load5" | "command" | "log100" | "log1000") {
+    if matches!(
+        op,
+        "load5" | "command" | "commandsecret" | "log100" | "log1000"
+    ) {
         for _ in 0..if op.starts_with("log") { 1000 } else { 50 } {
             let mut world = world_with_events(5, "dinosaurs");
             app.save(&mut world).await?;
@@ -109,7 +112,7 @@ async fn ours(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
             let mut world = world_with_events(n, "dinosaurs");
             s.app.save(&mut world).await?;
         }
-        "command" => {
+        "command" | "commandsecret" => {
             let id = s.small[i % s.small.len()];
             let mut world: World = s.app.repository().get(id).await?;
             world.make_it_so("trucks".into());
