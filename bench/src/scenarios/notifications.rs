@@ -1,5 +1,6 @@
 //! Scenario 5: reading the notification log from the start in sections of 100 and 1,000,
-//! against the raw driver's `SELECT … WHERE id >= ? ORDER BY id LIMIT ?`.
+//! against the raw driver's `SELECT … WHERE id >= ? ORDER BY id LIMIT ?` (on SQLite the limit
+//! is written into the text, as the recorder writes it).
 
 use eventsourcing_seaorm::application::Application;
 
