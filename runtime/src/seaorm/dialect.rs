@@ -75,10 +75,14 @@ impl Dialect {
     /// SQLite (3.48 and later, as bundled) reads a bound limit's value when it prepares a
     /// statement, and then prepares the statement again whenever that parameter is bound: every
     /// execution of a cached statement with `LIMIT ?` was a fresh prepare (~60k instructions,
-    /// more than the raw driver's whole snapshot load). The limits a recorder uses are few
-    /// (one for snapshots, a section size for the notification log), so their texts stay in the
-    /// driver's statement cache. PostgreSQL keeps the parameter: it plans a cached statement
-    /// with a literal limit as a scan of every row.
+    /// more than the raw driver's whole snapshot load). The library's own limits are few (1 for
+    /// snapshots, a section size for the notification log), so their texts stay in the
+    /// driver's statement cache; each other limit a caller asks for (a notification log
+    /// section named by a client, say) is one more text there, which may push an older
+    /// statement out of the cache (100 per connection by default) to be prepared again later.
+    /// PostgreSQL keeps the parameter: it plans a cached statement with `LIMIT $n` as a short
+    /// index scan, but one with a literal limit as a scan of every row. MySQL keeps it too, as
+    /// before.
     pub fn limit_in_text(&self) -> bool {
         self.backend == DbBackend::Sqlite
     }

@@ -1453,4 +1453,88 @@ mod tests {
         assert!(sql.ends_with("DESC LIMIT ?"), "{sql}");
         assert_eq!(bound, 4);
     }
+
+    /// The placeholders in a statement's text: `$1`, `$2`… in order on PostgreSQL, `?`
+    /// elsewhere; their number must be the number of values bound.
+    fn check_placeholders(backend: DbBackend, stmt: Statement, limit: Option<i64>) {
+        let values = stmt.values.map_or_else(Vec::new, |values| values.0);
+        match backend {
+            DbBackend::Postgres => {
+                let numbers: Vec<usize> = stmt
+                    .sql
+                    .split('$')
+                    .skip(1)
+                    .map(|rest| {
+                        let digits: String =
+                            rest.chars().take_while(char::is_ascii_digit).collect();
+                        digits.parse().unwrap()
+                    })
+                    .collect();
+                assert_eq!(
+                    numbers,
+                    (1..=values.len()).collect::<Vec<_>>(),
+                    "{}",
+                    stmt.sql
+                );
+            }
+            _ => assert_eq!(stmt.sql.matches('?').count(), values.len(), "{}", stmt.sql),
+        }
+        let limit_bound = backend != DbBackend::Sqlite && limit.is_some();
+        if limit_bound {
+            assert_eq!(values.last(), Some(&Value::BigInt(limit)), "{}", stmt.sql);
+        }
+        if let Some(limit) = limit.filter(|_| !limit_bound) {
+            assert!(
+                stmt.sql.ends_with(&format!(" LIMIT {limit}")),
+                "{}",
+                stmt.sql
+            );
+        }
+    }
+
+    /// Every shape of either select, on every backend: as many placeholders as values, in
+    /// order, with the limit last where it is bound and at the end of the text where not.
+    #[tokio::test]
+    async fn every_select_shape_binds_one_value_per_placeholder() {
+        let id = Uuid::nil();
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres, DbBackend::MySql] {
+            let recorder = recorder(backend).await;
+            for shape in 0..16 {
+                let mut query = EventQuery::new();
+                if shape & 1 != 0 {
+                    query = query.gt(2);
+                }
+                if shape & 2 != 0 {
+                    query = query.lte(9);
+                }
+                if shape & 4 != 0 {
+                    query = query.desc();
+                }
+                let limit = (shape & 8 != 0).then_some(5);
+                if let Some(limit) = limit {
+                    query = query.limit(limit as u64);
+                }
+                let stmt = recorder.select_events_statement(id, query).unwrap();
+                check_placeholders(backend, stmt, limit);
+            }
+            for start in [None, Some(true), Some(false)] {
+                for stop in [false, true] {
+                    for topics in [0, 2] {
+                        let mut query = NotificationQuery::new(start.map(|_| 11), 7);
+                        if start == Some(false) {
+                            query = query.exclusive_of_start();
+                        }
+                        if stop {
+                            query = query.stop(40);
+                        }
+                        if topics > 0 {
+                            query = query.topics(["a:A", "a:B"]);
+                        }
+                        let stmt = recorder.select_notifications_statement(&query).unwrap();
+                        check_placeholders(backend, stmt, Some(7));
+                    }
+                }
+            }
+        }
+    }
 }
