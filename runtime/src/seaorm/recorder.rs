@@ -63,7 +63,7 @@ pub struct SeaOrmRecorder {
 /// selects (without a topic filter) by [`notification_shape`], and the lock.
 #[derive(Debug, Default)]
 struct StatementCache {
-    events: [std::sync::OnceLock<String>; 16],
+    events: [std::sync::OnceLock<String>; 8],
     notifications: [std::sync::OnceLock<String>; 6],
     lock: std::sync::OnceLock<Option<String>>,
     /// MySQL/MariaDB: the index the lock statement named is gone; lock without naming one.
@@ -81,30 +81,33 @@ fn mysql_error_number(error: &DbErr) -> Option<u16> {
         .map(|m| m.number())
 }
 
-/// Adds a select's limit: written at the end of `sql` where the dialect wants it in the text
-/// ([`Dialect::limit_in_text`]), bound as the last parameter elsewhere (a parameter, not text:
-/// PostgreSQL plans a cached statement with `LIMIT $n` as a short index scan, but one with a
-/// literal limit as a scan of every row).
+/// Ends a select (whose text ends with its `ORDER BY` and binds `values`) with its limit:
+/// written into the text where the dialect wants it there ([`Dialect::limit_in_text`], SQLite),
+/// bound as the last parameter elsewhere.
 fn with_limit(
     dialect: &Dialect,
     mut sql: String,
     limit: Option<i64>,
     values: &mut Vec<Value>,
 ) -> String {
+    use std::fmt::Write;
     match limit {
         Some(limit) if dialect.limit_in_text() => {
-            use std::fmt::Write;
             let _ = write!(sql, " LIMIT {limit}");
         }
-        Some(limit) => values.push(Value::BigInt(Some(limit))),
+        Some(limit) => {
+            values.push(Value::BigInt(Some(limit)));
+            let _ = write!(sql, " LIMIT {}", dialect.placeholder(values.len()));
+        }
         None => {}
     }
     sql
 }
 
-/// Which optional parts a select of events has: `gt`, `lte`, `DESC`, `LIMIT`.
-fn event_shape(gt: bool, lte: bool, desc: bool, limit: bool) -> usize {
-    usize::from(gt) | usize::from(lte) << 1 | usize::from(desc) << 2 | usize::from(limit) << 3
+/// Which optional parts a select of events has: `gt`, `lte`, `DESC` (its `LIMIT` is added to
+/// the text by [`with_limit`]).
+fn event_shape(gt: bool, lte: bool, desc: bool) -> usize {
+    usize::from(gt) | usize::from(lte) << 1 | usize::from(desc) << 2
 }
 
 /// Which optional parts a select of notifications without a topic filter has: no start, an
@@ -882,9 +885,9 @@ impl SeaOrmRecorder {
     }
 
     /// The text of a select of an originator's events with these optional parts; the
-    /// parameters are the application, the originator, then `gt`, `lte` and the limit that are
-    /// present.
-    fn build_select_events(&self, gt: bool, lte: bool, desc: bool, limit: bool) -> String {
+    /// parameters are the application, the originator, then `gt` and `lte` when present. The
+    /// text ends with the `ORDER BY`: the caller adds the limit ([`with_limit`]).
+    fn build_select_events(&self, gt: bool, lte: bool, desc: bool) -> String {
         use std::fmt::Write;
         let dialect = &self.store.dialect;
         let version = dialect.quote("originator_version");
@@ -914,17 +917,13 @@ impl SeaOrmRecorder {
             " ORDER BY {version}{}",
             if desc { " DESC" } else { "" }
         );
-        // On SQLite the caller writes the limit itself (`Dialect::limit_in_text`).
-        if limit && !dialect.limit_in_text() {
-            let _ = write!(sql, " LIMIT {}", next());
-        }
         sql
     }
 
     /// The text of a select of notifications: after `start` (inclusive when `Some(true)`), up
     /// to a stop when `stop`, of `topics` topics when there are any; the parameters are the
-    /// application, the start, the stop, the topics and the limit that are present. On SQLite
-    /// the text ends before the `LIMIT`, which the caller writes (`Dialect::limit_in_text`).
+    /// application, the start, the stop and the topics that are present. The text ends with the
+    /// `ORDER BY`: the caller adds the limit ([`with_limit`]).
     fn build_select_notifications(&self, start: Option<bool>, stop: bool, topics: usize) -> String {
         use std::fmt::Write;
         let dialect = &self.store.dialect;
@@ -956,12 +955,8 @@ impl SeaOrmRecorder {
                 dialect.quote("topic"),
                 self.placeholders(parameters, topics)
             );
-            parameters += topics;
         }
         let _ = write!(sql, " ORDER BY {id}");
-        if !dialect.limit_in_text() {
-            let _ = write!(sql, " LIMIT {}", dialect.placeholder(parameters + 1));
-        }
         sql
     }
 
@@ -1017,11 +1012,9 @@ impl SeaOrmRecorder {
                 .flatten()
                 .map(|bound| Value::BigInt(Some(bound))),
         );
-        let shape = event_shape(gt.is_some(), lte.is_some(), query.desc, limit.is_some());
+        let shape = event_shape(gt.is_some(), lte.is_some(), query.desc);
         let sql = self.selects.events[shape]
-            .get_or_init(|| {
-                self.build_select_events(gt.is_some(), lte.is_some(), query.desc, limit.is_some())
-            })
+            .get_or_init(|| self.build_select_events(gt.is_some(), lte.is_some(), query.desc))
             .clone();
         Some(dialect.statement(with_limit(dialect, sql, limit, &mut values), values))
     }
@@ -1058,9 +1051,7 @@ impl SeaOrmRecorder {
         let limit = Some(query.limit.min(i64::MAX as u64) as i64);
         Some(dialect.statement(with_limit(dialect, sql, limit, &mut values), values))
     }
-}
 
-impl SeaOrmRecorder {
     /// Hands each row of `rows` to `visit` as the driver reads it; stops early when `visit`
     /// breaks (the connection then reads and drops the rest before it goes back to the pool).
     async fn visit_stream(
