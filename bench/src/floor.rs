@@ -6,8 +6,8 @@
 //! `ConnectionTrait` builds; so it can be faster than this floor.
 
 use eventsourcing_seaorm::sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-    Value,
+    ConnectionTrait, DbBackend, DbErr, QueryResult, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -17,18 +17,51 @@ use crate::raw::{RawEvent, RawRow};
 use crate::scenarios::Templates;
 use crate::target::Database;
 
-/// Selects the events of one aggregate and reads each row's version, topic and state out of
-/// it, as the raw driver does (and any store must); returns how many.
-pub async fn select_events(db: &Database, app: &str, id: Uuid) -> Result<usize, BenchError> {
+/// Selects the events of one aggregate (after version `after`, when given) and reads each
+/// row's version, topic and state out of it, as the raw driver does (and any store must);
+/// returns how many.
+pub async fn select_events(
+    db: &Database,
+    app: &str,
+    id: Uuid,
+    after: Option<i64>,
+) -> Result<usize, BenchError> {
+    let dialect = db.sql.dialect();
+    let mut values = vec![Value::from(app), dialect.uuid.value(id)];
+    let sql = match after {
+        Some(version) => {
+            values.push(Value::BigInt(Some(version)));
+            db.sql.select_events_after_sql()
+        }
+        None => db.sql.select_events_sql(),
+    };
+    let rows = db
+        .conn
+        .query_all_raw(dialect.statement(sql.to_string(), values))
+        .await?;
+    Ok(read_rows(&rows)?.len())
+}
+
+/// Selects the newest snapshot of one aggregate and reads its version, topic and state out
+/// of the row; returns its version.
+pub async fn select_snapshot(
+    db: &Database,
+    app: &str,
+    id: Uuid,
+) -> Result<Option<i64>, BenchError> {
     let dialect = db.sql.dialect();
     let values = vec![Value::from(app), dialect.uuid.value(id)];
-    let sql = db.sql.select_events_sql().to_string();
+    let sql = db.sql.select_snapshot_sql().to_string();
     let rows = db
         .conn
         .query_all_raw(dialect.statement(sql, values))
         .await?;
-    let rows = rows
-        .iter()
+    Ok(read_rows(&rows)?.first().map(|row| row.version))
+}
+
+/// Each row's version, topic and state, read out as the raw driver reads them.
+fn read_rows(rows: &[QueryResult]) -> Result<Vec<RawRow>, DbErr> {
+    rows.iter()
         .map(|row| {
             Ok(RawRow {
                 version: row.try_get_by_index(0)?,
@@ -36,8 +69,7 @@ pub async fn select_events(db: &Database, app: &str, id: Uuid) -> Result<usize, 
                 state: row.try_get_by_index(2)?,
             })
         })
-        .collect::<Result<Vec<RawRow>, DbErr>>()?;
-    Ok(rows.len())
+        .collect()
 }
 
 /// Records the rows in one transaction, with the lock, as a save does.
@@ -83,7 +115,9 @@ pub async fn append(db: &Database, app: &str, events: &[RawEvent<'_>]) -> Result
     Ok(())
 }
 
-/// [`select_events`] of the next aggregate in turn.
+/// [`select_events`] of the next aggregate in turn, after its newest snapshot
+/// ([`select_snapshot`]) when `snapshot` is set: the raw side's statements, one after the
+/// other, through SeaORM.
 pub struct FloorLoad<'a> {
     /// The library's connection.
     pub db: &'a Database,
@@ -91,6 +125,8 @@ pub struct FloorLoad<'a> {
     pub app: &'a str,
     /// The aggregates, in turn.
     pub ids: &'a [Uuid],
+    /// Whether to start from the newest snapshot.
+    pub snapshot: bool,
     /// The next aggregate.
     pub next: usize,
 }
@@ -99,8 +135,13 @@ impl Work for FloorLoad<'_> {
     async fn step(&mut self) -> Result<u64, BenchError> {
         let id = self.ids[self.next % self.ids.len()];
         self.next += 1;
-        let rows = select_events(self.db, self.app, id).await?;
-        Ok(rows as u64)
+        let after = if self.snapshot {
+            select_snapshot(self.db, self.app, id).await?
+        } else {
+            None
+        };
+        let rows = select_events(self.db, self.app, id, after).await?;
+        Ok(after.unwrap_or(0).unsigned_abs() + rows as u64)
     }
 }
 

@@ -143,6 +143,18 @@ impl RawSql {
         self.select_events.clone()
     }
 
+    /// The `SELECT` of one aggregate's events after a version (parameters: application name,
+    /// originator id, version).
+    pub fn select_events_after_sql(&self) -> Arc<str> {
+        self.select_events_after.clone()
+    }
+
+    /// The `SELECT` of one aggregate's newest snapshot (parameters: application name,
+    /// originator id).
+    pub fn select_snapshot_sql(&self) -> Arc<str> {
+        self.select_snapshot.clone()
+    }
+
     /// The dialect the statements are written in.
     pub fn dialect(&self) -> &Dialect {
         &self.dialect

@@ -16,10 +16,11 @@
 //! `PROFILE_URL=postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test`), to time it with `perf stat`
 //! or `time`.
 //!
-//! Sides: `ours`, `raw`, `seaorm` for `load5`, `load1000` and `append1` (the raw statements
-//! run through the library's SeaORM connection, on the same pool: what any store built on
-//! SeaORM pays before doing anything of its own), `inner` for `load5` (the same select through
-//! SeaORM's per-backend connection, `DatabaseConnection::inner`, as the library sends it), and
+//! Sides: `ours`, `raw`, `seaorm` for `load5`, `load1000`, `load1000snap` and `append1` (the
+//! raw statements run through the library's SeaORM connection, on the same pool: what any store
+//! built on SeaORM pays before doing anything of its own), `inner` for `load5` (the same select
+//! through SeaORM's per-backend connection, `DatabaseConnection::inner`, as the library sends
+//! it), and
 //! `serde` for `load1000` and `load1000snap` (the raw driver's rows decoded by hand with
 //! serde_json into the same history, timestamps parsed with chrono: the least a store that
 //! decodes at all does, beside the raw side that only fetches the bytes), and
@@ -30,7 +31,9 @@
 //!
 //! Operations: `append1`, `append100`, `append1000`, `command`, `load5`, `load1000`, `load1000snap`,
 //! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
-//! same with zlib + AES), `commandsecret` (`command` with zlib + AES; ours only).
+//! same with zlib + AES), `commandsecret` (`command` with zlib + AES; ours only), `command200`
+//! and `command200secret` (ours only: the benchmark's scenario 6, 500 aggregates of 3 events
+//! of ~200-byte states, one command on each in turn, plain and with zlib + AES).
 
 use eventsourcing_seaorm::__private::sea_orm::sqlx;
 use eventsourcing_seaorm::application::Application;
@@ -45,6 +48,8 @@ use eventsourcing_seaorm_bench::world::{World, text, world_with_events};
 use uuid::Uuid;
 
 const APP: &str = "Bench";
+/// The text that makes a `SomethingHappened` state of about 200 plain bytes.
+const STATE_TEXT: usize = 125;
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 struct Setup {
@@ -57,7 +62,7 @@ struct Setup {
 }
 
 async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
-    let settings: &[(&str, &str)] = if matches!(op, "mapsecret" | "commandsecret") {
+    let settings: &[(&str, &str)] = if op.ends_with("secret") {
         &[("COMPRESSOR_TOPIC", "zlib"), ("CIPHER_KEY", KEY)]
     } else {
         &[]
@@ -66,7 +71,14 @@ async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
     let raw = db.raw().await?;
     let mut small = Vec::new();
     let mut large = Vec::new();
-    if matches!(
+    if op.starts_with("command200") {
+        // As scenario 6 of the benchmark: 500 aggregates of 3 events of ~200-byte states.
+        for _ in 0..500 {
+            let mut world = world_with_events(3, &text(STATE_TEXT));
+            app.save(&mut world).await?;
+            small.push(world.id());
+        }
+    } else if matches!(
         op,
         "load5" | "command" | "commandsecret" | "log100" | "log1000"
     ) {
@@ -112,10 +124,15 @@ async fn ours(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
             let mut world = world_with_events(n, "dinosaurs");
             s.app.save(&mut world).await?;
         }
-        "command" | "commandsecret" => {
+        "command" | "commandsecret" | "command200" | "command200secret" => {
             let id = s.small[i % s.small.len()];
             let mut world: World = s.app.repository().get(id).await?;
-            world.make_it_so("trucks".into());
+            let what = if op.starts_with("command200") {
+                text(STATE_TEXT)
+            } else {
+                "trucks".into()
+            };
+            world.make_it_so(what);
             s.app.save(&mut world).await?;
         }
         "load5" => {
@@ -130,7 +147,7 @@ async fn ours(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
         }
         "map" | "mapsecret" => {
             let mut world = World::create();
-            world.make_it_so(text(125));
+            world.make_it_so(text(STATE_TEXT));
             let event = &world.pending_events()[1];
             let stored = s
                 .app
@@ -220,7 +237,12 @@ async fn through_seaorm(db: &Database, s: &Setup, op: &str, i: usize) -> Result<
     match op {
         "load5" | "load1000" => {
             let ids = if op == "load5" { &s.small } else { &s.large };
-            floor::select_events(db, APP, ids[i % ids.len()]).await?;
+            floor::select_events(db, APP, ids[i % ids.len()], None).await?;
+        }
+        "load1000snap" => {
+            let id = s.large[i % s.large.len()];
+            let after = floor::select_snapshot(db, APP, id).await?;
+            floor::select_events(db, APP, id, after).await?;
         }
         "append1" => {
             let row = RawEvent {

@@ -143,17 +143,16 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
             };
             let (ours, baseline) = compare(&mut ours_load, &mut raw_load, &cx.sizes.plan).await?;
             let mut notes = Vec::new();
-            if !snapshot {
-                let mut floor_load = FloorLoad {
-                    db: cx.db,
-                    app: APP,
-                    ids: &ids,
-                    next: 0,
-                };
-                let (floor, raw_again) =
-                    compare(&mut floor_load, &mut raw_load, &cx.sizes.plan).await?;
-                notes.push(floor_note(floor, raw_again));
-            }
+            let mut floor_load = FloorLoad {
+                db: cx.db,
+                app: APP,
+                ids: &ids,
+                snapshot,
+                next: 0,
+            };
+            let (floor, raw_again) =
+                compare(&mut floor_load, &mut raw_load, &cx.sizes.plan).await?;
+            notes.push(floor_note(floor, raw_again));
             if events == 1000 {
                 let mut hand_load = HandLoad {
                     raw: &mut hand_raw,
