@@ -43,7 +43,7 @@ pub async fn select_events(
 }
 
 /// Selects the newest snapshot of one aggregate and reads its version, topic and state out
-/// of the row; returns its version.
+/// of the row; returns its version, `None` when the aggregate has no snapshot.
 pub async fn select_snapshot(
     db: &Database,
     app: &str,
@@ -52,11 +52,11 @@ pub async fn select_snapshot(
     let dialect = db.sql.dialect();
     let values = vec![Value::from(app), dialect.uuid.value(id)];
     let sql = db.sql.select_snapshot_sql().to_string();
-    let rows = db
+    let row = db
         .conn
-        .query_all_raw(dialect.statement(sql, values))
+        .query_one_raw(dialect.statement(sql, values))
         .await?;
-    Ok(read_rows(&rows)?.first().map(|row| row.version))
+    Ok(read_rows(row.as_slice())?.first().map(|row| row.version))
 }
 
 /// Each row's version, topic and state, read out as the raw driver reads them.
