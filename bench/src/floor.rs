@@ -135,14 +135,21 @@ impl Work for FloorLoad<'_> {
     async fn step(&mut self) -> Result<u64, BenchError> {
         let id = self.ids[self.next % self.ids.len()];
         self.next += 1;
-        let after = if self.snapshot {
-            select_snapshot(self.db, self.app, id).await?
-        } else {
-            None
-        };
-        let rows = select_events(self.db, self.app, id, after).await?;
-        Ok(after.unwrap_or(0).unsigned_abs() + rows as u64)
+        load(self.db, self.app, id, self.snapshot).await
     }
+}
+
+/// The raw side's load of one aggregate through SeaORM: [`select_events`], after the newest
+/// snapshot ([`select_snapshot`]) when `snapshot` is set; returns the aggregate's version as
+/// the rows give it.
+pub async fn load(db: &Database, app: &str, id: Uuid, snapshot: bool) -> Result<u64, BenchError> {
+    let after = if snapshot {
+        select_snapshot(db, app, id).await?
+    } else {
+        None
+    };
+    let rows = select_events(db, app, id, after).await?;
+    Ok(after.unwrap_or(0).unsigned_abs() + rows as u64)
 }
 
 /// [`append`] of a new aggregate of `events` events.

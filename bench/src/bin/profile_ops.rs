@@ -73,10 +73,11 @@ async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
     let raw = db.raw().await?;
     let mut small = Vec::new();
     let mut large = Vec::new();
+    let what = text(STATE_TEXT);
     if op.starts_with("command200") {
         // As scenario 6 of the benchmark: 500 aggregates of 3 events of ~200-byte states.
         for _ in 0..500 {
-            let mut world = world_with_events(3, &text(STATE_TEXT));
+            let mut world = world_with_events(3, &what);
             app.save(&mut world).await?;
             small.push(world.id());
         }
@@ -116,7 +117,7 @@ async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
         large,
         created,
         happened,
-        what: text(STATE_TEXT),
+        what,
     })
 }
 
@@ -238,14 +239,9 @@ async fn by_hand(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
 /// The raw statements run through SeaORM's connection to the library's pool.
 async fn through_seaorm(db: &Database, s: &Setup, op: &str, i: usize) -> Result<(), BenchError> {
     match op {
-        "load5" | "load1000" => {
+        "load5" | "load1000" | "load1000snap" => {
             let ids = if op == "load5" { &s.small } else { &s.large };
-            floor::select_events(db, APP, ids[i % ids.len()], None).await?;
-        }
-        "load1000snap" => {
-            let id = s.large[i % s.large.len()];
-            let after = floor::select_snapshot(db, APP, id).await?;
-            floor::select_events(db, APP, id, after).await?;
+            floor::load(db, APP, ids[i % ids.len()], op == "load1000snap").await?;
         }
         "append1" => {
             let row = RawEvent {
