@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eventsourcing_seaorm::persistence::{
-    AggregateRecorder, EventQuery, Notification, NotificationQuery, PersistenceError,
+    AggregateRecorder, EventQuery, LoadVisitor, Notification, NotificationQuery, PersistenceError,
     ProcessRecorder, StoredEvent, StoredEventRef, Tracking,
 };
 use uuid::Uuid;
@@ -83,6 +83,7 @@ macro_rules! recorder_contract {
             abandoned_saves_are_all_or_nothing,
             saves_recorded_together_get_their_own_ids,
             visited_events_are_the_selected_events,
+            loads_visit_the_newest_snapshot_then_the_later_events,
             large_saves_are_recorded_whole,
         );
     };
@@ -550,6 +551,121 @@ pub async fn visited_events_are_the_selected_events(factory: &impl RecorderFacto
             .await
             .is_ok()
     );
+}
+
+/// What [`AggregateRecorder::visit_from_snapshot`] handed over, in order; breaks at the
+/// snapshot when `stop_at_snapshot`, and after `stop_after` events.
+struct LoadRecord {
+    snapshot: Option<Option<StoredEvent>>,
+    events: Vec<StoredEvent>,
+    stop_at_snapshot: bool,
+    stop_after: usize,
+}
+
+impl LoadRecord {
+    fn new(stop_at_snapshot: bool, stop_after: usize) -> Self {
+        Self {
+            snapshot: None,
+            events: Vec::new(),
+            stop_at_snapshot,
+            stop_after,
+        }
+    }
+}
+
+impl LoadVisitor for LoadRecord {
+    fn snapshot(&mut self, snapshot: Option<StoredEventRef<'_>>) -> ControlFlow<()> {
+        assert!(self.snapshot.is_none(), "the snapshot is handed over once");
+        assert!(
+            self.events.is_empty(),
+            "the snapshot comes before the events"
+        );
+        self.snapshot = Some(snapshot.map(|s| s.to_owned_event()));
+        if self.stop_at_snapshot {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn event(&mut self, event: StoredEventRef<'_>) -> ControlFlow<()> {
+        assert!(
+            self.snapshot.is_some(),
+            "the snapshot comes before the events"
+        );
+        self.events.push(event.to_owned_event());
+        if self.events.len() == self.stop_after {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+/// A load with snapshots (`visit_from_snapshot`): the newest snapshot at or below the version
+/// asked for, then the events after it up to that version, in order; none of either for an
+/// unknown aggregate; nothing more once the visitor breaks. The same whether the events'
+/// recorder shares the snapshot recorder's connection pool or has its own (`same_store`).
+pub async fn loads_visit_the_newest_snapshot_then_the_later_events(factory: &impl RecorderFactory) {
+    let snapshots = factory.snapshot_recorder().await;
+    let events = factory.process_recorder().await;
+    let elsewhere = factory.same_store(&events).await;
+    let id = Uuid::new_v4();
+    let history: Vec<StoredEvent> = (1..=6).map(|v| stored(id, v, "app:Happened")).collect();
+    events.insert_events(&history).await.unwrap();
+    let snapshot = |version| StoredEvent {
+        state: format!("{{\"snapshot\":{version}}}").into_bytes(),
+        ..stored(id, version, "eventsourcing.domain:Snapshot")
+    };
+    for version in [2, 4] {
+        snapshots.insert_events(&[snapshot(version)]).await.unwrap();
+    }
+    let load = |recorder: Arc<dyn ProcessRecorder>, id: Uuid, lte, visitor: LoadRecord| {
+        let snapshots = snapshots.clone();
+        async move {
+            let mut visitor = visitor;
+            snapshots
+                .visit_from_snapshot(recorder.as_ref(), id, lte, &mut visitor)
+                .await
+                .unwrap();
+            visitor
+        }
+    };
+    for recorder in [&events, &elsewhere] {
+        for (lte, newest, after) in [
+            (None, Some(4), &[5, 6][..]),
+            (Some(6), Some(4), &[5, 6]),
+            (Some(5), Some(4), &[5]),
+            (Some(4), Some(4), &[]),
+            (Some(3), Some(2), &[3]),
+            (Some(1), None, &[1]),
+            (Some(0), None, &[]),
+        ] {
+            let seen = load(recorder.clone(), id, lte, LoadRecord::new(false, 0)).await;
+            assert_eq!(seen.snapshot, Some(newest.map(snapshot)), "lte {lte:?}");
+            let expected: Vec<StoredEvent> = after
+                .iter()
+                .map(|&v| history[v as usize - 1].clone())
+                .collect();
+            assert_eq!(seen.events, expected, "lte {lte:?}");
+        }
+        let unknown = load(
+            recorder.clone(),
+            Uuid::new_v4(),
+            None,
+            LoadRecord::new(false, 0),
+        )
+        .await;
+        assert_eq!(unknown.snapshot, Some(None));
+        assert!(unknown.events.is_empty());
+        let stopped = load(recorder.clone(), id, None, LoadRecord::new(true, 0)).await;
+        assert_eq!(stopped.snapshot, Some(Some(snapshot(4))));
+        assert!(stopped.events.is_empty(), "{:?}", stopped.events);
+        let stopped = load(recorder.clone(), id, Some(3), LoadRecord::new(false, 1)).await;
+        assert_eq!(stopped.events, history[2..3]);
+        let stopped = load(recorder.clone(), id, None, LoadRecord::new(false, 1)).await;
+        assert_eq!(stopped.events, history[4..5]);
+    }
 }
 
 /// Two writers insert a large batch each at the same time: each batch's notification ids are

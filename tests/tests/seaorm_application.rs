@@ -504,8 +504,9 @@ async fn other_integrity_errors_are_not_conflicts() {
 #[tokio::test]
 async fn loads_from_a_snapshot_select_the_later_events_on_every_backend() {
     // The events after a snapshot are selected while the snapshot is decoded (the database
-    // answers while the snapshot is read): the aggregate is the same as replayed, at
-    // every version, and a later row that cannot be mapped is still the error.
+    // answers while the snapshot is read), on the same connection: the aggregate is the same
+    // as replayed, at every version, and a later row that cannot be mapped is still the
+    // error, as is a snapshot that cannot be mapped.
     for backend in BACKENDS {
         let Some(db) = TestDatabase::new(backend) else {
             continue;
@@ -541,6 +542,26 @@ async fn loads_from_a_snapshot_select_the_later_events_on_every_backend() {
             panic!("{backend:?}: {err:?}")
         };
         assert_eq!(mapper_error.row.originator_version, 6, "{backend:?}");
+
+        // A snapshot that cannot be mapped (at version 5, the newest) is the error, before any
+        // event after it.
+        let snapshots = app.repository().snapshot_store().unwrap().recorder();
+        let unmappable = StoredEvent {
+            originator_id: world.id(),
+            originator_version: 5,
+            topic: "eventsourcing.domain:Snapshot".into(),
+            state: b"not json either".to_vec(),
+        };
+        snapshots.insert_events(&[unmappable]).await.unwrap();
+        let err = app.repository().get::<World>(world.id()).await.unwrap_err();
+        let ApplicationError::Mapper(mapper_error) = &err else {
+            panic!("{backend:?}: {err:?}")
+        };
+        assert_eq!(mapper_error.row.originator_version, 5, "{backend:?}");
+        assert_eq!(mapper_error.row.topic, "eventsourcing.domain:Snapshot");
+        // Below it the good snapshot still serves.
+        let at: World = app.repository().get_at(world.id(), 4).await.unwrap();
+        assert_eq!(at.history, ["a", "b", "c"], "{backend:?}");
         db.drop_tables(seaorm_recorder(&app).store().connection())
             .await;
     }

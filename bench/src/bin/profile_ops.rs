@@ -25,7 +25,8 @@
 //! decodes at all does, beside the raw side that only fetches the bytes), and
 //! for `load5` on PostgreSQL `pool` (the
 //! raw statement through the library's sqlx pool: separates the pool's cost from SeaORM's and
-//! ours). For wall-clock ratios on a quiet machine, `time` each side with a large N (say
+//! ours), and for `load1000snap` `held` (the raw side's two statements on one connection taken
+//! from the library's pool: one acquire and one ping on return instead of two). For wall-clock ratios on a quiet machine, `time` each side with a large N (say
 //! 20000), with `PROFILE_THREADS=2` for the benchmark's multi-threaded runtime.
 //!
 //! Operations: `append1`, `append100`, `append1000`, `command`, `load5`, `load1000`, `load1000snap`,
@@ -279,6 +280,53 @@ async fn through_inner(db: &Database, s: &Setup, i: usize) -> Result<(), BenchEr
     Ok(())
 }
 
+/// The raw side's two statements of a load from a snapshot (`load1000snap`), both on one
+/// connection taken from the library's pool, through sqlx: what the library's loads with
+/// snapshots do since `seaorm/load.rs`, without the decoding.
+async fn held(db: &Database, s: &Setup, op: &str, i: usize) -> Result<(), BenchError> {
+    if op != "load1000snap" {
+        return Err(BenchError::Usage(format!("no held side for {op}")));
+    }
+    use eventsourcing_seaorm::sea_orm::DatabaseConnectionType as T;
+    let id = s.large[i % s.large.len()];
+    let err = || eventsourcing_seaorm_bench::error::sqlx_at("held");
+    let snap_sql = db.sql.select_snapshot_sql().to_string();
+    let ev_sql = db.sql.select_events_after_sql().to_string();
+    macro_rules! run {
+        ($pool:expr, $id:expr) => {{
+            let mut conn = $pool.acquire().await.map_err(err())?;
+            let snap: Option<(i64, String, Vec<u8>)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(snap_sql))
+                    .bind(APP)
+                    .bind($id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(err())?;
+            let after = snap.map(|s| s.0).unwrap_or(0);
+            let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(sqlx::AssertSqlSafe(ev_sql))
+                .bind(APP)
+                .bind($id)
+                .bind(after)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(err())?;
+            std::hint::black_box(rows);
+        }};
+    }
+    match &db.conn.inner {
+        T::SqlxPostgresPoolConnection(_) => run!(db.conn.get_postgres_connection_pool(), id),
+        T::SqlxMySqlPoolConnection(_) => run!(
+            db.conn.get_mysql_connection_pool(),
+            id.hyphenated().to_string()
+        ),
+        _ => run!(
+            db.conn.get_sqlite_connection_pool(),
+            id.simple().to_string()
+        ),
+    }
+    Ok(())
+}
+
 async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), BenchError> {
     let mut s = setup(db, op).await?;
     let pool = (side == "pool").then(|| db.conn.get_postgres_connection_pool().clone());
@@ -294,6 +342,8 @@ async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), Ben
                 .map_err(eventsourcing_seaorm_bench::error::sqlx_at(
                     "selecting through the pool",
                 ))?;
+        } else if side == "held" {
+            held(db, &s, op, i).await?;
         } else if side == "raw" {
             raw(&mut s, op, i).await?;
         } else if side == "serde" {

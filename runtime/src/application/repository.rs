@@ -1,10 +1,11 @@
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use uuid::Uuid;
 
 use super::{AggregateCache, ApplicationError, EventStore};
 use crate::domain::{Aggregate, DomainError, Snapshot, SnapshotState, project_one};
-use crate::persistence::EventQuery;
+use crate::persistence::{EventQuery, LoadVisitor, StoredEventRef};
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
 /// for (when snapshotting is enabled), then the events after it.
@@ -123,25 +124,11 @@ impl Repository {
         aggregate_id: Uuid,
         version: Option<u64>,
     ) -> Result<A, ApplicationError> {
-        let mut query = EventQuery::new();
-        query.lte = version;
-        let newest = match &self.snapshots {
-            Some(snapshots) => {
-                let mut newest = EventQuery::new().desc().limit(1);
-                newest.lte = version;
-                snapshots
-                    .recorder()
-                    .select_events(aggregate_id, newest)
-                    .await?
-                    .into_iter()
-                    .next()
-                    .map(|stored| (snapshots, stored))
-            }
-            None => None,
-        };
-        let Some((snapshots, stored)) = newest else {
+        let Some(snapshots) = &self.snapshots else {
             // Each event is applied as it is decoded, with no list of events in between (so
             // the first row that cannot be mapped or applied, in version order, is the error).
+            let mut query = EventQuery::new();
+            query.lte = version;
             let mut aggregate = None;
             self.events
                 .for_each::<A::Event>(aggregate_id, query, |event| {
@@ -151,40 +138,33 @@ impl Repository {
                 .await?;
             return aggregate.ok_or_else(|| self.not_found(aggregate_id, version));
         };
-        // The events after the snapshot are selected while the snapshot is decoded: the
-        // statement is sent first (the first poll of the `biased` join, when the pool has a
-        // connection ready; otherwise the decoding goes first, as before), then the snapshot's
-        // state is read while the database answers. The events are collected and applied once
-        // the snapshot is ready; a row that cannot be mapped stops the mapping, and is the
-        // error only if every event before it applies.
-        query.gt = Some(stored.originator_version);
-        let mut events = Vec::new();
-        let (selected, initial) = tokio::join!(
-            biased;
-            self.events.for_each::<A::Event>(aggregate_id, query, |event| {
-                events.push(event);
-                Ok(())
-            }),
-            async {
-                snapshots
-                    .mapper()
-                    .decode_event::<SnapshotState>(stored.as_event_ref())
-                    .map_err(ApplicationError::from)
-                    .and_then(|snapshot| {
-                        snapshot
-                            .into_aggregate::<A>()
-                            .map_err(|e| self.domain_error(aggregate_id, e))
-                    })
-            },
-        );
-        let mut aggregate = initial?;
-        let unmapped = selected.err();
-        for event in events {
-            aggregate
-                .apply_event(event)
-                .map_err(|e| self.domain_error(aggregate_id, e))?;
+        // The recorder may select the events after the snapshot while the snapshot is
+        // decoded (the SeaORM recorders do, on one connection); each event is still applied as
+        // it is decoded, after the snapshot, so the first failure in version order is the one
+        // reported.
+        let mut rebuild = Rebuild {
+            repository: self,
+            snapshots,
+            aggregate_id,
+            aggregate: None,
+            failure: None,
+        };
+        snapshots
+            .recorder()
+            .visit_from_snapshot(
+                self.events.recorder().as_ref(),
+                aggregate_id,
+                version,
+                &mut rebuild,
+            )
+            .await?;
+        let Rebuild {
+            aggregate, failure, ..
+        } = rebuild;
+        if let Some(failure) = failure {
+            return Err(failure);
         }
-        unmapped.map_or(Ok(aggregate), Err)
+        aggregate.ok_or_else(|| self.not_found(aggregate_id, version))
     }
 
     /// Takes a snapshot of the aggregate at `version` (its current version when `None`) and
@@ -216,5 +196,63 @@ impl Repository {
             Snapshot::take(aggregate).map_err(|e| self.domain_error(aggregate.id(), e))?;
         snapshots.put(std::slice::from_ref(&snapshot)).await?;
         Ok(())
+    }
+}
+
+/// Builds an aggregate from what [`visit_from_snapshot`] reads: the snapshot's state, then each
+/// event applied as it is decoded. The first failure stops it.
+///
+/// [`visit_from_snapshot`]: crate::persistence::AggregateRecorder::visit_from_snapshot
+struct Rebuild<'a, A> {
+    repository: &'a Repository,
+    snapshots: &'a EventStore,
+    aggregate_id: Uuid,
+    aggregate: Option<A>,
+    failure: Option<ApplicationError>,
+}
+
+impl<A: Aggregate> Rebuild<'_, A> {
+    fn settle(&mut self, outcome: Result<(), ApplicationError>) -> ControlFlow<()> {
+        match outcome {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(error) => {
+                self.failure = Some(error);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+impl<A: Aggregate> LoadVisitor for Rebuild<'_, A> {
+    fn snapshot(&mut self, snapshot: Option<StoredEventRef<'_>>) -> ControlFlow<()> {
+        let Some(stored) = snapshot else {
+            return ControlFlow::Continue(());
+        };
+        let (repository, id) = (self.repository, self.aggregate_id);
+        let rebuilt = self
+            .snapshots
+            .mapper()
+            .decode_event::<SnapshotState>(stored)
+            .map_err(ApplicationError::from)
+            .and_then(|snapshot| {
+                snapshot
+                    .into_aggregate::<A>()
+                    .map_err(|e| repository.domain_error(id, e))
+            });
+        let outcome = rebuilt.map(|aggregate| self.aggregate = Some(aggregate));
+        self.settle(outcome)
+    }
+
+    fn event(&mut self, stored: StoredEventRef<'_>) -> ControlFlow<()> {
+        let (repository, id) = (self.repository, self.aggregate_id);
+        let outcome = repository
+            .events
+            .mapper()
+            .decode_event::<A::Event>(stored)
+            .map_err(ApplicationError::from)
+            .and_then(|event| {
+                project_one(&mut self.aggregate, event).map_err(|e| repository.domain_error(id, e))
+            });
+        self.settle(outcome)
     }
 }

@@ -20,7 +20,8 @@ pub use compressor::{Compressor, CompressorError, ZlibCompressor};
 pub use error::{MapperError, MapperErrorKind, PersistenceError, RowRef};
 pub use mapper::Mapper;
 pub use recorder::{
-    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
-    ProcessRecorder, StoredEvent, StoredEventRef, Tracking, TrackingRecorder,
+    AggregateRecorder, ApplicationRecorder, EventQuery, LoadVisitor, Notification,
+    NotificationQuery, ProcessRecorder, StoredEvent, StoredEventRef, Tracking, TrackingRecorder,
 };
+pub(crate) use recorder::{after_snapshot, newest_snapshot, visit_from_snapshot_in_turn};
 pub use transcoder::{JsonTranscoder, StateFields, TranscoderError};

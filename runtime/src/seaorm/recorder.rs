@@ -14,9 +14,11 @@ use uuid::Uuid;
 use super::SeaOrmStore;
 use super::dialect::Dialect;
 use super::direct::Direct;
+use super::load;
 use crate::persistence::{
-    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
-    PersistenceError, ProcessRecorder, StoredEvent, StoredEventRef, Tracking, TrackingRecorder,
+    AggregateRecorder, ApplicationRecorder, EventQuery, LoadVisitor, Notification,
+    NotificationQuery, PersistenceError, ProcessRecorder, StoredEvent, StoredEventRef, Tracking,
+    TrackingRecorder, visit_from_snapshot_in_turn,
 };
 
 /// Rows per `INSERT` statement: well below every backend's limit on bound parameters.
@@ -248,7 +250,7 @@ impl SeaOrmRecorder {
         self.store.dialect.backend
     }
 
-    fn db_error(&self, operation: &'static str, source: DbErr) -> PersistenceError {
+    pub(super) fn db_error(&self, operation: &'static str, source: DbErr) -> PersistenceError {
         PersistenceError::Database {
             application_name: self.application_name.clone(),
             operation,
@@ -836,7 +838,7 @@ impl SeaOrmRecorder {
     /// The event in `row` (version, topic and state from column `first`), its topic and state
     /// borrowed from the driver's row; a row of no sqlx driver (SeaORM's mock or proxy) is read
     /// through SeaORM's getters into `copy` first.
-    fn event_ref<'r>(
+    pub(super) fn event_ref<'r>(
         &self,
         row: &'r QueryResult,
         first: usize,
@@ -988,7 +990,7 @@ impl SeaOrmRecorder {
     }
 
     /// The `SELECT` of an aggregate's events; `None` when the query leaves nothing.
-    fn select_events_statement(
+    pub(super) fn select_events_statement(
         &self,
         originator_id: Uuid,
         query: EventQuery,
@@ -1366,6 +1368,26 @@ impl AggregateRecorder for SeaOrmSnapshotRecorder {
         self.0.visit_events(originator_id, query, visit).await
     }
 
+    /// Reads the snapshot and the events after it on one connection of the pool when `events`
+    /// is a [`SeaOrmRecorder`] on the same pool, sending the events' statement before the
+    /// snapshot is decoded (`seaorm/load.rs`); otherwise one statement after the other, as the
+    /// default does.
+    async fn visit_from_snapshot(
+        &self,
+        events: &dyn AggregateRecorder,
+        originator_id: Uuid,
+        lte: Option<u64>,
+        visitor: &mut dyn LoadVisitor,
+    ) -> Result<(), PersistenceError> {
+        if let Some(events) = events.as_any().downcast_ref::<SeaOrmRecorder>()
+            && let Some(loaded) =
+                load::on_one_connection(&self.0, events, originator_id, lte, visitor).await
+        {
+            return loaded;
+        }
+        visit_from_snapshot_in_turn(self, events, originator_id, lte, visitor).await
+    }
+
     async fn insert_events_in(
         &self,
         transaction: &DatabaseTransaction,
@@ -1381,6 +1403,71 @@ mod tests {
 
     use super::*;
     use crate::persistence::EventQuery;
+
+    /// Counts what a load hands over.
+    #[derive(Default)]
+    struct Count {
+        snapshots: usize,
+        events: usize,
+    }
+
+    impl LoadVisitor for Count {
+        fn snapshot(&mut self, snapshot: Option<StoredEventRef<'_>>) -> ControlFlow<()> {
+            self.snapshots += usize::from(snapshot.is_some());
+            ControlFlow::Continue(())
+        }
+
+        fn event(&mut self, _: StoredEventRef<'_>) -> ControlFlow<()> {
+            self.events += 1;
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// A store with its tables on a new in-memory SQLite database (a pool of its own).
+    async fn memory_store() -> SeaOrmStore {
+        let conn = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let store = SeaOrmStore::new(conn).await.unwrap();
+        store.create_tables().await.unwrap();
+        store
+    }
+
+    /// A load with snapshots reads both on one connection when the snapshot and event
+    /// recorders share a pool (one store, or its clones), and leaves recorders on two pools to
+    /// the default, one statement after the other.
+    #[tokio::test]
+    async fn loads_take_one_connection_only_of_a_shared_pool() {
+        let store = memory_store().await;
+        let id = Uuid::new_v4();
+        let stored = |version| StoredEvent {
+            originator_id: id,
+            originator_version: version,
+            topic: "app:Happened".into(),
+            state: b"{}".to_vec(),
+        };
+        let events = store.application_recorder("app").unwrap();
+        events.insert_events(&[stored(1), stored(2)]).await.unwrap();
+        let snapshots = store.snapshot_recorder("app").unwrap();
+        snapshots.insert_events(&[stored(1)]).await.unwrap();
+
+        let mut count = Count::default();
+        let shared = load::on_one_connection(&snapshots.0, &events, id, None, &mut count).await;
+        assert!(matches!(shared, Some(Ok(()))), "{shared:?}");
+        assert_eq!((count.snapshots, count.events), (1, 1));
+        let clone = store.clone().application_recorder("app").unwrap();
+        let shared = load::on_one_connection(&snapshots.0, &clone, id, None, &mut count).await;
+        assert!(matches!(shared, Some(Ok(()))), "{shared:?}");
+
+        let elsewhere = memory_store().await.application_recorder("app").unwrap();
+        let apart = load::on_one_connection(&snapshots.0, &elsewhere, id, None, &mut count).await;
+        assert!(apart.is_none(), "{apart:?}");
+        // Through the trait, recorders on two pools load one statement after the other.
+        let mut count = Count::default();
+        snapshots
+            .visit_from_snapshot(&elsewhere, id, None, &mut count)
+            .await
+            .unwrap();
+        assert_eq!((count.snapshots, count.events), (1, 0));
+    }
 
     /// A recorder on an in-memory SQLite database whose statements are written for `backend`.
     async fn recorder(backend: DbBackend) -> SeaOrmRecorder {

@@ -1,0 +1,227 @@
+//! Loads with snapshotting enabled, on one connection of SeaORM's pool.
+//!
+//! Such a load sends two statements: the newest snapshot, then the events after its version.
+//! Through SeaORM each would take a connection from the pool, and sqlx pings every connection
+//! given back to its pool (a round trip to the server, in a task of its own, before the
+//! connection can be taken again). Here both statements go on one connection taken from the
+//! pool of the store's `DatabaseConnection` (so the user's pool size and timeouts hold), bound
+//! by SeaORM's own binder (`sea-query-sqlx`), and their rows are read as SeaORM's
+//! [`QueryResult`]s by the recorder's usual code. The events' statement is sent before the
+//! snapshot is decoded, so that the database answers while the snapshot is read.
+//!
+//! Over the PostgreSQL socket, both statements on one connection took 0.91× the raw driver's
+//! time against 0.84× through SeaORM's calls, one pool connection for each
+//! (`profile_ops held|seaorm load1000snap`, docs/benchmarks/PROFILE.md).
+//!
+//! What is skipped for these two statements is SeaORM's wrapper: its metric callback and its
+//! trace-level spans. A connection of another kind (SeaORM's mock or proxy), or recorders on
+//! two different pools, load as [`AggregateRecorder`]'s default does, one statement after the
+//! other.
+//!
+//! [`AggregateRecorder`]: crate::persistence::AggregateRecorder
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use sea_orm::sqlx;
+use sea_orm::{ConnAcquireErr, DatabaseConnectionType, DbErr, QueryResult, RuntimeErr, Statement};
+use sea_query_sqlx::SqlxValues;
+use uuid::Uuid;
+
+use super::recorder::SeaOrmRecorder;
+use crate::persistence::{LoadVisitor, PersistenceError, after_snapshot, newest_snapshot};
+
+/// Runs [`visit_from_snapshot`] on one connection when the two recorders share a sqlx pool;
+/// `None` when they do not (the caller then loads one statement after the other).
+///
+/// [`visit_from_snapshot`]: crate::persistence::AggregateRecorder::visit_from_snapshot
+pub(super) async fn on_one_connection(
+    snapshots: &SeaOrmRecorder,
+    events: &SeaOrmRecorder,
+    originator_id: Uuid,
+    lte: Option<u64>,
+    visitor: &mut dyn LoadVisitor,
+) -> Option<Result<(), PersistenceError>> {
+    let load = Load {
+        snapshots,
+        events,
+        originator_id,
+        lte,
+    };
+    let (ours, theirs) = (&snapshots.store().conn, &events.store().conn);
+    // Rows are read as they arrive from a server, so that decoding one overlaps the sending of
+    // the next; SQLite's come from a worker thread in this process, all read first
+    // (`SeaOrmRecorder::visit_events` says why).
+    Some(match (&ours.inner, &theirs.inner) {
+        (
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_),
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_),
+        ) => {
+            let pool = ours.get_postgres_connection_pool();
+            if !same_pool(pool, theirs.get_postgres_connection_pool()) {
+                return None;
+            }
+            load.run(pool, Rows::Streamed, visitor).await
+        }
+        (
+            DatabaseConnectionType::SqlxMySqlPoolConnection(_),
+            DatabaseConnectionType::SqlxMySqlPoolConnection(_),
+        ) => {
+            let pool = ours.get_mysql_connection_pool();
+            if !same_pool(pool, theirs.get_mysql_connection_pool()) {
+                return None;
+            }
+            load.run(pool, Rows::Streamed, visitor).await
+        }
+        (
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_),
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_),
+        ) => {
+            let pool = ours.get_sqlite_connection_pool();
+            if !same_pool(pool, theirs.get_sqlite_connection_pool()) {
+                return None;
+            }
+            load.run(pool, Rows::AllFirst, visitor).await
+        }
+        _ => return None,
+    })
+}
+
+/// Whether two handles are of the same pool (each pool's options live in its shared state).
+fn same_pool<DB: sqlx::Database>(a: &sqlx::Pool<DB>, b: &sqlx::Pool<DB>) -> bool {
+    std::ptr::eq(a.options(), b.options())
+}
+
+/// How the events' rows are read.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// Each as it arrives.
+    Streamed,
+    /// All of them, then each in turn.
+    AllFirst,
+}
+
+/// One load: whose snapshot and events, up to which version.
+struct Load<'a> {
+    snapshots: &'a SeaOrmRecorder,
+    events: &'a SeaOrmRecorder,
+    originator_id: Uuid,
+    lte: Option<u64>,
+}
+
+impl Load<'_> {
+    async fn run<DB>(
+        &self,
+        pool: &sqlx::Pool<DB>,
+        rows: Rows,
+        visitor: &mut dyn LoadVisitor,
+    ) -> Result<(), PersistenceError>
+    where
+        DB: sqlx::Database,
+        QueryResult: From<DB::Row>,
+        SqlxValues: sqlx::IntoArguments<DB>,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        let id = self.originator_id;
+        let snapshots = self.snapshots;
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(|e| snapshots.db_error("selecting snapshots", acquire_error(e)))?;
+        let mut newest = None;
+        if let Some(stmt) = snapshots.select_events_statement(id, newest_snapshot(self.lte)) {
+            newest = bound(stmt)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| snapshots.db_error("selecting snapshots", query_error(e)))?
+                .map(QueryResult::from);
+        }
+        let mut copy = None;
+        let snapshot = match &newest {
+            Some(row) => Some(snapshots.event_ref(row, 0, id, &mut copy)?),
+            None => None,
+        };
+        let query = after_snapshot(snapshot.as_ref().map(|s| s.originator_version), self.lte);
+        let Some(stmt) = self.events.select_events_statement(id, query) else {
+            let _ = visitor.snapshot(snapshot);
+            return Ok(());
+        };
+        let selecting = |e| self.events.db_error("selecting events", query_error(e));
+        // The `biased` joins poll the events' selection first, which sends the statement;
+        // the snapshot is then decoded while the database answers.
+        match rows {
+            Rows::Streamed => {
+                let mut stream = bound(stmt).fetch(&mut *conn);
+                let (first, flow) = tokio::join!(biased; stream.next(), async {
+                    visitor.snapshot(snapshot)
+                });
+                if flow.is_break() {
+                    return Ok(());
+                }
+                let mut next = first;
+                while let Some(row) = next {
+                    if self.visit(row.map_err(&selecting)?, visitor)?.is_break() {
+                        break;
+                    }
+                    next = stream.next().await;
+                }
+            }
+            Rows::AllFirst => {
+                let (all, flow) = tokio::join!(biased; bound(stmt).fetch_all(&mut *conn), async {
+                    visitor.snapshot(snapshot)
+                });
+                if flow.is_break() {
+                    return Ok(());
+                }
+                for row in all.map_err(&selecting)? {
+                    if self.visit(row, visitor)?.is_break() {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands one event row to the visitor.
+    fn visit<R>(
+        &self,
+        row: R,
+        visitor: &mut dyn LoadVisitor,
+    ) -> Result<ControlFlow<()>, PersistenceError>
+    where
+        QueryResult: From<R>,
+    {
+        let row = QueryResult::from(row);
+        let mut copy = None;
+        let event = self
+            .events
+            .event_ref(&row, 0, self.originator_id, &mut copy)?;
+        Ok(visitor.event(event))
+    }
+}
+
+/// A statement with its values bound as SeaORM binds them.
+fn bound<DB>(stmt: Statement) -> sqlx::query::Query<'static, DB, SqlxValues>
+where
+    DB: sqlx::Database,
+    SqlxValues: sqlx::IntoArguments<DB>,
+{
+    let values = stmt.values.unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values))
+}
+
+/// A pool's error as SeaORM reports it when it cannot take a connection.
+fn acquire_error(error: sqlx::Error) -> DbErr {
+    match error {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
+    }
+}
+
+/// A statement's error as SeaORM reports it.
+fn query_error(error: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
+}
