@@ -774,8 +774,9 @@ fn event_at(app: &Application, world: &World, version: u64) -> StoredEvent {
 
 #[tokio::test]
 async fn loads_from_a_snapshot_fail_at_the_first_bad_row_in_version_order() {
-    // The events after a snapshot are selected while the snapshot is decoded, and applied once
-    // it is ready: whatever fails first in version order is still the error.
+    // The snapshot is decoded first and each event after it is then applied as it is decoded
+    // (the SeaORM recorders select the events while the snapshot is decoded; this in-memory
+    // recorder one after the other): whatever fails first in version order is the error.
     let app = app("Worlds").await;
     let mut world = World::create();
     world.make_it_so("a".into());

@@ -9,9 +9,10 @@
 //! [`QueryResult`]s by the recorder's usual code. The events' statement is sent before the
 //! snapshot is decoded, so that the database answers while the snapshot is read.
 //!
-//! Over the PostgreSQL socket, both statements on one connection took 0.91× the raw driver's
-//! time against 0.84× through SeaORM's calls, one pool connection for each
-//! (`profile_ops held|seaorm load1000snap`, docs/benchmarks/PROFILE.md).
+//! Over the PostgreSQL socket, the raw driver's two statements of a 1,000-event snapshot load
+//! ran at 0.91× the raw driver's speed when sent on one connection of the pool, against 0.84×
+//! through SeaORM's calls, a pool connection for each (`profile_ops held|seaorm load1000snap`,
+//! docs/benchmarks/PROFILE.md's ninth round).
 //!
 //! What is skipped for these two statements is SeaORM's wrapper: its metric callback and its
 //! trace-level spans. A connection of another kind (SeaORM's mock or proxy), or recorders on
@@ -128,13 +129,13 @@ impl Load<'_> {
         let mut conn = pool
             .acquire()
             .await
-            .map_err(|e| snapshots.db_error("selecting snapshots", acquire_error(e)))?;
+            .map_err(|e| snapshots.db_error("selecting events", acquire_error(e)))?;
         let mut newest = None;
         if let Some(stmt) = snapshots.select_events_statement(id, newest_snapshot(self.lte)) {
             newest = bound(stmt)
                 .fetch_optional(&mut *conn)
                 .await
-                .map_err(|e| snapshots.db_error("selecting snapshots", query_error(e)))?
+                .map_err(|e| snapshots.db_error("selecting events", query_error(e)))?
                 .map(QueryResult::from);
         }
         let mut copy = None;

@@ -1432,11 +1432,14 @@ mod tests {
     }
 
     /// A load with snapshots reads both on one connection when the snapshot and event
-    /// recorders share a pool (one store, or its clones), and leaves recorders on two pools to
-    /// the default, one statement after the other.
-    #[tokio::test]
-    async fn loads_take_one_connection_only_of_a_shared_pool() {
-        let store = memory_store().await;
+    /// recorders share a pool (one store, or its clones), and leaves recorders on two pools
+    /// (`elsewhere`, whose events of the same application number `elsewhere_events` after
+    /// the snapshot) to the default, one statement after the other.
+    async fn loads_take_one_connection_only_of_a_shared_pool(
+        store: &SeaOrmStore,
+        elsewhere: &SeaOrmStore,
+        elsewhere_events: usize,
+    ) {
         let id = Uuid::new_v4();
         let stored = |version| StoredEvent {
             originator_id: id,
@@ -1445,19 +1448,22 @@ mod tests {
             state: b"{}".to_vec(),
         };
         let events = store.application_recorder("app").unwrap();
-        events.insert_events(&[stored(1), stored(2)]).await.unwrap();
+        let history: Vec<StoredEvent> = (1..=5).map(stored).collect();
+        events.insert_events(&history).await.unwrap();
         let snapshots = store.snapshot_recorder("app").unwrap();
-        snapshots.insert_events(&[stored(1)]).await.unwrap();
+        snapshots.insert_events(&[stored(2)]).await.unwrap();
 
         let mut count = Count::default();
         let shared = load::on_one_connection(&snapshots.0, &events, id, None, &mut count).await;
         assert!(matches!(shared, Some(Ok(()))), "{shared:?}");
-        assert_eq!((count.snapshots, count.events), (1, 1));
+        assert_eq!((count.snapshots, count.events), (1, 3));
         let clone = store.clone().application_recorder("app").unwrap();
+        let mut count = Count::default();
         let shared = load::on_one_connection(&snapshots.0, &clone, id, None, &mut count).await;
         assert!(matches!(shared, Some(Ok(()))), "{shared:?}");
+        assert_eq!((count.snapshots, count.events), (1, 3));
 
-        let elsewhere = memory_store().await.application_recorder("app").unwrap();
+        let elsewhere = elsewhere.application_recorder("app").unwrap();
         let apart = load::on_one_connection(&snapshots.0, &elsewhere, id, None, &mut count).await;
         assert!(apart.is_none(), "{apart:?}");
         // Through the trait, recorders on two pools load one statement after the other.
@@ -1466,7 +1472,49 @@ mod tests {
             .visit_from_snapshot(&elsewhere, id, None, &mut count)
             .await
             .unwrap();
-        assert_eq!((count.snapshots, count.events), (1, 0));
+        assert_eq!((count.snapshots, count.events), (1, elsewhere_events));
+    }
+
+    #[tokio::test]
+    async fn sqlite_loads_take_one_connection_only_of_a_shared_pool() {
+        let (store, elsewhere) = (memory_store().await, memory_store().await);
+        loads_take_one_connection_only_of_a_shared_pool(&store, &elsewhere, 0).await;
+    }
+
+    /// The servers' branch (rows handed over as they arrive), on PostgreSQL and MySQL/MariaDB
+    /// when `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` name them (`.ci/run` sets both), in tables
+    /// of the test's own; `elsewhere` is a second pool on the same database.
+    #[tokio::test]
+    async fn server_loads_take_one_connection_only_of_a_shared_pool() {
+        for var in ["TEST_POSTGRES_URL", "TEST_MYSQL_URL"] {
+            let Ok(url) = std::env::var(var) else {
+                eprintln!("{var} is not set: this backend is skipped");
+                continue;
+            };
+            let prefix = format!("one_conn_{}_", &Uuid::new_v4().simple().to_string()[..12]);
+            let tables = crate::seaorm::Tables::with_prefix(&prefix);
+            let connect = || async {
+                let conn = crate::seaorm::connect(&url).await.unwrap();
+                SeaOrmStore::with_tables(conn, tables.clone())
+                    .await
+                    .unwrap()
+            };
+            let store = connect().await;
+            store.create_tables().await.unwrap();
+            let elsewhere = connect().await;
+            loads_take_one_connection_only_of_a_shared_pool(&store, &elsewhere, 3).await;
+            for table in [
+                &tables.stored_events,
+                &tables.snapshots,
+                &tables.notification_tracking,
+            ] {
+                store
+                    .connection()
+                    .execute_unprepared(&format!("DROP TABLE {table}"))
+                    .await
+                    .unwrap();
+            }
+        }
     }
 
     /// A recorder on an in-memory SQLite database whose statements are written for `backend`.
