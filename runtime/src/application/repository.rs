@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{AggregateCache, ApplicationError, EventStore};
 use crate::domain::{Aggregate, DomainError, Snapshot, SnapshotState, project_one};
-use crate::persistence::{EventQuery, LoadVisitor, StoredEventRef};
+use crate::persistence::{EventQuery, LoadVisitor, StoredEventRef, after_snapshot};
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
 /// for (when snapshotting is enabled), then the events after it.
@@ -124,40 +124,31 @@ impl Repository {
         aggregate_id: Uuid,
         version: Option<u64>,
     ) -> Result<A, ApplicationError> {
-        let Some(snapshots) = &self.snapshots else {
-            // Each event is applied as it is decoded, with no list of events in between (so
-            // the first row that cannot be mapped or applied, in version order, is the error).
-            let mut query = EventQuery::new();
-            query.lte = version;
-            let mut aggregate = None;
-            self.events
-                .for_each::<A::Event>(aggregate_id, query, |event| {
-                    project_one(&mut aggregate, event)
-                        .map_err(|e| self.domain_error(aggregate_id, e))
-                })
-                .await?;
-            return aggregate.ok_or_else(|| self.not_found(aggregate_id, version));
-        };
-        // The recorder may select the events after the snapshot while the snapshot is
-        // decoded (the SeaORM recorders do, on one connection); each event is still applied as
-        // it is decoded, after the snapshot, so the first failure in version order is the one
-        // reported.
+        // Each event is applied as it is decoded, after the snapshot when there is one, with
+        // no list of events in between: the first row that cannot be mapped or applied, in
+        // version order, is the error. With snapshots the recorder may select the events while
+        // the snapshot is decoded (the SeaORM recorders do, on one connection).
         let mut rebuild = Rebuild {
             repository: self,
-            snapshots,
             aggregate_id,
             aggregate: None,
             failure: None,
         };
-        snapshots
-            .recorder()
-            .visit_from_snapshot(
-                self.events.recorder().as_ref(),
-                aggregate_id,
-                version,
-                &mut rebuild,
-            )
-            .await?;
+        let events = self.events.recorder().as_ref();
+        match &self.snapshots {
+            Some(snapshots) => {
+                snapshots
+                    .recorder()
+                    .visit_from_snapshot(events, aggregate_id, version, &mut rebuild)
+                    .await?
+            }
+            None => {
+                let query = after_snapshot(None, version);
+                events
+                    .visit_events(aggregate_id, query, &mut |event| rebuild.event(event))
+                    .await?
+            }
+        }
         let Rebuild {
             aggregate, failure, ..
         } = rebuild;
@@ -199,13 +190,13 @@ impl Repository {
     }
 }
 
-/// Builds an aggregate from what [`visit_from_snapshot`] reads: the snapshot's state, then each
-/// event applied as it is decoded. The first failure stops it.
+/// Builds an aggregate from what a load reads ([`visit_from_snapshot`], or `visit_events`
+/// without snapshots): the snapshot's state, then each event applied as it is decoded. The
+/// first failure stops it.
 ///
 /// [`visit_from_snapshot`]: crate::persistence::AggregateRecorder::visit_from_snapshot
 struct Rebuild<'a, A> {
     repository: &'a Repository,
-    snapshots: &'a EventStore,
     aggregate_id: Uuid,
     aggregate: Option<A>,
     failure: Option<ApplicationError>,
@@ -225,12 +216,12 @@ impl<A: Aggregate> Rebuild<'_, A> {
 
 impl<A: Aggregate> LoadVisitor for Rebuild<'_, A> {
     fn snapshot(&mut self, snapshot: Option<StoredEventRef<'_>>) -> ControlFlow<()> {
-        let Some(stored) = snapshot else {
+        // Snapshots are only read when the repository has a snapshot store.
+        let (Some(stored), Some(snapshots)) = (snapshot, &self.repository.snapshots) else {
             return ControlFlow::Continue(());
         };
         let (repository, id) = (self.repository, self.aggregate_id);
-        let rebuilt = self
-            .snapshots
+        let rebuilt = snapshots
             .mapper()
             .decode_event::<SnapshotState>(stored)
             .map_err(ApplicationError::from)

@@ -54,44 +54,43 @@ pub(super) async fn on_one_connection(
     // Rows are read as they arrive from a server, so that decoding one overlaps the sending of
     // the next; SQLite's come from a worker thread in this process, all read first
     // (`SeaOrmRecorder::visit_events` says why).
+    use DatabaseConnectionType::{
+        SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
+        SqlxSqlitePoolConnection as Sqlite,
+    };
     Some(match (&ours.inner, &theirs.inner) {
-        (
-            DatabaseConnectionType::SqlxPostgresPoolConnection(_),
-            DatabaseConnectionType::SqlxPostgresPoolConnection(_),
-        ) => {
-            let pool = ours.get_postgres_connection_pool();
-            if !same_pool(pool, theirs.get_postgres_connection_pool()) {
-                return None;
-            }
+        (Postgres(_), Postgres(_)) => {
+            let pool = shared(
+                ours.get_postgres_connection_pool(),
+                theirs.get_postgres_connection_pool(),
+            )?;
             load.run(pool, Rows::Streamed, visitor).await
         }
-        (
-            DatabaseConnectionType::SqlxMySqlPoolConnection(_),
-            DatabaseConnectionType::SqlxMySqlPoolConnection(_),
-        ) => {
-            let pool = ours.get_mysql_connection_pool();
-            if !same_pool(pool, theirs.get_mysql_connection_pool()) {
-                return None;
-            }
+        (MySql(_), MySql(_)) => {
+            let pool = shared(
+                ours.get_mysql_connection_pool(),
+                theirs.get_mysql_connection_pool(),
+            )?;
             load.run(pool, Rows::Streamed, visitor).await
         }
-        (
-            DatabaseConnectionType::SqlxSqlitePoolConnection(_),
-            DatabaseConnectionType::SqlxSqlitePoolConnection(_),
-        ) => {
-            let pool = ours.get_sqlite_connection_pool();
-            if !same_pool(pool, theirs.get_sqlite_connection_pool()) {
-                return None;
-            }
+        (Sqlite(_), Sqlite(_)) => {
+            let pool = shared(
+                ours.get_sqlite_connection_pool(),
+                theirs.get_sqlite_connection_pool(),
+            )?;
             load.run(pool, Rows::AllFirst, visitor).await
         }
         _ => return None,
     })
 }
 
-/// Whether two handles are of the same pool (each pool's options live in its shared state).
-fn same_pool<DB: sqlx::Database>(a: &sqlx::Pool<DB>, b: &sqlx::Pool<DB>) -> bool {
-    std::ptr::eq(a.options(), b.options())
+/// The pool of both handles when they are of the same pool (each pool's options live in its
+/// shared state); `None` when they are of two.
+fn shared<'p, DB: sqlx::Database>(
+    ours: &'p sqlx::Pool<DB>,
+    theirs: &sqlx::Pool<DB>,
+) -> Option<&'p sqlx::Pool<DB>> {
+    std::ptr::eq(ours.options(), theirs.options()).then_some(ours)
 }
 
 /// How the events' rows are read.
