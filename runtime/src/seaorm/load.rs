@@ -30,8 +30,12 @@ use sea_orm::{ConnAcquireErr, DatabaseConnectionType, DbErr, QueryResult, Runtim
 use sea_query_sqlx::SqlxValues;
 use uuid::Uuid;
 
+use super::held::Held;
 use super::recorder::SeaOrmRecorder;
-use crate::persistence::{LoadVisitor, PersistenceError, after_snapshot, newest_snapshot};
+use super::store::SeaOrmStore;
+use crate::persistence::{
+    LoadVisitor, PersistenceError, StoredEventRef, after_snapshot, newest_snapshot,
+};
 
 /// Runs [`visit_from_snapshot`] on one connection when the two recorders share a sqlx pool;
 /// `None` when they do not (the caller then loads one statement after the other).
@@ -84,6 +88,141 @@ pub(super) async fn on_one_connection(
     })
 }
 
+/// Runs [`visit_events`] on a connection of the recorder's pool through sqlx, keeping it for
+/// the next load when every row was read (`seaorm/held.rs`); the statement back for a
+/// connection of another kind (SeaORM's mock or proxy), which the caller then reads through
+/// SeaORM.
+///
+/// [`visit_events`]: crate::persistence::AggregateRecorder::visit_events
+pub(super) async fn events_on_held_connection(
+    events: &SeaOrmRecorder,
+    stmt: Statement,
+    originator_id: Uuid,
+    visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
+) -> Result<Result<(), PersistenceError>, Statement> {
+    use DatabaseConnectionType::{
+        SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
+        SqlxSqlitePoolConnection as Sqlite,
+    };
+    let conn = &events.store().conn;
+    let events = Events {
+        recorder: events,
+        originator_id,
+    };
+    Ok(match &conn.inner {
+        Postgres(_) => {
+            let pool = conn.get_postgres_connection_pool();
+            events.run(pool, stmt, Rows::Streamed, visit).await
+        }
+        MySql(_) => {
+            let pool = conn.get_mysql_connection_pool();
+            events.run(pool, stmt, Rows::Streamed, visit).await
+        }
+        Sqlite(_) => {
+            let pool = conn.get_sqlite_connection_pool();
+            events.run(pool, stmt, Rows::AllFirst, visit).await
+        }
+        _ => return Err(stmt),
+    })
+}
+
+/// One selection of an aggregate's events.
+struct Events<'a> {
+    recorder: &'a SeaOrmRecorder,
+    originator_id: Uuid,
+}
+
+impl Events<'_> {
+    async fn run<DB>(
+        &self,
+        pool: &sqlx::Pool<DB>,
+        stmt: Statement,
+        rows: Rows,
+        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
+    ) -> Result<(), PersistenceError>
+    where
+        DB: sqlx::Database,
+        QueryResult: From<DB::Row>,
+        SqlxValues: sqlx::IntoArguments<DB>,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        let recorder = self.recorder;
+        let held = &recorder.store().held;
+        let selecting = |e| recorder.db_error("selecting events", e);
+        let mut visit_row = |row: QueryResult| {
+            let mut copy = None;
+            let event = recorder.event_ref(&row, 0, self.originator_id, &mut copy)?;
+            Ok::<_, PersistenceError>(visit(event))
+        };
+        match rows {
+            Rows::Streamed => {
+                let mut conn = held
+                    .take(pool)
+                    .await
+                    .map_err(|e| selecting(acquire_error(e)))?;
+                let mut stream = bound(stmt).fetch(&mut *conn);
+                while let Some(row) = stream.next().await {
+                    let row = row.map_err(|e| selecting(query_error(e)))?;
+                    if visit_row(QueryResult::from(row))?.is_break() {
+                        // Rows may be left unread: the pool's check clears them.
+                        return Ok(());
+                    }
+                }
+                drop(stream);
+                held.put(pool, conn);
+            }
+            Rows::AllFirst => {
+                for row in all_rows(held, pool, stmt).await.map_err(selecting)? {
+                    if visit_row(row)?.is_break() {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// All the rows of a select, through sqlx on the store's kept connection (`seaorm/held.rs`);
+/// the statement back for a connection of another kind (SeaORM's mock or proxy).
+pub(super) async fn all_on_held_connection(
+    store: &SeaOrmStore,
+    stmt: Statement,
+) -> Result<Result<Vec<QueryResult>, DbErr>, Statement> {
+    use DatabaseConnectionType::{
+        SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
+        SqlxSqlitePoolConnection as Sqlite,
+    };
+    let (conn, held) = (&store.conn, &store.held);
+    Ok(match &conn.inner {
+        Postgres(_) => all_rows(held, conn.get_postgres_connection_pool(), stmt).await,
+        MySql(_) => all_rows(held, conn.get_mysql_connection_pool(), stmt).await,
+        Sqlite(_) => all_rows(held, conn.get_sqlite_connection_pool(), stmt).await,
+        _ => return Err(stmt),
+    })
+}
+
+/// [`all_on_held_connection`] on one kind of pool.
+async fn all_rows<DB>(
+    held: &Arc<Held>,
+    pool: &sqlx::Pool<DB>,
+    stmt: Statement,
+) -> Result<Vec<QueryResult>, DbErr>
+where
+    DB: sqlx::Database,
+    QueryResult: From<DB::Row>,
+    SqlxValues: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let mut conn = held.take(pool).await.map_err(acquire_error)?;
+    let rows = bound(stmt)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(query_error)?;
+    held.put(pool, conn);
+    Ok(rows.into_iter().map(QueryResult::from).collect())
+}
+
 /// The pool of both handles when they are of the same pool (each pool's options live in its
 /// shared state); `None` when they are of two.
 fn shared<'p, DB: sqlx::Database>(
@@ -125,8 +264,9 @@ impl Load<'_> {
     {
         let id = self.originator_id;
         let snapshots = self.snapshots;
-        let mut conn = pool
-            .acquire()
+        let held = &snapshots.store().held;
+        let mut conn = held
+            .take(pool)
             .await
             .map_err(|e| snapshots.db_error("selecting events", acquire_error(e)))?;
         let mut newest = None;
@@ -145,6 +285,7 @@ impl Load<'_> {
         let query = after_snapshot(snapshot.as_ref().map(|s| s.originator_version), self.lte);
         let Some(stmt) = self.events.select_events_statement(id, query) else {
             let _ = visitor.snapshot(snapshot);
+            held.put(pool, conn);
             return Ok(());
         };
         let selecting = |e| self.events.db_error("selecting events", query_error(e));
@@ -162,7 +303,8 @@ impl Load<'_> {
                 let mut next = first;
                 while let Some(row) = next {
                     if self.visit(row.map_err(&selecting)?, visitor)?.is_break() {
-                        break;
+                        // Rows may be left unread: the pool's check clears them.
+                        return Ok(());
                     }
                     next = stream.next().await;
                 }
@@ -181,6 +323,7 @@ impl Load<'_> {
                 }
             }
         }
+        held.put(pool, conn);
         Ok(())
     }
 

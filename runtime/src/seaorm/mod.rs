@@ -9,6 +9,7 @@ mod connect;
 pub mod dialect;
 mod direct;
 pub mod entity;
+mod held;
 mod load;
 mod recorder;
 pub mod schema;

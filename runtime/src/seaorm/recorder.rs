@@ -3,8 +3,6 @@ use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
-use futures_util::TryStreamExt;
-use sea_orm::DatabaseConnectionType;
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryResult, RuntimeErr, SqlErr,
     SqliteTransactionMode, TransactionSession, Value,
@@ -1053,25 +1051,6 @@ impl SeaOrmRecorder {
         let limit = Some(query.limit.min(i64::MAX as u64) as i64);
         Some(dialect.statement(with_limit(dialect, sql, limit, &mut values), values))
     }
-
-    /// Hands each row of `rows` to `visit` as the driver reads it; stops early when `visit`
-    /// breaks (the connection then reads and drops the rest before it goes back to the pool).
-    async fn visit_stream(
-        &self,
-        rows: Result<sea_orm::QueryStream, DbErr>,
-        originator_id: Uuid,
-        visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
-    ) -> Result<(), PersistenceError> {
-        let selecting = |e| self.db_error("selecting events", e);
-        let mut rows = rows.map_err(selecting)?;
-        while let Some(row) = rows.try_next().await.map_err(selecting)? {
-            let mut copy = None;
-            if visit(self.event_ref(&row, 0, originator_id, &mut copy)?).is_break() {
-                break;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// An event row's version, topic and state, the topic and state borrowed from the row.
@@ -1168,23 +1147,18 @@ impl AggregateRecorder for SeaOrmRecorder {
         let Some(stmt) = self.select_events_statement(originator_id, query) else {
             return Ok(());
         };
-        // On PostgreSQL and MySQL the rows are visited as they arrive, so that decoding one
+        // Through sqlx on a connection of the pool, kept for the next load (`seaorm/held.rs`):
+        // on PostgreSQL and MySQL the rows are visited as they arrive, so that decoding one
         // overlaps the server's sending of the next (a load of 1,000 events took ~5% less time
-        // than with every row read first, and fewer instructions; a load of 5 the same). On
-        // SQLite, whose rows come from a worker thread in this process, reading them all first
-        // is faster: a consumer that decodes falls behind that thread, which is then parked and
-        // woken for every row (docs/benchmarks/PROFILE.md).
-        match &self.store.conn.inner {
-            DatabaseConnectionType::SqlxPostgresPoolConnection(conn) => {
-                let rows = conn.stream(stmt).await;
-                return self.visit_stream(rows, originator_id, visit).await;
-            }
-            DatabaseConnectionType::SqlxMySqlPoolConnection(conn) => {
-                let rows = conn.stream(stmt).await;
-                return self.visit_stream(rows, originator_id, visit).await;
-            }
-            _ => {}
-        }
+        // than with every row read first, and fewer instructions; a load of 5 the same); on
+        // SQLite, whose rows come from a worker thread in this process, all are read first: a
+        // consumer that decodes falls behind that thread, which is then parked and woken for
+        // every row (docs/benchmarks/PROFILE.md). SeaORM's mock and proxy connections read
+        // through SeaORM.
+        let stmt = match load::events_on_held_connection(self, stmt, originator_id, visit).await {
+            Ok(visited) => return visited,
+            Err(stmt) => stmt,
+        };
         let rows = self
             .store
             .conn
@@ -1219,12 +1193,13 @@ impl ApplicationRecorder for SeaOrmRecorder {
         let Some(stmt) = self.select_notifications_statement(query) else {
             return Ok(Vec::new());
         };
-        let rows = self
-            .store
-            .conn
-            .all(stmt)
-            .await
-            .map_err(|e| self.db_error("selecting notifications", e))?;
+        // Through sqlx on the store's kept connection (`seaorm/held.rs`), or SeaORM's mock or
+        // proxy connection.
+        let rows = match load::all_on_held_connection(&self.store, stmt).await {
+            Ok(rows) => rows,
+            Err(stmt) => self.store.conn.all(stmt).await,
+        }
+        .map_err(|e| self.db_error("selecting notifications", e))?;
         rows.iter()
             .map(|row| {
                 let notification_id: i64 = row.try_get_by_index(0).map_err(|e| {
@@ -1402,7 +1377,7 @@ mod tests {
     use sea_orm::{DbBackend, Statement};
 
     use super::*;
-    use crate::persistence::EventQuery;
+    use crate::persistence::{EventQuery, NotificationQuery};
 
     /// Counts what a load hands over.
     #[derive(Default)]
@@ -1503,6 +1478,201 @@ mod tests {
             store.create_tables().await.unwrap();
             let elsewhere = connect().await;
             loads_take_one_connection_only_of_a_shared_pool(&store, &elsewhere, 3).await;
+            for table in [
+                &tables.stored_events,
+                &tables.snapshots,
+                &tables.notification_tracking,
+            ] {
+                store
+                    .connection()
+                    .execute_unprepared(&format!("DROP TABLE {table}"))
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Waits (up to 5 s) until `store` keeps no connection.
+    async fn until_given_back(store: &SeaOrmStore) {
+        for _ in 0..5000 {
+            if !store.held.holding() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        panic!("the kept connection was not given back to the pool");
+    }
+
+    /// Loads and notification reads keep their connection for the next one, give it back once
+    /// idle, and keep nothing after a load that stopped with rows unread (`streamed`: the rows
+    /// come as they arrive) or failed.
+    async fn reads_keep_their_connection_until_idle(store: &SeaOrmStore, streamed: bool) {
+        let id = Uuid::new_v4();
+        let events = store.application_recorder("app").unwrap();
+        let history: Vec<StoredEvent> = (1..=5)
+            .map(|version| StoredEvent {
+                originator_id: id,
+                originator_version: version,
+                topic: "app:Happened".into(),
+                state: b"{}".to_vec(),
+            })
+            .collect();
+        events.insert_events(&history).await.unwrap();
+        until_given_back(store).await;
+
+        for _ in 0..3 {
+            let mut seen = 0;
+            let visit = &mut |_: StoredEventRef<'_>| {
+                seen += 1;
+                ControlFlow::Continue(())
+            };
+            events
+                .visit_events(id, EventQuery::new(), visit)
+                .await
+                .unwrap();
+            assert_eq!(seen, 5);
+            assert!(store.held.holding());
+        }
+        let section = events
+            .select_notifications(&NotificationQuery::new(None, 100))
+            .await
+            .unwrap();
+        assert!(section.iter().any(|n| n.event.originator_id == id));
+        assert!(store.held.holding());
+        until_given_back(store).await;
+
+        let mut seen = 0;
+        let visit = &mut |_: StoredEventRef<'_>| {
+            seen += 1;
+            ControlFlow::Break(())
+        };
+        events
+            .visit_events(id, EventQuery::new(), visit)
+            .await
+            .unwrap();
+        assert_eq!(seen, 1);
+        assert_eq!(store.held.holding(), !streamed);
+        until_given_back(store).await;
+
+        // A load that fails (here on tables that do not exist) keeps no connection.
+        let missing = crate::seaorm::Tables::with_prefix(&format!(
+            "missing_{}_",
+            &Uuid::new_v4().simple().to_string()[..12]
+        ));
+        let other = SeaOrmStore::with_tables(store.connection().clone(), missing)
+            .await
+            .unwrap();
+        let recorder = other.application_recorder("app").unwrap();
+        let mut nothing = |_: StoredEventRef<'_>| ControlFlow::Continue(());
+        let failed = recorder
+            .visit_events(id, EventQuery::new(), &mut nothing)
+            .await;
+        assert!(failed.is_err(), "{failed:?}");
+        let failed = recorder
+            .select_notifications(&NotificationQuery::new(None, 10))
+            .await;
+        assert!(failed.is_err(), "{failed:?}");
+        assert!(!other.held.holding());
+
+        // After all that, the next load still reads every row.
+        let mut seen = 0;
+        let visit = &mut |_: StoredEventRef<'_>| {
+            seen += 1;
+            ControlFlow::Continue(())
+        };
+        events
+            .visit_events(id, EventQuery::new(), visit)
+            .await
+            .unwrap();
+        assert_eq!(seen, 5);
+    }
+
+    /// A SQLite file in a directory of the test's own, removed when dropped.
+    struct SqliteFile(std::path::PathBuf);
+
+    impl SqliteFile {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!("es-held-{}", Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).unwrap();
+            SqliteFile(dir)
+        }
+
+        async fn store(&self) -> SeaOrmStore {
+            let url = format!("sqlite://{}", self.0.join("db.sqlite3").display());
+            let conn = crate::seaorm::connect(&url).await.unwrap();
+            let store = SeaOrmStore::new(conn).await.unwrap();
+            store.create_tables().await.unwrap();
+            store
+        }
+    }
+
+    impl Drop for SqliteFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_reads_keep_their_connection_until_idle() {
+        let file = SqliteFile::new();
+        reads_keep_their_connection_until_idle(&file.store().await, false).await;
+    }
+
+    /// A pool of one connection (SQLite in memory) keeps nothing: a writer would wait for it.
+    #[tokio::test]
+    async fn a_pool_of_one_keeps_no_connection() {
+        let store = memory_store().await;
+        let events = store.application_recorder("app").unwrap();
+        let mut nothing = |_: StoredEventRef<'_>| ControlFlow::Continue(());
+        events
+            .visit_events(Uuid::new_v4(), EventQuery::new(), &mut nothing)
+            .await
+            .unwrap();
+        assert!(!store.held.holding());
+    }
+
+    /// A store dropped after its runtime, with a connection kept, gives it back without a
+    /// runtime and without a panic.
+    #[test]
+    fn a_store_dropped_outside_its_runtime_gives_its_connection_back() {
+        let file = SqliteFile::new();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = runtime.block_on(async {
+            let store = file.store().await;
+            let events = store.application_recorder("app").unwrap();
+            let mut nothing = |_: StoredEventRef<'_>| ControlFlow::Continue(());
+            events
+                .visit_events(Uuid::new_v4(), EventQuery::new(), &mut nothing)
+                .await
+                .unwrap();
+            assert!(store.held.holding());
+            store
+        });
+        drop(runtime);
+        drop(store);
+    }
+
+    /// The servers' reads, when `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` name them (`.ci/run`
+    /// sets both), in tables of the test's own.
+    #[tokio::test]
+    async fn server_reads_keep_their_connection_until_idle() {
+        for var in ["TEST_POSTGRES_URL", "TEST_MYSQL_URL"] {
+            let Ok(url) = std::env::var(var) else {
+                eprintln!("{var} is not set: this backend is skipped");
+                continue;
+            };
+            let prefix = format!("held_{}_", &Uuid::new_v4().simple().to_string()[..12]);
+            let tables = crate::seaorm::Tables::with_prefix(&prefix);
+            let conn = crate::seaorm::connect(&url).await.unwrap();
+            let store = SeaOrmStore::with_tables(conn, tables.clone())
+                .await
+                .unwrap();
+            store.create_tables().await.unwrap();
+            reads_keep_their_connection_until_idle(&store, true).await;
             for table in [
                 &tables.stored_events,
                 &tables.snapshots,

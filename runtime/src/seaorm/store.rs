@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::dialect::{self, Dialect};
+use super::held::Held;
 use super::recorder::{Purpose, SeaOrmRecorder, SeaOrmSnapshotRecorder};
 use super::schema::{self, Tables};
 use super::write_queue::WriteQueue;
@@ -34,6 +35,8 @@ pub struct SeaOrmStore {
     pub(crate) tables: Arc<Tables>,
     pub(crate) dialect: Arc<Dialect>,
     pub(crate) queue: Arc<WriteQueue>,
+    /// A connection kept between loads (`seaorm/held.rs`).
+    pub(crate) held: Arc<Held>,
 }
 
 fn store_error(operation: &'static str, source: sea_orm::DbErr) -> PersistenceError {
@@ -107,6 +110,7 @@ impl SeaOrmStore {
             tables: Arc::new(tables),
             dialect: Arc::new(dialect),
             queue,
+            held: Arc::default(),
         })
     }
 
