@@ -13,18 +13,29 @@
 //!
 //! Only a connection whose statements all ran to their end is kept: a load that failed, stopped
 //! before its last row or was cancelled drops its connection, and the pool then checks it as
-//! it always does. A pool of one connection (SQLite in memory) keeps nothing.
+//! it always does. Nothing is kept when the pool would then have no other connection to give
+//! (a pool of one, SQLite in memory, never keeps one), and a connection goes back after
+//! [`HOLD_AT_MOST`] in all, so that the pool's lifetime checks and the user's hooks still see
+//! it. Each store keeps its own: stores sharing a pool may keep one each, while the pool has
+//! others to give. The wait for [`HOLD_IDLE`] runs as a task of the runtime the read ran in; a
+//! runtime that is not running (a current-thread runtime between two `block_on`s) gives the
+//! connection back when it runs again or when the store is dropped.
 
 use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::{self, pool::PoolConnection};
 use tokio::runtime::Handle;
 
 /// How long a kept connection waits for the next load before it goes back to the pool.
 pub(crate) const HOLD_IDLE: Duration = Duration::from_millis(1);
+
+/// How long a connection may be kept out of the pool in all, however busy: then it goes back,
+/// so that the pool's own checks (`max_lifetime`, `idle_timeout`, the user's hooks) still
+/// see it.
+pub(crate) const HOLD_AT_MOST: Duration = Duration::from_secs(1);
 
 /// The kept connection of one store, if any.
 #[derive(Default)]
@@ -36,11 +47,25 @@ pub(crate) struct Held {
 struct Slot {
     /// The connection (a `PoolConnection` of the store's pool), with the runtime it came from,
     /// in which it is given back.
-    conn: Option<(Box<dyn Any + Send>, Handle)>,
+    conn: Option<(Kept, Handle)>,
     /// How many times a connection was put here: the idle check's clock.
     puts: u64,
-    /// Whether a task is waiting to give the connection back.
-    timer: bool,
+    /// The task waiting to give the connection back, if one runs (its number).
+    timer: Option<u64>,
+    /// How many such tasks were started.
+    timers: u64,
+}
+
+/// A kept connection and when it was taken from the pool.
+struct Kept {
+    conn: Box<dyn Any + Send>,
+    since: Instant,
+}
+
+/// A connection taken for a read: the kept one, or a new one from the pool.
+pub(crate) struct Taken<DB: sqlx::Database> {
+    pub(crate) conn: PoolConnection<DB>,
+    since: Instant,
 }
 
 impl fmt::Debug for Held {
@@ -67,25 +92,42 @@ impl Held {
     pub(crate) async fn take<DB: sqlx::Database>(
         &self,
         pool: &sqlx::Pool<DB>,
-    ) -> Result<PoolConnection<DB>, sqlx::Error> {
-        let kept = self.lock().conn.take();
-        match kept.map(|(conn, _)| conn.downcast::<PoolConnection<DB>>()) {
-            Some(Ok(conn)) => Ok(*conn),
-            // A store has one pool, so this is only a connection of another kind; it goes
-            // back to its pool as it drops.
-            Some(Err(_)) | None => pool.acquire().await,
+    ) -> Result<Taken<DB>, sqlx::Error> {
+        let kept = self.lock().conn.take().map(|(kept, _)| kept);
+        if let Some(kept) = kept
+            && !pool.is_closed()
+            && let Ok(conn) = kept.conn.downcast::<PoolConnection<DB>>()
+        {
+            return Ok(Taken {
+                conn: *conn,
+                since: kept.since,
+            });
         }
+        // Anything else kept (nothing, on a closed pool, or of another pool's kind, which a
+        // store never has) goes back to its pool as it drops.
+        let conn = pool.acquire().await?;
+        Ok(Taken {
+            conn,
+            since: Instant::now(),
+        })
     }
 
-    /// Keeps a connection whose statements all ran to their end, unless one is kept already,
-    /// the pool has only one connection or is closed, or there is no runtime to give it back
-    /// in later (then it goes back to the pool now, as it drops).
+    /// Keeps a connection whose statements all ran to their end, unless: one is kept already;
+    /// the pool would have no other connection to give (its size at most, none idle; also a
+    /// pool of one); the pool is closed; the connection has been kept [`HOLD_AT_MOST`]; or
+    /// there is no runtime to give it back in later. Then it goes back to the pool now, as it
+    /// drops.
     pub(crate) fn put<DB: sqlx::Database>(
         self: &Arc<Self>,
         pool: &sqlx::Pool<DB>,
-        conn: PoolConnection<DB>,
+        taken: Taken<DB>,
     ) {
-        if pool.options().get_max_connections() < 2 || pool.is_closed() {
+        let full = pool.size() >= pool.options().get_max_connections() && pool.num_idle() == 0;
+        if full
+            || pool.options().get_max_connections() < 2
+            || pool.is_closed()
+            || taken.since.elapsed() >= HOLD_AT_MOST
+        {
             return;
         }
         let Ok(handle) = Handle::try_current() else {
@@ -95,18 +137,49 @@ impl Held {
         if slot.conn.is_some() {
             return;
         }
-        slot.conn = Some((Box::new(conn), handle.clone()));
+        let kept = Kept {
+            conn: Box::new(taken.conn),
+            since: taken.since,
+        };
+        slot.conn = Some((kept, handle.clone()));
         slot.puts = slot.puts.wrapping_add(1);
-        if !slot.timer {
-            slot.timer = true;
-            handle.spawn(give_back_when_idle(Arc::downgrade(self)));
+        if slot.timer.is_none() {
+            slot.timers = slot.timers.wrapping_add(1);
+            let number = slot.timers;
+            slot.timer = Some(number);
+            handle.spawn(give_back_when_idle(TimerEnds {
+                held: Arc::downgrade(self),
+                number,
+            }));
+        }
+    }
+}
+
+/// Marks the task `number` as ended when it ends, however (also when its runtime drops it), so
+/// that the next `put` starts another.
+struct TimerEnds {
+    held: Weak<Held>,
+    number: u64,
+}
+
+impl Drop for TimerEnds {
+    fn drop(&mut self) {
+        if let Some(held) = self.held.upgrade() {
+            let mut slot = held.lock();
+            if slot.timer == Some(self.number) {
+                slot.timer = None;
+            }
         }
     }
 }
 
 /// Gives the kept connection back to its pool once a whole [`HOLD_IDLE`] passed without a
 /// load putting one here; ends when the connection is in use or gone.
-async fn give_back_when_idle(held: Weak<Held>) {
+///
+/// `ends` is an argument, not made in the body, so that it drops with a task that its runtime
+/// dropped before ever running it.
+async fn give_back_when_idle(ends: TimerEnds) {
+    let held = ends.held.clone();
     let mut seen = None;
     loop {
         tokio::time::sleep(HOLD_IDLE).await;
@@ -116,21 +189,19 @@ async fn give_back_when_idle(held: Weak<Held>) {
         let idle = {
             let mut slot = held.lock();
             if slot.conn.is_none() {
-                // Taken by a load: the next `put` starts a new wait.
-                slot.timer = false;
+                // Taken by a read: the next `put` starts a new wait.
                 return;
             }
             if seen == Some(slot.puts) {
-                slot.timer = false;
                 slot.conn.take()
             } else {
                 seen = Some(slot.puts);
                 None
             }
         };
-        if let Some(conn) = idle {
+        if let Some(idle) = idle {
             // Dropping a `PoolConnection` gives it back to its pool.
-            drop(conn);
+            drop(idle);
             return;
         }
     }

@@ -1631,28 +1631,47 @@ mod tests {
         assert!(!store.held.holding());
     }
 
-    /// A store dropped after its runtime, with a connection kept, gives it back without a
-    /// runtime and without a panic.
+    /// A runtime that drops the task waiting to give the kept connection back lets the next
+    /// read start another; a store dropped after its runtime, with a connection kept, gives it
+    /// back without a runtime and without a panic.
     #[test]
-    fn a_store_dropped_outside_its_runtime_gives_its_connection_back() {
+    fn kept_connections_outlive_runtimes_without_harm() {
         let file = SqliteFile::new();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let store = runtime.block_on(async {
-            let store = file.store().await;
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let load = |store: &SeaOrmStore| {
             let events = store.application_recorder("app").unwrap();
-            let mut nothing = |_: StoredEventRef<'_>| ControlFlow::Continue(());
-            events
-                .visit_events(Uuid::new_v4(), EventQuery::new(), &mut nothing)
-                .await
-                .unwrap();
-            assert!(store.held.holding());
+            async move {
+                let mut nothing = |_: StoredEventRef<'_>| ControlFlow::Continue(());
+                events
+                    .visit_events(Uuid::new_v4(), EventQuery::new(), &mut nothing)
+                    .await
+                    .unwrap();
+            }
+        };
+        let first = runtime();
+        let store = first.block_on(async {
+            let store = file.store().await;
+            until_given_back(&store).await;
+            load(&store).await;
             store
         });
-        drop(runtime);
+        // A current-thread runtime runs its tasks only inside `block_on`.
+        assert!(store.held.holding());
+        drop(first);
+        assert!(store.held.holding());
+        let second = runtime();
+        second.block_on(async {
+            load(&store).await;
+            until_given_back(&store).await;
+            load(&store).await;
+        });
+        assert!(store.held.holding());
+        drop(second);
         drop(store);
     }
 
