@@ -16,17 +16,19 @@
 //! it always does. Nothing is kept when the pool would then have no other connection to give
 //! (a pool of one, SQLite in memory, never keeps one), and a connection goes back after
 //! [`HOLD_AT_MOST`] in all, so that the pool's lifetime checks and the user's hooks still see
-//! it. Each store keeps its own: stores sharing a pool may keep one each, while the pool has
-//! others to give. The wait for [`HOLD_IDLE`] runs as a task of the runtime the read ran in; a
+//! it. Every store on one pool shares the one kept connection ([`Held::of_pool`]). The wait for [`HOLD_IDLE`] runs as a task of the runtime the read ran in; a
 //! runtime that is not running (a current-thread runtime between two `block_on`s) gives the
-//! connection back when it runs again or when the store is dropped.
+//! connection back when it runs again or when the store is dropped, also when reads in another
+//! runtime keep the pool's connection meanwhile (they find that wait still pending).
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::{self, pool::PoolConnection};
+use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 use tokio::runtime::Handle;
 
 /// How long a kept connection waits for the next load before it goes back to the pool.
@@ -77,6 +79,38 @@ impl fmt::Debug for Held {
 }
 
 impl Held {
+    /// The kept connection of `conn`'s pool, shared by every store on that pool, so that a pool
+    /// lends at most one connection this way however many stores use it; one of its own for
+    /// a connection of another kind (SeaORM's mock or proxy, which keeps nothing).
+    pub(crate) fn of_pool(conn: &DatabaseConnection) -> Arc<Held> {
+        use DatabaseConnectionType::{
+            SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
+            SqlxSqlitePoolConnection as Sqlite,
+        };
+        // A pool's options live in its shared state: their address names the pool while it
+        // lives, and a `Held` keeps its pool alive through the stores that hold it.
+        let pool = match &conn.inner {
+            Postgres(_) => {
+                std::ptr::from_ref(conn.get_postgres_connection_pool().options()) as usize
+            }
+            MySql(_) => std::ptr::from_ref(conn.get_mysql_connection_pool().options()) as usize,
+            Sqlite(_) => std::ptr::from_ref(conn.get_sqlite_connection_pool().options()) as usize,
+            _ => return Arc::default(),
+        };
+        static POOLS: OnceLock<Mutex<HashMap<usize, Weak<Held>>>> = OnceLock::new();
+        let mut pools = POOLS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        pools.retain(|_, held| held.strong_count() > 0);
+        if let Some(held) = pools.get(&pool).and_then(Weak::upgrade) {
+            return held;
+        }
+        let held = Arc::<Held>::default();
+        pools.insert(pool, Arc::downgrade(&held));
+        held
+    }
+
     fn lock(&self) -> MutexGuard<'_, Slot> {
         // The slot holds no invariant that a panic could break halfway.
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
@@ -133,25 +167,30 @@ impl Held {
         let Ok(handle) = Handle::try_current() else {
             return;
         };
-        let mut slot = self.lock();
-        if slot.conn.is_some() {
-            return;
-        }
-        let kept = Kept {
-            conn: Box::new(taken.conn),
-            since: taken.since,
-        };
-        slot.conn = Some((kept, handle.clone()));
-        slot.puts = slot.puts.wrapping_add(1);
-        if slot.timer.is_none() {
+        let timer = {
+            let mut slot = self.lock();
+            if slot.conn.is_some() {
+                return;
+            }
+            let kept = Kept {
+                conn: Box::new(taken.conn),
+                since: taken.since,
+            };
+            slot.conn = Some((kept, handle.clone()));
+            slot.puts = slot.puts.wrapping_add(1);
+            if slot.timer.is_some() {
+                return;
+            }
             slot.timers = slot.timers.wrapping_add(1);
-            let number = slot.timers;
-            slot.timer = Some(number);
-            handle.spawn(give_back_when_idle(TimerEnds {
-                held: Arc::downgrade(self),
-                number,
-            }));
-        }
+            slot.timer = Some(slot.timers);
+            slot.timers
+        };
+        // Spawned with the slot unlocked: a runtime that is shutting down drops the task at
+        // once, and its `TimerEnds` then locks the slot.
+        handle.spawn(give_back_when_idle(TimerEnds {
+            held: Arc::downgrade(self),
+            number: timer,
+        }));
     }
 }
 
@@ -188,11 +227,17 @@ async fn give_back_when_idle(ends: TimerEnds) {
         };
         let idle = {
             let mut slot = held.lock();
+            // The task ends in the same locked step as it decides to, so that a `put` right
+            // after it starts another.
+            let ending = slot.conn.is_none() || seen == Some(slot.puts);
+            if ending && slot.timer == Some(ends.number) {
+                slot.timer = None;
+            }
             if slot.conn.is_none() {
                 // Taken by a read: the next `put` starts a new wait.
                 return;
             }
-            if seen == Some(slot.puts) {
+            if ending {
                 slot.conn.take()
             } else {
                 seen = Some(slot.puts);

@@ -1562,6 +1562,8 @@ mod tests {
         let other = SeaOrmStore::with_tables(store.connection().clone(), missing)
             .await
             .unwrap();
+        // Stores on one pool share its kept connection.
+        assert!(std::sync::Arc::ptr_eq(&store.held, &other.held));
         let recorder = other.application_recorder("app").unwrap();
         let mut nothing = |_: StoredEventRef<'_>| ControlFlow::Continue(());
         let failed = recorder
@@ -1619,9 +1621,14 @@ mod tests {
     }
 
     /// A pool of one connection (SQLite in memory) keeps nothing: a writer would wait for it.
+    /// Stores on different pools keep their connections apart.
     #[tokio::test]
     async fn a_pool_of_one_keeps_no_connection() {
         let store = memory_store().await;
+        assert!(!std::sync::Arc::ptr_eq(
+            &store.held,
+            &memory_store().await.held
+        ));
         let events = store.application_recorder("app").unwrap();
         let mut nothing = |_: StoredEventRef<'_>| ControlFlow::Continue(());
         events

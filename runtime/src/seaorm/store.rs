@@ -105,12 +105,13 @@ impl SeaOrmStore {
         } else {
             Arc::default()
         };
+        let held = Held::of_pool(&conn);
         Ok(Self {
             conn,
             tables: Arc::new(tables),
             dialect: Arc::new(dialect),
             queue,
-            held: Arc::default(),
+            held,
         })
     }
 
