@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use sea_orm::sqlx;
-use sea_orm::{ConnAcquireErr, DatabaseConnectionType, DbErr, QueryResult, RuntimeErr, Statement};
+use sea_orm::{ConnAcquireErr, DbErr, QueryResult, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
 use uuid::Uuid;
 
@@ -40,6 +40,33 @@ use super::store::SeaOrmStore;
 use crate::persistence::{
     LoadVisitor, PersistenceError, StoredEventRef, after_snapshot, newest_snapshot,
 };
+
+/// Runs `$body` with `$pool` bound to the sqlx pool of the `DatabaseConnection` `$conn` and
+/// `$rows` to how its backend's rows are read: as they arrive from a server, so that decoding
+/// one overlaps the sending of the next; all first from SQLite, whose rows come from a worker
+/// thread in this process (`SeaOrmRecorder::visit_events` says why). `$other` for a connection
+/// of another kind (SeaORM's mock or proxy).
+macro_rules! on_pool {
+    ($conn:expr, |$pool:ident, $rows:ident| $body:expr, else $other:expr) => {{
+        use sea_orm::DatabaseConnectionType as Kind;
+        let conn = $conn;
+        match &conn.inner {
+            Kind::SqlxPostgresPoolConnection(_) => {
+                let ($pool, $rows) = (conn.get_postgres_connection_pool(), Rows::Streamed);
+                $body
+            }
+            Kind::SqlxMySqlPoolConnection(_) => {
+                let ($pool, $rows) = (conn.get_mysql_connection_pool(), Rows::Streamed);
+                $body
+            }
+            Kind::SqlxSqlitePoolConnection(_) => {
+                let ($pool, $rows) = (conn.get_sqlite_connection_pool(), Rows::AllFirst);
+                $body
+            }
+            _ => $other,
+        }
+    }};
+}
 
 /// Runs [`visit_from_snapshot`] on one connection when the two recorders share a sqlx pool;
 /// `None` when they do not (the caller then loads one statement after the other).
@@ -52,44 +79,19 @@ pub(super) async fn on_one_connection(
     lte: Option<u64>,
     visitor: &mut dyn LoadVisitor,
 ) -> Option<Result<(), PersistenceError>> {
+    // Stores share their kept connection exactly when they share a pool (`Held::of_pool`).
+    if !Arc::ptr_eq(&snapshots.store().held, &events.store().held) {
+        return None;
+    }
     let load = Load {
         snapshots,
         events,
         originator_id,
         lte,
     };
-    let (ours, theirs) = (&snapshots.store().conn, &events.store().conn);
-    // Rows are read as they arrive from a server, so that decoding one overlaps the sending of
-    // the next; SQLite's come from a worker thread in this process, all read first
-    // (`SeaOrmRecorder::visit_events` says why).
-    use DatabaseConnectionType::{
-        SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
-        SqlxSqlitePoolConnection as Sqlite,
-    };
-    Some(match (&ours.inner, &theirs.inner) {
-        (Postgres(_), Postgres(_)) => {
-            let pool = shared(
-                ours.get_postgres_connection_pool(),
-                theirs.get_postgres_connection_pool(),
-            )?;
-            load.run(pool, Rows::Streamed, visitor).await
-        }
-        (MySql(_), MySql(_)) => {
-            let pool = shared(
-                ours.get_mysql_connection_pool(),
-                theirs.get_mysql_connection_pool(),
-            )?;
-            load.run(pool, Rows::Streamed, visitor).await
-        }
-        (Sqlite(_), Sqlite(_)) => {
-            let pool = shared(
-                ours.get_sqlite_connection_pool(),
-                theirs.get_sqlite_connection_pool(),
-            )?;
-            load.run(pool, Rows::AllFirst, visitor).await
-        }
-        _ => return None,
-    })
+    let conn = &snapshots.store().conn;
+    let loaded = on_pool!(conn, |pool, rows| load.run(pool, rows, visitor).await, else return None);
+    Some(loaded)
 }
 
 /// Runs [`visit_events`] on a connection of the recorder's pool through sqlx, keeping it for
@@ -104,30 +106,14 @@ pub(super) async fn events_on_held_connection(
     originator_id: Uuid,
     visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send),
 ) -> Result<Result<(), PersistenceError>, Statement> {
-    use DatabaseConnectionType::{
-        SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
-        SqlxSqlitePoolConnection as Sqlite,
-    };
     let conn = &events.store().conn;
     let events = Events {
         recorder: events,
         originator_id,
     };
-    Ok(match &conn.inner {
-        Postgres(_) => {
-            let pool = conn.get_postgres_connection_pool();
-            events.run(pool, stmt, Rows::Streamed, visit).await
-        }
-        MySql(_) => {
-            let pool = conn.get_mysql_connection_pool();
-            events.run(pool, stmt, Rows::Streamed, visit).await
-        }
-        Sqlite(_) => {
-            let pool = conn.get_sqlite_connection_pool();
-            events.run(pool, stmt, Rows::AllFirst, visit).await
-        }
-        _ => return Err(stmt),
-    })
+    let visited = on_pool!(conn, |pool, rows| events.run(pool, stmt, rows, visit).await,
+        else return Err(stmt));
+    Ok(visited)
 }
 
 /// One selection of an aggregate's events.
@@ -193,17 +179,12 @@ pub(super) async fn all_on_held_connection(
     store: &SeaOrmStore,
     stmt: Statement,
 ) -> Result<Result<Vec<QueryResult>, DbErr>, Statement> {
-    use DatabaseConnectionType::{
-        SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
-        SqlxSqlitePoolConnection as Sqlite,
-    };
-    let (conn, held) = (&store.conn, &store.held);
-    Ok(match &conn.inner {
-        Postgres(_) => all_rows(held, conn.get_postgres_connection_pool(), stmt).await,
-        MySql(_) => all_rows(held, conn.get_mysql_connection_pool(), stmt).await,
-        Sqlite(_) => all_rows(held, conn.get_sqlite_connection_pool(), stmt).await,
-        _ => return Err(stmt),
-    })
+    let held = &store.held;
+    Ok(on_pool!(
+        &store.conn,
+        |pool, _rows| all_rows(held, pool, stmt).await,
+        else return Err(stmt)
+    ))
 }
 
 /// [`all_on_held_connection`] on one kind of pool.
@@ -225,15 +206,6 @@ where
         .map_err(query_error)?;
     held.put(pool, taken);
     Ok(rows.into_iter().map(QueryResult::from).collect())
-}
-
-/// The pool of both handles when they are of the same pool (each pool's options live in its
-/// shared state); `None` when they are of two.
-fn shared<'p, DB: sqlx::Database>(
-    ours: &'p sqlx::Pool<DB>,
-    theirs: &sqlx::Pool<DB>,
-) -> Option<&'p sqlx::Pool<DB>> {
-    std::ptr::eq(ours.options(), theirs.options()).then_some(ours)
 }
 
 /// How the events' rows are read.

@@ -1468,27 +1468,34 @@ mod tests {
             };
             let prefix = format!("one_conn_{}_", &Uuid::new_v4().simple().to_string()[..12]);
             let tables = crate::seaorm::Tables::with_prefix(&prefix);
-            let connect = || async {
-                let conn = crate::seaorm::connect(&url).await.unwrap();
-                SeaOrmStore::with_tables(conn, tables.clone())
-                    .await
-                    .unwrap()
-            };
-            let store = connect().await;
+            let store = server_store(&url, &tables).await;
             store.create_tables().await.unwrap();
-            let elsewhere = connect().await;
+            let elsewhere = server_store(&url, &tables).await;
             loads_take_one_connection_only_of_a_shared_pool(&store, &elsewhere, 3).await;
-            for table in [
-                &tables.stored_events,
-                &tables.snapshots,
-                &tables.notification_tracking,
-            ] {
-                store
-                    .connection()
-                    .execute_unprepared(&format!("DROP TABLE {table}"))
-                    .await
-                    .unwrap();
-            }
+            drop_tables(&store, &tables).await;
+        }
+    }
+
+    /// A store on the server `url` names (a pool of its own), in `tables`.
+    async fn server_store(url: &str, tables: &crate::seaorm::Tables) -> SeaOrmStore {
+        let conn = crate::seaorm::connect(url).await.unwrap();
+        SeaOrmStore::with_tables(conn, tables.clone())
+            .await
+            .unwrap()
+    }
+
+    /// Drops a server test's own tables.
+    async fn drop_tables(store: &SeaOrmStore, tables: &crate::seaorm::Tables) {
+        for table in [
+            &tables.stored_events,
+            &tables.snapshots,
+            &tables.notification_tracking,
+        ] {
+            store
+                .connection()
+                .execute_unprepared(&format!("DROP TABLE {table}"))
+                .await
+                .unwrap();
         }
     }
 
@@ -1693,23 +1700,10 @@ mod tests {
             };
             let prefix = format!("held_{}_", &Uuid::new_v4().simple().to_string()[..12]);
             let tables = crate::seaorm::Tables::with_prefix(&prefix);
-            let conn = crate::seaorm::connect(&url).await.unwrap();
-            let store = SeaOrmStore::with_tables(conn, tables.clone())
-                .await
-                .unwrap();
+            let store = server_store(&url, &tables).await;
             store.create_tables().await.unwrap();
             reads_keep_their_connection_until_idle(&store, true).await;
-            for table in [
-                &tables.stored_events,
-                &tables.snapshots,
-                &tables.notification_tracking,
-            ] {
-                store
-                    .connection()
-                    .execute_unprepared(&format!("DROP TABLE {table}"))
-                    .await
-                    .unwrap();
-            }
+            drop_tables(&store, &tables).await;
         }
     }
 
