@@ -1,25 +1,28 @@
-//! One connection of the store's pool kept out of the pool between loads, for at most
-//! [`HOLD_IDLE`] after the last one.
+//! One connection of the store's pool kept out of the pool between reads and saves, for at
+//! most [`HOLD_IDLE`] after the last one.
 //!
 //! sqlx's pool pings every connection given back to it (in a task of its own: a round trip
 //! to the server, or to a SQLite connection's worker thread) before anyone can take it again,
-//! and hands out its idle connections first in, first out. A load taken from the pool and
-//! given back therefore costs the ping's round trip and wakes another connection (another
-//! server process, another SQLite worker thread) for the next load. A load that finished
-//! cleanly instead leaves its connection here; the next load takes it as it is, with nothing
-//! to ping: the raw driver's own way of working, on one connection. The connection goes back
-//! to the pool, pinged as usual, once no load has used it for [`HOLD_IDLE`], so that a writer
-//! or another user of the pool waits for it at most about that long.
+//! and hands out its idle connections first in, first out. A read or a save taken from the
+//! pool and given back therefore costs the ping's round trip and wakes another connection
+//! (another server process, another SQLite worker thread) for the next one. A read that
+//! finished cleanly, or a save that committed (`seaorm/held_transaction.rs`), instead leaves
+//! its connection here; the next read or save takes it as it is, with nothing to ping: the raw
+//! driver's own way of working, on one connection. The connection goes back to the pool,
+//! pinged as usual, once nothing has used it for [`HOLD_IDLE`], so that another user of the
+//! pool waits for it at most about that long.
 //!
-//! Only a connection whose statements all ran to their end is kept: a load that failed, stopped
-//! before its last row or was cancelled drops its connection, and the pool then checks it as
-//! it always does. Nothing is kept when the pool would then have no other connection to give
-//! (a pool of one, SQLite in memory, never keeps one), and a connection goes back after
-//! [`HOLD_AT_MOST`] in all, so that the pool's lifetime checks and the user's hooks still see
-//! it. Every store on one pool shares the one kept connection ([`Held::of_pool`]). The wait for [`HOLD_IDLE`] runs as a task of the runtime the read ran in; a
-//! runtime that is not running (a current-thread runtime between two `block_on`s) gives the
-//! connection back when it runs again or when the store is dropped, also when reads in another
-//! runtime keep the pool's connection meanwhile (they find that wait still pending).
+//! Only a connection whose statements all ran to their end is kept: a read that failed,
+//! stopped before its last row or was cancelled, and a save that did not commit, drop their
+//! connection, and the pool then checks it as it always does. Nothing is kept when the pool
+//! would then have no other connection to give (a pool of one, SQLite in memory, never keeps
+//! one), and a connection goes back after [`HOLD_AT_MOST`] in all, so that the pool's lifetime
+//! checks and the user's hooks still see it. Every store on one pool shares the one kept
+//! connection ([`Held::of_pool`]). The wait for [`HOLD_IDLE`] runs as a task of the runtime
+//! the read or save ran in; a runtime that is not running (a current-thread runtime between
+//! two `block_on`s) gives the connection back when it runs again or when the store is dropped,
+//! also when reads in another runtime keep the pool's connection meanwhile (they find that
+//! wait still pending).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -28,10 +31,37 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::{self, pool::PoolConnection};
-use sea_orm::{DatabaseConnection, DatabaseConnectionType};
+use sea_orm::{ConnAcquireErr, DatabaseConnection, DbErr, RuntimeErr, Statement};
+use sea_query_sqlx::SqlxValues;
 use tokio::runtime::Handle;
 
-/// How long a kept connection waits for the next load before it goes back to the pool.
+/// Runs `$body` with `$pool` bound to the sqlx pool of the `DatabaseConnection` `$conn` (each
+/// backend's pool has a type of its own); `$other` for a connection of another kind (SeaORM's
+/// mock or proxy).
+macro_rules! on_pool {
+    ($conn:expr, |$pool:ident| $body:expr, else $other:expr) => {{
+        use sea_orm::DatabaseConnectionType as Kind;
+        let conn = $conn;
+        match &conn.inner {
+            Kind::SqlxPostgresPoolConnection(_) => {
+                let $pool = conn.get_postgres_connection_pool();
+                $body
+            }
+            Kind::SqlxMySqlPoolConnection(_) => {
+                let $pool = conn.get_mysql_connection_pool();
+                $body
+            }
+            Kind::SqlxSqlitePoolConnection(_) => {
+                let $pool = conn.get_sqlite_connection_pool();
+                $body
+            }
+            _ => $other,
+        }
+    }};
+}
+pub(crate) use on_pool;
+
+/// How long a kept connection waits for the next read or save before it goes back to the pool.
 pub(crate) const HOLD_IDLE: Duration = Duration::from_millis(1);
 
 /// How long a connection may be kept out of the pool in all, however busy: then it goes back,
@@ -64,7 +94,7 @@ struct Kept {
     since: Instant,
 }
 
-/// A connection taken for a read: the kept one, or a new one from the pool.
+/// A connection taken for a read or a save: the kept one, or a new one from the pool.
 pub(crate) struct Taken<DB: sqlx::Database> {
     pub(crate) conn: PoolConnection<DB>,
     since: Instant,
@@ -83,20 +113,13 @@ impl Held {
     /// lends at most one connection this way however many stores use it; one of its own for
     /// a connection of another kind (SeaORM's mock or proxy, which keeps nothing).
     pub(crate) fn of_pool(conn: &DatabaseConnection) -> Arc<Held> {
-        use DatabaseConnectionType::{
-            SqlxMySqlPoolConnection as MySql, SqlxPostgresPoolConnection as Postgres,
-            SqlxSqlitePoolConnection as Sqlite,
-        };
         // A pool's options live in its shared state: their address names the pool while it
         // lives, and a `Held` keeps its pool alive through the stores that hold it.
-        let pool = match &conn.inner {
-            Postgres(_) => {
-                std::ptr::from_ref(conn.get_postgres_connection_pool().options()) as usize
-            }
-            MySql(_) => std::ptr::from_ref(conn.get_mysql_connection_pool().options()) as usize,
-            Sqlite(_) => std::ptr::from_ref(conn.get_sqlite_connection_pool().options()) as usize,
-            _ => return Arc::default(),
-        };
+        let pool = on_pool!(
+            conn,
+            |pool| std::ptr::from_ref(pool.options()) as usize,
+            else return Arc::default()
+        );
         static POOLS: OnceLock<Mutex<HashMap<usize, Weak<Held>>>> = OnceLock::new();
         let mut pools = POOLS
             .get_or_init(Default::default)
@@ -213,7 +236,7 @@ impl Drop for TimerEnds {
 }
 
 /// Gives the kept connection back to its pool once a whole [`HOLD_IDLE`] passed without a
-/// load putting one here; ends when the connection is in use or gone.
+/// read or save putting one here; ends when the connection is in use or gone.
 ///
 /// `ends` is an argument, not made in the body, so that it drops with a task that its runtime
 /// dropped before ever running it.
@@ -262,4 +285,33 @@ impl Drop for Held {
             drop(conn);
         }
     }
+}
+
+/// A statement with its values bound as SeaORM binds them.
+pub(crate) fn bound<DB>(stmt: Statement) -> sqlx::query::Query<'static, DB, SqlxValues>
+where
+    DB: sqlx::Database,
+    SqlxValues: sqlx::IntoArguments<DB>,
+{
+    let values = stmt.values.unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values))
+}
+
+/// A pool's error as SeaORM reports it when it cannot take a connection.
+pub(crate) fn acquire_error(error: sqlx::Error) -> DbErr {
+    match error {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
+    }
+}
+
+/// A query's error (also a transaction's begin, commit or rollback) as SeaORM reports it.
+pub(crate) fn query_error(error: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+/// A statement's error, run for its effect, as SeaORM reports it.
+pub(crate) fn exec_error(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
 }

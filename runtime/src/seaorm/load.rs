@@ -30,43 +30,16 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use sea_orm::sqlx;
-use sea_orm::{ConnAcquireErr, DbErr, QueryResult, RuntimeErr, Statement};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, QueryResult, Statement};
 use sea_query_sqlx::SqlxValues;
 use uuid::Uuid;
 
-use super::held::Held;
+use super::held::{Held, acquire_error, bound, on_pool, query_error};
 use super::recorder::SeaOrmRecorder;
 use super::store::SeaOrmStore;
 use crate::persistence::{
     LoadVisitor, PersistenceError, StoredEventRef, after_snapshot, newest_snapshot,
 };
-
-/// Runs `$body` with `$pool` bound to the sqlx pool of the `DatabaseConnection` `$conn` and
-/// `$rows` to how its backend's rows are read: as they arrive from a server, so that decoding
-/// one overlaps the sending of the next; all first from SQLite, whose rows come from a worker
-/// thread in this process (`SeaOrmRecorder::visit_events` says why). `$other` for a connection
-/// of another kind (SeaORM's mock or proxy).
-macro_rules! on_pool {
-    ($conn:expr, |$pool:ident, $rows:ident| $body:expr, else $other:expr) => {{
-        use sea_orm::DatabaseConnectionType as Kind;
-        let conn = $conn;
-        match &conn.inner {
-            Kind::SqlxPostgresPoolConnection(_) => {
-                let ($pool, $rows) = (conn.get_postgres_connection_pool(), Rows::Streamed);
-                $body
-            }
-            Kind::SqlxMySqlPoolConnection(_) => {
-                let ($pool, $rows) = (conn.get_mysql_connection_pool(), Rows::Streamed);
-                $body
-            }
-            Kind::SqlxSqlitePoolConnection(_) => {
-                let ($pool, $rows) = (conn.get_sqlite_connection_pool(), Rows::AllFirst);
-                $body
-            }
-            _ => $other,
-        }
-    }};
-}
 
 /// Runs [`visit_from_snapshot`] on one connection when the two recorders share a sqlx pool;
 /// `None` when they do not (the caller then loads one statement after the other).
@@ -90,7 +63,8 @@ pub(super) async fn on_one_connection(
         lte,
     };
     let conn = &snapshots.store().conn;
-    let loaded = on_pool!(conn, |pool, rows| load.run(pool, rows, visitor).await, else return None);
+    let rows = Rows::of(conn);
+    let loaded = on_pool!(conn, |pool| load.run(pool, rows, visitor).await, else return None);
     Some(loaded)
 }
 
@@ -111,7 +85,8 @@ pub(super) async fn events_on_held_connection(
         recorder: events,
         originator_id,
     };
-    let visited = on_pool!(conn, |pool, rows| events.run(pool, stmt, rows, visit).await,
+    let rows = Rows::of(conn);
+    let visited = on_pool!(conn, |pool| events.run(pool, stmt, rows, visit).await,
         else return Err(stmt));
     Ok(visited)
 }
@@ -182,7 +157,7 @@ pub(super) async fn all_on_held_connection(
     let held = &store.held;
     Ok(on_pool!(
         &store.conn,
-        |pool, _rows| all_rows(held, pool, stmt).await,
+        |pool| all_rows(held, pool, stmt).await,
         else return Err(stmt)
     ))
 }
@@ -215,6 +190,18 @@ enum Rows {
     Streamed,
     /// All of them, then each in turn.
     AllFirst,
+}
+
+impl Rows {
+    /// As they arrive from a server, so that decoding one overlaps the sending of the next;
+    /// all first from SQLite, whose rows come from a worker thread in this process
+    /// (`SeaOrmRecorder::visit_events` says why).
+    fn of(conn: &DatabaseConnection) -> Rows {
+        match conn.get_database_backend() {
+            DbBackend::Sqlite => Rows::AllFirst,
+            _ => Rows::Streamed,
+        }
+    }
 }
 
 /// One load: whose snapshot and events, up to which version.
@@ -319,28 +306,4 @@ impl Load<'_> {
             .event_ref(&row, 0, self.originator_id, &mut copy)?;
         Ok(visitor.event(event))
     }
-}
-
-/// A statement with its values bound as SeaORM binds them.
-fn bound<DB>(stmt: Statement) -> sqlx::query::Query<'static, DB, SqlxValues>
-where
-    DB: sqlx::Database,
-    SqlxValues: sqlx::IntoArguments<DB>,
-{
-    let values = stmt.values.unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values))
-}
-
-/// A pool's error as SeaORM reports it when it cannot take a connection.
-fn acquire_error(error: sqlx::Error) -> DbErr {
-    match error {
-        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
-        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
-        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
-    }
-}
-
-/// A statement's error as SeaORM reports it.
-fn query_error(error: sqlx::Error) -> DbErr {
-    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
 }

@@ -10,6 +10,7 @@ pub mod dialect;
 mod direct;
 pub mod entity;
 mod held;
+mod held_transaction;
 mod load;
 mod recorder;
 pub mod schema;

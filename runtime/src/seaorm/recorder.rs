@@ -1627,6 +1627,56 @@ mod tests {
         reads_keep_their_connection_until_idle(&file.store().await, false).await;
     }
 
+    /// Saves keep their connection too, when they committed: the next save and the next load
+    /// take it. A save that failed (a conflict) keeps none, and nothing of it is recorded.
+    async fn saves_keep_their_connection_until_idle(store: &SeaOrmStore) {
+        let events = store.application_recorder("app").unwrap();
+        let event = |id, version| StoredEvent {
+            originator_id: id,
+            originator_version: version,
+            topic: "app:Happened".into(),
+            state: b"{}".to_vec(),
+        };
+        let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+        let ids = events
+            .insert_events(&[event(first, 1), event(first, 2)])
+            .await
+            .unwrap();
+        assert!(store.held.holding());
+        let more = events.insert_events(&[event(second, 1)]).await.unwrap();
+        assert!(store.held.holding());
+        assert_eq!(more, vec![ids[1] + 1]);
+
+        let conflict = events
+            .insert_events(&[event(second, 2), event(first, 2)])
+            .await;
+        assert!(
+            matches!(conflict, Err(PersistenceError::Conflict { .. })),
+            "{conflict:?}"
+        );
+        assert!(!store.held.holding());
+
+        let last = events.insert_events(&[event(second, 2)]).await.unwrap();
+        assert!(store.held.holding());
+        let section = events
+            .select_notifications(&NotificationQuery::new(Some(ids[0]), 100))
+            .await
+            .unwrap();
+        let recorded: Vec<(Uuid, u64)> = section
+            .iter()
+            .map(|n| (n.event.originator_id, n.event.originator_version))
+            .collect();
+        assert_eq!(recorded, [(first, 1), (first, 2), (second, 1), (second, 2)]);
+        assert_eq!(section.last().map(|n| n.id), last.first().copied());
+        until_given_back(store).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_saves_keep_their_connection_until_idle() {
+        let file = SqliteFile::new();
+        saves_keep_their_connection_until_idle(&file.store().await).await;
+    }
+
     /// A pool of one connection (SQLite in memory) keeps nothing: a writer would wait for it.
     /// Stores on different pools keep their connections apart.
     #[tokio::test]
@@ -1689,7 +1739,7 @@ mod tests {
         drop(store);
     }
 
-    /// The servers' reads, when `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` name them (`.ci/run`
+    /// The servers' reads and saves, when `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` name them (`.ci/run`
     /// sets both), in tables of the test's own.
     #[tokio::test]
     async fn server_reads_keep_their_connection_until_idle() {
@@ -1703,6 +1753,7 @@ mod tests {
             let store = server_store(&url, &tables).await;
             store.create_tables().await.unwrap();
             reads_keep_their_connection_until_idle(&store, true).await;
+            saves_keep_their_connection_until_idle(&store).await;
             drop_tables(&store, &tables).await;
         }
     }

@@ -35,7 +35,7 @@ pub struct SeaOrmStore {
     pub(crate) tables: Arc<Tables>,
     pub(crate) dialect: Arc<Dialect>,
     pub(crate) queue: Arc<WriteQueue>,
-    /// A connection kept between loads (`seaorm/held.rs`).
+    /// A connection kept between reads and saves (`seaorm/held.rs`).
     pub(crate) held: Arc<Held>,
 }
 

@@ -11,15 +11,19 @@
 //! application and have no tracking, their rows go in one `INSERT`, in queue order, which keeps
 //! each save's ids consecutive; if that `INSERT` fails, the group is recorded again save by save.
 //! A writer alone in the queue records its save as before: on SQLite without handing it to a
-//! task (see [`WriteQueue::submit`]).
+//! task (see [`WriteQueue::submit`]). The group's transaction runs on the connection that the
+//! pool's stores keep between reads and saves (`seaorm/held_transaction.rs`).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{DatabaseConnection, DatabaseConnectionType, DatabaseTransaction, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr};
 use tokio::sync::oneshot;
 use tokio::sync::oneshot::error::TryRecvError;
 
+use super::held::{Held, acquire_error, on_pool};
+use super::held_transaction::{GroupTransaction, HeldTransaction};
 use super::recorder::{
     InsertFailure, ROWS_PER_INSERT, SeaOrmRecorder, Step, begin, is_retryable, retry_pause,
 };
@@ -68,6 +72,7 @@ impl WriteQueue {
     ) -> Result<Vec<u64>, PersistenceError> {
         let (reply, mut result) = oneshot::channel();
         let conn = recorder.store().connection().clone();
+        let held = recorder.store().held.clone();
         // sqlx's SQLite pool only: its cancellation is what makes recording in place safe.
         let in_place = matches!(
             conn.inner,
@@ -102,21 +107,22 @@ impl WriteQueue {
             if in_place && group.len() == 1 && group[0].ticket == ticket {
                 // This writer's own save alone, on SQLite: recorded here, without handing it to
                 // a task (that hand-over took a quarter of a 1-event save's time). A writer that
-                // stops waiting abandons only its own save, all or nothing: SeaORM's
-                // transaction rolls back when dropped, and sqlx's SQLite worker runs that
-                // rollback after whatever statement (even the `BEGIN`) was already sent; a save
-                // dropped after its `COMMIT` was sent is recorded. The save moves on only while
-                // its caller polls it (holding the queue's head and SQLite's write lock), as
-                // any transaction in the caller's own task does.
-                record_group(conn.clone(), group).await;
+                // stops waiting abandons only its own save, all or nothing: sqlx's (and
+                // SeaORM's) transaction rolls back when dropped, and sqlx's SQLite worker runs
+                // that rollback after whatever statement (even the `BEGIN`) was already sent; a
+                // save dropped after its `COMMIT` was sent is recorded. The save moves on only
+                // while its caller polls it (holding the queue's head and SQLite's write lock),
+                // as any transaction in the caller's own task does.
+                record_group(conn.clone(), held.clone(), group).await;
             } else {
                 // In a task of its own: a writer that stops waiting (its future dropped) must
                 // not abandon the saves of the others, nor its own half-way. On PostgreSQL and
-                // MariaDB a future dropped while SeaORM begins a transaction leaves that
-                // transaction open on a pooled connection (the contract case
+                // MariaDB a future dropped while sqlx begins a transaction (its `BEGIN` sent,
+                // its answer not yet read) leaves that transaction open on a pooled connection,
+                // through SeaORM or not (the contract case
                 // `abandoned_saves_are_all_or_nothing` then blocks), so there even a lone save
                 // is recorded in a task.
-                let _ = tokio::spawn(record_group(conn.clone(), group)).await;
+                let _ = tokio::spawn(record_group(conn.clone(), held.clone(), group)).await;
             }
             // Answered by the group just recorded (still at the head, so that the writers who
             // queued meanwhile do not go first); otherwise it waits beyond `MAX_GROUP` saves.
@@ -171,13 +177,14 @@ enum GroupFailure {
 
 /// Records a group of saves. Optimistically in one transaction with no savepoints; when a save
 /// fails, the transaction is rolled back, that save gets its error, and the others are recorded
-/// again without it. The whole group is retried when the database broke a deadlock.
-async fn record_group(conn: DatabaseConnection, mut jobs: Vec<Job>) {
+/// again without it. The whole group is retried when the database broke a deadlock. `held` is
+/// the kept connection of `conn`'s pool (`seaorm/held.rs`).
+async fn record_group(conn: DatabaseConnection, held: Arc<Held>, mut jobs: Vec<Job>) {
     let backend = conn.get_database_backend();
     let mut attempt = 0;
     let mut merge = true;
     while !jobs.is_empty() {
-        match try_group(&conn, &jobs, merge).await {
+        match try_group(&conn, &held, &jobs, merge).await {
             Ok(results) => {
                 for (job, ids) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -237,9 +244,13 @@ fn mergeable(jobs: &[Job]) -> bool {
 }
 
 /// One transaction for the group: its locks, each save (or, with `merge`, every save's rows
-/// in one `INSERT` when they can be), the commit.
+/// in one `INSERT` when they can be), the commit. On one of sqlx's pools the transaction runs
+/// on the pool's kept connection, which stays kept when the group was recorded
+/// (`seaorm/held_transaction.rs`); on a connection of another kind (SeaORM's mock or proxy)
+/// in a SeaORM transaction.
 async fn try_group(
     conn: &DatabaseConnection,
+    held: &Arc<Held>,
     jobs: &[Job],
     merge: bool,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
@@ -247,9 +258,39 @@ async fn try_group(
         return Ok(Vec::new());
     };
     let backend = first.recorder.store().dialect().backend;
-    let txn = begin(conn, backend)
-        .await
-        .map_err(whole(Step::Other("beginning a transaction")))?;
+    let beginning = || whole(Step::Other("beginning a transaction"));
+    on_pool!(
+        conn,
+        |pool| {
+            let mut taken = held
+                .take(pool)
+                .await
+                .map_err(|e| beginning()(acquire_error(e)))?;
+            let txn = HeldTransaction::begin(&mut taken, backend)
+                .await
+                .map_err(beginning())?;
+            let recorded = in_transaction(txn, jobs, merge, backend).await;
+            // Committed: the connection is clean. After a failure it goes back to the pool,
+            // which sends the rollback that sqlx queued and checks the connection.
+            if recorded.is_ok() {
+                held.put(pool, taken);
+            }
+            recorded
+        },
+        else {
+            let txn = begin(conn, backend).await.map_err(beginning())?;
+            in_transaction(txn, jobs, merge, backend).await
+        }
+    )
+}
+
+/// The group's statements in `txn`, then its commit; a rollback when one save failed.
+async fn in_transaction(
+    txn: impl GroupTransaction,
+    jobs: &[Job],
+    merge: bool,
+    backend: DbBackend,
+) -> Result<Vec<Vec<u64>>, GroupFailure> {
     let written = if merge && mergeable(jobs) {
         write_together(&txn, jobs, backend).await
     } else {
@@ -279,7 +320,7 @@ fn whole(step: Step) -> impl FnOnce(DbErr) -> GroupFailure {
 /// Every save's rows in one `INSERT` (the saves are [`mergeable`]), after the lock; the ids
 /// handed back to each save in queue order.
 async fn write_together(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     jobs: &[Job],
     backend: DbBackend,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
@@ -311,7 +352,7 @@ async fn write_together(
 
 /// Each save with its own `INSERT`s, each table (on MySQL: each application) locked once.
 async fn write_each(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     jobs: &[Job],
     backend: DbBackend,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
