@@ -170,6 +170,7 @@ impl Held {
     }
 
     /// Keeps a connection whose statements all ran to their end, unless: one is kept already;
+    /// it is in a transaction;
     /// the pool would have no other connection to give (its size at most, none idle; also a
     /// pool of one); the pool is closed; the connection has been kept [`HOLD_AT_MOST`]; or
     /// there is no runtime to give it back in later. Then it goes back to the pool now, as it
@@ -180,7 +181,9 @@ impl Held {
         taken: Taken<DB>,
     ) {
         let full = pool.size() >= pool.options().get_max_connections() && pool.num_idle() == 0;
+        // Callers keep only connections whose transactions ended; this makes sure of it.
         if full
+            || sqlx::Connection::is_in_transaction(&*taken.conn)
             || pool.options().get_max_connections() < 2
             || pool.is_closed()
             || taken.since.elapsed() >= HOLD_AT_MOST
@@ -314,4 +317,35 @@ pub(crate) fn query_error(error: sqlx::Error) -> DbErr {
 /// A statement's error, run for its effect, as SeaORM reports it.
 pub(crate) fn exec_error(error: sqlx::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sqlx::Connection;
+
+    use super::*;
+
+    /// A connection left in a transaction goes back to the pool rather than being kept.
+    #[tokio::test]
+    async fn a_connection_in_a_transaction_is_not_kept() {
+        let dir = std::env::temp_dir().join(format!("es-held-tx-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
+        let conn = crate::seaorm::connect(&url).await.unwrap();
+        let pool = conn.get_sqlite_connection_pool();
+        let held = Arc::new(Held::default());
+
+        let taken = held.take(pool).await.unwrap();
+        held.put(pool, taken);
+        assert!(held.holding());
+        let mut taken = held.take(pool).await.unwrap();
+        assert!(!held.holding());
+        // Left open without a rollback (as a transaction forgotten by its owner would be).
+        std::mem::forget(taken.conn.begin().await.unwrap());
+        held.put(pool, taken);
+        assert!(!held.holding());
+        drop(held);
+        conn.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

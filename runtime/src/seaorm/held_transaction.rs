@@ -7,9 +7,10 @@
 //! hands out its idle connections first in, first out. Saves, like reads, now take the kept
 //! connection, run their statements in an sqlx transaction on it ([`HeldTransaction`], which
 //! the recorder's SeaORM code drives as any `ConnectionTrait`), and leave it kept when the
-//! commit succeeded. A group that failed (a conflict, a deadlock, a lost connection) drops its
-//! connection: sqlx's transaction queues its rollback when dropped, and the pool sends it with
-//! its ping, as it did for SeaORM's transactions.
+//! commit succeeded. A group that failed (a conflict, a deadlock, a lost connection) rolls
+//! back, or has its rollback queued as sqlx's transaction is dropped, and gives its connection
+//! back to the pool, which sends any queued rollback with its check of the connection (on
+//! SQLite the connection's worker runs it), as it did for SeaORM's transactions.
 //!
 //! Statements are bound by SeaORM's binder and their rows and results read as SeaORM's, with
 //! SeaORM's errors; what is skipped is SeaORM's wrapper, its metric callback and its trace-level
@@ -58,18 +59,19 @@ where
     DB: sqlx::Database,
 {
     /// Begins a transaction on the connection `taken`; on SQLite one that takes the write lock
-    /// at once (`BEGIN IMMEDIATE`), as the recorder's SeaORM transactions do.
+    /// at once (`BEGIN IMMEDIATE`), as the recorder's SeaORM transactions do. Fails when the
+    /// connection is in a transaction already.
     pub(crate) async fn begin(taken: &'c mut Taken<DB>, backend: DbBackend) -> Result<Self, DbErr> {
         let conn: &mut DB::Connection = &mut taken.conn;
-        let tx = if backend == DbBackend::Sqlite {
-            // Made before the call: a `&'static str` argument would make the future less general
-            // than `tokio::spawn` needs.
-            let immediate = sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE");
-            conn.begin_with(immediate).await
-        } else {
-            conn.begin().await
-        }
-        .map_err(query_error)?;
+        // A `BEGIN` of our own rather than sqlx's default, which would make a savepoint if the
+        // connection were ever in a transaction already: this fails instead. Made before the
+        // call: a `&'static str` argument would make the future less general than
+        // `tokio::spawn` needs.
+        let statement = sqlx::SqlSafeStr::into_sql_str(match backend {
+            DbBackend::Sqlite => "BEGIN IMMEDIATE",
+            _ => "BEGIN",
+        });
+        let tx = conn.begin_with(statement).await.map_err(query_error)?;
         Ok(HeldTransaction {
             tx: Mutex::new(tx),
             backend,
@@ -119,8 +121,7 @@ where
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         let mut tx = self.tx.lock().await;
         let conn: &mut DB::Connection = &mut tx;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(conn)
+        sqlx::Executor::execute(conn, sqlx::AssertSqlSafe(sql.to_owned()))
             .await
             .map(ExecResult::from)
             .map_err(exec_error)

@@ -1630,6 +1630,8 @@ mod tests {
     /// Saves keep their connection too, when they committed: the next save and the next load
     /// take it. A save that failed (a conflict) keeps none, and nothing of it is recorded.
     async fn saves_keep_their_connection_until_idle(store: &SeaOrmStore) {
+        // Nothing kept by an earlier read: what is kept below, a save kept.
+        until_given_back(store).await;
         let events = store.application_recorder("app").unwrap();
         let event = |id, version| StoredEvent {
             originator_id: id,
