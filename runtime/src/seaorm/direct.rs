@@ -8,10 +8,11 @@
 //! [`Direct`] calls make the same match and call the same SeaORM functions, each in a box of
 //! its own backend's size rather than `ConnectionTrait`'s box of every backend's future. A
 //! connection of another kind (SeaORM's mock or proxy, when a user enables them) and every
-//! transaction go through `ConnectionTrait` as before.
+//! transaction go through `ConnectionTrait` as before. (Saves begin their transactions
+//! elsewhere: on the pool's kept connection, `seaorm/held_transaction.rs`.)
 //!
 //! What is skipped is only the wrapper: `ConnectionTrait`'s trace-level spans
-//! (`query_all_raw`, `query_one_raw`, `begin`) and, with SeaORM's optional `tracing-spans`
+//! (`query_all_raw`, `query_one_raw`) and, with SeaORM's optional `tracing-spans`
 //! feature, the `sea_orm.query_all` and `sea_orm.query_one` spans are not opened for these
 //! statements; the per-backend calls' own trace-level spans and SeaORM's metric callback still
 //! run.
@@ -20,7 +21,7 @@ use std::future::Future;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DatabaseTransaction, DbErr,
-    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    QueryResult, Statement, TransactionTrait,
 };
 
 /// A connection or transaction that the recorder runs statements on.
@@ -33,13 +34,6 @@ pub(crate) trait Direct: ConnectionTrait + TransactionTrait + Sync {
         &self,
         stmt: Statement,
     ) -> impl Future<Output = Result<Option<QueryResult>, DbErr>> + Send;
-
-    /// Begins a transaction (a savepoint in a transaction); `sqlite` is the SQLite
-    /// transaction mode, ignored by the other backends.
-    fn open(
-        &self,
-        sqlite: Option<SqliteTransactionMode>,
-    ) -> impl Future<Output = Result<Self::Transaction, DbErr>> + Send;
 }
 
 impl Direct for DatabaseConnection {
@@ -72,24 +66,6 @@ impl Direct for DatabaseConnection {
             _ => self.query_one_raw(stmt).await,
         }
     }
-
-    async fn open(
-        &self,
-        sqlite: Option<SqliteTransactionMode>,
-    ) -> Result<DatabaseTransaction, DbErr> {
-        match &self.inner {
-            DatabaseConnectionType::SqlxSqlitePoolConnection(conn) => {
-                Box::pin(conn.begin(None, None, sqlite)).await
-            }
-            DatabaseConnectionType::SqlxPostgresPoolConnection(conn) => {
-                Box::pin(conn.begin(None, None)).await
-            }
-            DatabaseConnectionType::SqlxMySqlPoolConnection(conn) => {
-                Box::pin(conn.begin(None, None)).await
-            }
-            _ => open_through_trait(self, sqlite).await,
-        }
-    }
 }
 
 impl Direct for DatabaseTransaction {
@@ -102,29 +78,5 @@ impl Direct for DatabaseTransaction {
         stmt: Statement,
     ) -> impl Future<Output = Result<Option<QueryResult>, DbErr>> + Send {
         self.query_one_raw(stmt)
-    }
-
-    fn open(
-        &self,
-        sqlite: Option<SqliteTransactionMode>,
-    ) -> impl Future<Output = Result<DatabaseTransaction, DbErr>> + Send {
-        open_through_trait(self, sqlite)
-    }
-}
-
-/// `TransactionTrait`'s begin, with the SQLite mode when there is one.
-async fn open_through_trait<C: TransactionTrait>(
-    conn: &C,
-    sqlite: Option<SqliteTransactionMode>,
-) -> Result<C::Transaction, DbErr> {
-    match sqlite {
-        Some(mode) => {
-            conn.begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(mode),
-                ..TransactionOptions::default()
-            })
-            .await
-        }
-        None => conn.begin().await,
     }
 }

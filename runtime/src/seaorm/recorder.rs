@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryResult, RuntimeErr, SqlErr,
-    SqliteTransactionMode, TransactionSession, Value,
+    SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -160,12 +160,19 @@ pub(crate) fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
 /// Begins a transaction (a savepoint in a transaction); on SQLite one that takes the write
 /// lock at once (`BEGIN IMMEDIATE`), so that it waits for other writers rather than failing
 /// when it first writes.
-pub(crate) async fn begin<C: Direct>(
+pub(crate) async fn begin<C: TransactionTrait>(
     conn: &C,
     backend: DbBackend,
 ) -> Result<C::Transaction, DbErr> {
-    conn.open((backend == DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate))
-        .await
+    if backend == DbBackend::Sqlite {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        conn.begin_with_options(options).await
+    } else {
+        conn.begin().await
+    }
 }
 
 /// Writers that deadlocked together would meet again if they retried at once: a random pause,
@@ -1461,19 +1468,30 @@ mod tests {
     /// of the test's own; `elsewhere` is a second pool on the same database.
     #[tokio::test]
     async fn server_loads_take_one_connection_only_of_a_shared_pool() {
+        for (url, tables, store) in server_stores("one_conn").await {
+            let elsewhere = server_store(&url, &tables).await;
+            loads_take_one_connection_only_of_a_shared_pool(&store, &elsewhere, 3).await;
+            drop_tables(&store, &tables).await;
+        }
+    }
+
+    /// A store with its tables, of a name of the test's own (`name` and a random part), on each
+    /// server that `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` name (`.ci/run` sets both), with
+    /// its URL and tables; a server whose variable is not set is skipped, and said so.
+    async fn server_stores(name: &str) -> Vec<(String, crate::seaorm::Tables, SeaOrmStore)> {
+        let mut stores = Vec::new();
         for var in ["TEST_POSTGRES_URL", "TEST_MYSQL_URL"] {
             let Ok(url) = std::env::var(var) else {
                 eprintln!("{var} is not set: this backend is skipped");
                 continue;
             };
-            let prefix = format!("one_conn_{}_", &Uuid::new_v4().simple().to_string()[..12]);
+            let prefix = format!("{name}_{}_", &Uuid::new_v4().simple().to_string()[..12]);
             let tables = crate::seaorm::Tables::with_prefix(&prefix);
             let store = server_store(&url, &tables).await;
             store.create_tables().await.unwrap();
-            let elsewhere = server_store(&url, &tables).await;
-            loads_take_one_connection_only_of_a_shared_pool(&store, &elsewhere, 3).await;
-            drop_tables(&store, &tables).await;
+            stores.push((url, tables, store));
         }
+        stores
     }
 
     /// A store on the server `url` names (a pool of its own), in `tables`.
@@ -1741,19 +1759,11 @@ mod tests {
         drop(store);
     }
 
-    /// The servers' reads and saves, when `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` name them (`.ci/run`
-    /// sets both), in tables of the test's own.
+    /// The servers' reads and saves, when `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` name them
+    /// (`.ci/run` sets both), in tables of the test's own.
     #[tokio::test]
     async fn server_reads_keep_their_connection_until_idle() {
-        for var in ["TEST_POSTGRES_URL", "TEST_MYSQL_URL"] {
-            let Ok(url) = std::env::var(var) else {
-                eprintln!("{var} is not set: this backend is skipped");
-                continue;
-            };
-            let prefix = format!("held_{}_", &Uuid::new_v4().simple().to_string()[..12]);
-            let tables = crate::seaorm::Tables::with_prefix(&prefix);
-            let store = server_store(&url, &tables).await;
-            store.create_tables().await.unwrap();
+        for (_, tables, store) in server_stores("held").await {
             reads_keep_their_connection_until_idle(&store, true).await;
             saves_keep_their_connection_until_idle(&store).await;
             drop_tables(&store, &tables).await;

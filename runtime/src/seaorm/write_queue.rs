@@ -15,14 +15,14 @@
 //! pool's stores keep between reads and saves (`seaorm/held_transaction.rs`).
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr};
 use tokio::sync::oneshot;
 use tokio::sync::oneshot::error::TryRecvError;
 
-use super::held::{Held, acquire_error, on_pool};
+use super::SeaOrmStore;
+use super::held::{acquire_error, on_pool};
 use super::held_transaction::{GroupTransaction, HeldTransaction};
 use super::recorder::{
     InsertFailure, ROWS_PER_INSERT, SeaOrmRecorder, Step, begin, is_retryable, retry_pause,
@@ -71,11 +71,10 @@ impl WriteQueue {
         tracking: Option<(Tracking, i64)>,
     ) -> Result<Vec<u64>, PersistenceError> {
         let (reply, mut result) = oneshot::channel();
-        let conn = recorder.store().connection().clone();
-        let held = recorder.store().held.clone();
+        let store = recorder.store();
         // sqlx's SQLite pool only: its cancellation is what makes recording in place safe.
         let in_place = matches!(
-            conn.inner,
+            store.connection().inner,
             DatabaseConnectionType::SqlxSqlitePoolConnection(_)
         );
         let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
@@ -113,7 +112,7 @@ impl WriteQueue {
                 // save dropped after its `COMMIT` was sent is recorded. The save moves on only
                 // while its caller polls it (holding the queue's head and SQLite's write lock),
                 // as any transaction in the caller's own task does.
-                record_group(conn.clone(), held.clone(), group).await;
+                record_group(store.clone(), group).await;
             } else {
                 // In a task of its own: a writer that stops waiting (its future dropped) must
                 // not abandon the saves of the others, nor its own half-way. On PostgreSQL and
@@ -122,7 +121,7 @@ impl WriteQueue {
                 // through SeaORM or not (the contract case
                 // `abandoned_saves_are_all_or_nothing` then blocks), so there even a lone save
                 // is recorded in a task.
-                let _ = tokio::spawn(record_group(conn.clone(), held.clone(), group)).await;
+                let _ = tokio::spawn(record_group(store.clone(), group)).await;
             }
             // Answered by the group just recorded (still at the head, so that the writers who
             // queued meanwhile do not go first); otherwise it waits beyond `MAX_GROUP` saves.
@@ -177,14 +176,15 @@ enum GroupFailure {
 
 /// Records a group of saves. Optimistically in one transaction with no savepoints; when a save
 /// fails, the transaction is rolled back, that save gets its error, and the others are recorded
-/// again without it. The whole group is retried when the database broke a deadlock. `held` is
-/// the kept connection of `conn`'s pool (`seaorm/held.rs`).
-async fn record_group(conn: DatabaseConnection, held: Arc<Held>, mut jobs: Vec<Job>) {
+/// again without it. The whole group is retried when the database broke a deadlock. `store` is
+/// the one whose connection (and kept connection, `seaorm/held.rs`) records it.
+async fn record_group(store: SeaOrmStore, mut jobs: Vec<Job>) {
+    let conn = store.connection();
     let backend = conn.get_database_backend();
     let mut attempt = 0;
     let mut merge = true;
     while !jobs.is_empty() {
-        match try_group(&conn, &held, &jobs, merge).await {
+        match try_group(&store, &jobs, merge).await {
             Ok(results) => {
                 for (job, ids) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -193,7 +193,7 @@ async fn record_group(conn: DatabaseConnection, held: Arc<Held>, mut jobs: Vec<J
             }
             Err(GroupFailure::Merged) => merge = false,
             Err(GroupFailure::Save(index, failure)) => {
-                fail(&conn, jobs.remove(index), failure).await;
+                fail(conn, jobs.remove(index), failure).await;
             }
             Err(GroupFailure::Whole(failure))
                 if attempt < GROUP_RETRIES && is_retryable(backend, &failure.error) =>
@@ -211,7 +211,7 @@ async fn record_group(conn: DatabaseConnection, held: Arc<Held>, mut jobs: Vec<J
                         step: Step::Other("recording a group of saves"),
                         error: DbErr::Custom(message.clone()),
                     });
-                    fail(&conn, job, failure).await;
+                    fail(conn, job, failure).await;
                 }
                 return;
             }
@@ -249,15 +249,15 @@ fn mergeable(jobs: &[Job]) -> bool {
 /// (`seaorm/held_transaction.rs`); on a connection of another kind (SeaORM's mock or proxy)
 /// in a SeaORM transaction.
 async fn try_group(
-    conn: &DatabaseConnection,
-    held: &Arc<Held>,
+    store: &SeaOrmStore,
     jobs: &[Job],
     merge: bool,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
-    let Some(first) = jobs.first() else {
+    if jobs.is_empty() {
         return Ok(Vec::new());
-    };
-    let backend = first.recorder.store().dialect().backend;
+    }
+    let backend = store.dialect().backend;
+    let (conn, held) = (store.connection(), &store.held);
     let beginning = || whole(Step::Other("beginning a transaction"));
     on_pool!(
         conn,
