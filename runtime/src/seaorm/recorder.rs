@@ -1528,6 +1528,20 @@ mod tests {
         panic!("the kept connection was not given back to the pool");
     }
 
+    /// How many events a load of `id` visits when the visitor answers each with `flow`.
+    async fn visited(events: &SeaOrmRecorder, id: Uuid, flow: ControlFlow<()>) -> usize {
+        let mut seen = 0;
+        let visit = &mut |_: StoredEventRef<'_>| {
+            seen += 1;
+            flow
+        };
+        events
+            .visit_events(id, EventQuery::new(), visit)
+            .await
+            .unwrap();
+        seen
+    }
+
     /// Loads and notification reads keep their connection for the next one, give it back once
     /// idle, and keep nothing after a load that stopped with rows unread (`streamed`: the rows
     /// come as they arrive) or failed.
@@ -1546,16 +1560,7 @@ mod tests {
         until_given_back(store).await;
 
         for _ in 0..3 {
-            let mut seen = 0;
-            let visit = &mut |_: StoredEventRef<'_>| {
-                seen += 1;
-                ControlFlow::Continue(())
-            };
-            events
-                .visit_events(id, EventQuery::new(), visit)
-                .await
-                .unwrap();
-            assert_eq!(seen, 5);
+            assert_eq!(visited(&events, id, ControlFlow::Continue(())).await, 5);
             assert!(store.held.holding());
         }
         let section = events
@@ -1566,16 +1571,7 @@ mod tests {
         assert!(store.held.holding());
         until_given_back(store).await;
 
-        let mut seen = 0;
-        let visit = &mut |_: StoredEventRef<'_>| {
-            seen += 1;
-            ControlFlow::Break(())
-        };
-        events
-            .visit_events(id, EventQuery::new(), visit)
-            .await
-            .unwrap();
-        assert_eq!(seen, 1);
+        assert_eq!(visited(&events, id, ControlFlow::Break(())).await, 1);
         assert_eq!(store.held.holding(), !streamed);
         until_given_back(store).await;
 
@@ -1602,16 +1598,7 @@ mod tests {
         assert!(!other.held.holding());
 
         // After all that, the next load still reads every row.
-        let mut seen = 0;
-        let visit = &mut |_: StoredEventRef<'_>| {
-            seen += 1;
-            ControlFlow::Continue(())
-        };
-        events
-            .visit_events(id, EventQuery::new(), visit)
-            .await
-            .unwrap();
-        assert_eq!(seen, 5);
+        assert_eq!(visited(&events, id, ControlFlow::Continue(())).await, 5);
     }
 
     /// A SQLite file in a directory of the test's own, removed when dropped.
