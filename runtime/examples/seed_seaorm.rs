@@ -111,18 +111,13 @@ async fn run(database_url: &str) -> Result<(), Box<dyn Error>> {
     let Infrastructure::SeaOrm(store) = app.infrastructure() else {
         panic!("expected the SeaORM infrastructure")
     };
-    let events = app
-        .recorder()
-        .as_any()
-        .downcast_ref::<SeaOrmRecorder>()
-        .expect("the event recorder is a SeaOrmRecorder");
+    let recorders = app.seaorm_recorders().expect("the recorders are SeaORM's");
+    let events: &SeaOrmRecorder = &recorders.events;
     assert_eq!(events.table_name(), stored_events::Entity.table_name());
-    let snapshot_store = app.snapshots().expect("snapshotting is enabled");
-    let snapshot_recorder = snapshot_store
-        .recorder()
-        .as_any()
-        .downcast_ref::<SeaOrmSnapshotRecorder>()
-        .expect("the snapshot recorder is a SeaOrmSnapshotRecorder");
+    let snapshot_recorder: &SeaOrmSnapshotRecorder = recorders
+        .snapshots
+        .as_ref()
+        .expect("snapshotting is enabled");
     assert_eq!(
         snapshot_recorder.table_name(),
         snapshots::Entity.table_name()

@@ -1,10 +1,13 @@
 //! Reaching the test databases: URLs from the environment, isolated tables per test, and
 //! recorder factories for the contract suite.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use eventsourcing_seaorm::persistence::{AggregateRecorder, ProcessRecorder};
-use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
+use eventsourcing_seaorm::persistence::{AggregateRecorder, ProcessRecorder, SnapshotLoader};
+use eventsourcing_seaorm::seaorm::{
+    SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, Tables, connect,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -166,6 +169,20 @@ pub struct SqlFactory {
     store: OnceCell<SeaOrmStore>,
     interleaving_batch_size: usize,
     returning: bool,
+    /// The recorders this factory made, by the address of their `Arc`, as their own types.
+    made: Mutex<HashMap<usize, Made>>,
+}
+
+/// A recorder the factory made.
+#[derive(Clone)]
+enum Made {
+    Events(SeaOrmRecorder),
+    Snapshots(SeaOrmSnapshotRecorder),
+}
+
+/// The address of the recorder an `Arc` holds, which names it among those made.
+fn address<T: ?Sized>(recorder: &Arc<T>) -> usize {
+    Arc::as_ptr(recorder).cast::<()>() as usize
 }
 
 impl SqlFactory {
@@ -181,6 +198,7 @@ impl SqlFactory {
             store: OnceCell::new(),
             interleaving_batch_size,
             returning: true,
+            made: Mutex::default(),
         })
     }
 
@@ -204,41 +222,73 @@ impl SqlFactory {
     async fn store(&self) -> &SeaOrmStore {
         self.store.get_or_init(|| self.new_store()).await
     }
+
+    fn made(&self, address: usize) -> Option<Made> {
+        self.made.lock().unwrap().get(&address).cloned()
+    }
+
+    /// Remembers an events recorder and hands it over.
+    fn events(&self, recorder: SeaOrmRecorder) -> Arc<dyn ProcessRecorder> {
+        let arc: Arc<dyn ProcessRecorder> = Arc::new(recorder.clone());
+        self.made
+            .lock()
+            .unwrap()
+            .insert(address(&arc), Made::Events(recorder));
+        arc
+    }
 }
 
 impl RecorderFactory for SqlFactory {
     async fn process_recorder(&self) -> Arc<dyn ProcessRecorder> {
-        Arc::new(
-            self.store()
-                .await
-                .application_recorder(&unique_name())
-                .unwrap(),
-        )
+        let recorder = self
+            .store()
+            .await
+            .application_recorder(&unique_name())
+            .unwrap();
+        self.events(recorder)
     }
 
     async fn same_store(&self, recorder: &Arc<dyn ProcessRecorder>) -> Arc<dyn ProcessRecorder> {
-        let name = recorder
-            .as_any()
-            .downcast_ref::<eventsourcing_seaorm::seaorm::SeaOrmRecorder>()
-            .expect("a SeaORM recorder")
-            .application_name()
-            .to_owned();
+        let Some(Made::Events(recorder)) = self.made(address(recorder)) else {
+            panic!("not a recorder of this factory");
+        };
+        let name = recorder.application_name();
         if self.db.backend == Backend::SqliteMemory {
-            return Arc::new(self.store().await.application_recorder(&name).unwrap());
+            return self.events(self.store().await.application_recorder(name).unwrap());
         }
         // Another pool with its own write queue, as another process would have: on a SQLite
         // file its writers wait for ours on SQLite's busy timeout, never "database is locked".
         let other = self.new_store().await.with_own_write_queue();
-        Arc::new(other.application_recorder(&name).unwrap())
+        self.events(other.application_recorder(name).unwrap())
     }
 
     async fn snapshot_recorder(&self) -> Arc<dyn AggregateRecorder> {
-        Arc::new(
-            self.store()
-                .await
-                .snapshot_recorder(&unique_name())
-                .unwrap(),
-        )
+        let recorder = self
+            .store()
+            .await
+            .snapshot_recorder(&unique_name())
+            .unwrap();
+        let arc: Arc<dyn AggregateRecorder> = Arc::new(recorder.clone());
+        self.made
+            .lock()
+            .unwrap()
+            .insert(address(&arc), Made::Snapshots(recorder));
+        arc
+    }
+
+    /// The loader an application on these recorders gets: on one connection when both are on
+    /// one pool.
+    fn snapshot_loader(
+        &self,
+        snapshots: &Arc<dyn AggregateRecorder>,
+        events: &Arc<dyn ProcessRecorder>,
+    ) -> Arc<dyn SnapshotLoader> {
+        match (self.made(address(snapshots)), self.made(address(events))) {
+            (Some(Made::Snapshots(snapshots)), Some(Made::Events(events))) => {
+                snapshots.loader(&events)
+            }
+            _ => panic!("not recorders of this factory"),
+        }
     }
 
     async fn cleanup(&self) {

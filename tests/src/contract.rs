@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eventsourcing_seaorm::persistence::{
-    AggregateRecorder, EventQuery, LoadVisitor, Notification, NotificationQuery, PersistenceError,
-    ProcessRecorder, StoredEvent, StoredEventRef, Tracking,
+    AggregateRecorder, EventQuery, InTurn, LoadVisitor, Notification, NotificationQuery,
+    PersistenceError, ProcessRecorder, SnapshotLoader, StoredEvent, StoredEventRef, Tracking,
 };
 use uuid::Uuid;
 
@@ -31,6 +31,15 @@ pub trait RecorderFactory: Send + Sync + 'static {
     ) -> impl Future<Output = Arc<dyn ProcessRecorder>> + Send;
     /// An aggregate recorder that assigns no notification ids (snapshots).
     fn snapshot_recorder(&self) -> impl Future<Output = Arc<dyn AggregateRecorder>> + Send;
+    /// How the backend loads aggregates from `snapshots` (made by this factory) and `events`,
+    /// as an application built on them would. The default loads one recorder after the other.
+    fn snapshot_loader(
+        &self,
+        snapshots: &Arc<dyn AggregateRecorder>,
+        events: &Arc<dyn ProcessRecorder>,
+    ) -> Arc<dyn SnapshotLoader> {
+        Arc::new(InTurn::new(snapshots.clone(), events.clone()))
+    }
     /// Removes what the test created (after a passing test).
     fn cleanup(&self) -> impl Future<Output = ()> + Send {
         async {}
@@ -553,7 +562,7 @@ pub async fn visited_events_are_the_selected_events(factory: &impl RecorderFacto
     );
 }
 
-/// What [`AggregateRecorder::visit_from_snapshot`] handed over, in order; breaks at the
+/// What a [`SnapshotLoader`] handed over, in order; breaks at the
 /// snapshot when `stop_at_snapshot`, and after `stop_after` events.
 struct LoadRecord {
     snapshot: Option<Option<StoredEvent>>,
@@ -602,7 +611,7 @@ impl LoadVisitor for LoadRecord {
     }
 }
 
-/// A load with snapshots (`visit_from_snapshot`): the newest snapshot at or below the version
+/// A load with snapshots (the factory's `snapshot_loader`): the newest snapshot at or below the version
 /// asked for, then the events after it up to that version, in order; none of either for an
 /// unknown aggregate; nothing more once the visitor breaks. The same whether the events'
 /// recorder shares the snapshot recorder's connection pool or has its own (`same_store`).
@@ -621,13 +630,10 @@ pub async fn loads_visit_the_newest_snapshot_then_the_later_events(factory: &imp
         snapshots.insert_events(&[snapshot(version)]).await.unwrap();
     }
     let load = |recorder: Arc<dyn ProcessRecorder>, id: Uuid, lte, visitor: LoadRecord| {
-        let snapshots = snapshots.clone();
+        let loader = factory.snapshot_loader(&snapshots, &recorder);
         async move {
             let mut visitor = visitor;
-            snapshots
-                .visit_from_snapshot(recorder.as_ref(), id, lte, &mut visitor)
-                .await
-                .unwrap();
+            loader.load(id, lte, &mut visitor).await.unwrap();
             visitor
         }
     };

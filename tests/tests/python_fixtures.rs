@@ -226,11 +226,7 @@ async fn recorders_read_django_rows_as_stored() {
         let fixture = fixture(variant);
         for (name, _) in fixture.manifest["applications"].as_object().unwrap() {
             let app = fixture.app(name, true).await;
-            let recorder = app
-                .recorder()
-                .as_any()
-                .downcast_ref::<SeaOrmRecorder>()
-                .unwrap();
+            let recorder: &SeaOrmRecorder = &app.seaorm_recorders().unwrap().events;
             let notifications = recorder
                 .select_notifications(&NotificationQuery::new(None, 1000))
                 .await

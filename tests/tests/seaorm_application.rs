@@ -32,10 +32,7 @@ mod audit_tracking {
 
 /// The application's event recorder, which is SeaORM's on this infrastructure.
 fn seaorm_recorder(app: &Application) -> &SeaOrmRecorder {
-    app.recorder()
-        .as_any()
-        .downcast_ref::<SeaOrmRecorder>()
-        .unwrap()
+    &app.seaorm_recorders().unwrap().events
 }
 
 async fn seaorm_app(
@@ -79,13 +76,8 @@ async fn settings_select_the_seaorm_factory() {
     assert_eq!(store.tables(), &Tables::default());
     let recorder = seaorm_recorder(&app);
     assert_eq!(recorder.table_name(), stored_events::Entity.table_name());
-    let snapshots = app
-        .snapshots()
-        .unwrap()
-        .recorder()
-        .as_any()
-        .downcast_ref::<SeaOrmSnapshotRecorder>()
-        .unwrap();
+    let snapshots: &SeaOrmSnapshotRecorder =
+        app.seaorm_recorders().unwrap().snapshots.as_ref().unwrap();
     assert_eq!(snapshots.table_name(), "snapshots");
 
     let mut world = World::create();

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
-use super::factory::{self, Infrastructure, Recorders};
+use super::factory::{self, Infrastructure, Recorders, SeaOrmRecorders};
 use super::notification_log::DEFAULT_SECTION_SIZE;
 use super::save::{AfterSave, SaveBatch};
 use super::settings::keys;
@@ -15,7 +15,8 @@ use super::{
 };
 use crate::domain::{Aggregate, Transcoding};
 use crate::persistence::{
-    AggregateRecorder, ApplicationRecorder, JsonTranscoder, Mapper, ProcessRecorder, Tracking,
+    AggregateRecorder, ApplicationRecorder, JsonTranscoder, Mapper, PersistenceError,
+    ProcessRecorder, Tracking,
 };
 use crate::seaorm::SeaOrmStore;
 
@@ -34,6 +35,9 @@ pub struct Application {
     notification_log: NotificationLog,
     intervals: HashMap<&'static str, u64>,
     infrastructure: Infrastructure,
+    /// The recorders as SeaORM's, on that infrastructure (for saves in a caller's
+    /// transaction).
+    seaorm: Option<SeaOrmRecorders>,
 }
 
 impl Application {
@@ -66,6 +70,12 @@ impl Application {
     /// The recorder of events, notifications and tracking.
     pub fn recorder(&self) -> &Arc<dyn ProcessRecorder> {
         &self.recorder
+    }
+
+    /// The application's recorders as SeaORM's own types, when it stores through SeaORM
+    /// (for their SeaORM-specific operations, such as saving in a transaction of your own).
+    pub fn seaorm_recorders(&self) -> Option<&SeaOrmRecorders> {
+        self.seaorm.as_ref()
     }
 
     /// The repository that loads aggregates.
@@ -172,11 +182,19 @@ impl Application {
         transaction: &DatabaseTransaction,
         mut items: S,
     ) -> Result<Vec<Recording>, ApplicationError> {
+        let Some(seaorm) = &self.seaorm else {
+            return Err(ApplicationError::Persistence(
+                PersistenceError::Unsupported {
+                    recorder: "the application's recorder (not a SeaORM recorder)",
+                    operation: "saving in a database transaction",
+                },
+            ));
+        };
         let mut batch = SaveBatch::new(&self.mapper);
         items.collect(&mut batch)?;
-        let ids = self
-            .recorder
-            .insert_events_with_tracking_in(transaction, &batch.events, None)
+        let ids = seaorm
+            .events
+            .insert_events_in(transaction, &batch.events)
             .await?;
         let mut after = AfterSave {
             intervals: &self.intervals,
@@ -198,7 +216,10 @@ impl Application {
     /// Snapshots inside the caller's transaction, logged rather than failed for the same reason
     /// as in [`record_snapshots`](Self::record_snapshots): the events are already written.
     async fn record_snapshots_in(&self, transaction: &DatabaseTransaction, after: AfterSave<'_>) {
-        let Some(store) = self.repository.snapshot_store() else {
+        let (Some(store), Some(recorder)) = (
+            self.repository.snapshot_store(),
+            self.seaorm.as_ref().and_then(|s| s.snapshots.as_ref()),
+        ) else {
             return;
         };
         let stored = after
@@ -208,8 +229,7 @@ impl Application {
             .collect::<Result<Vec<_>, _>>();
         let result = match stored {
             Ok(stored) if stored.is_empty() => Ok(()),
-            Ok(stored) => store
-                .recorder()
+            Ok(stored) => recorder
                 .insert_events_in(transaction, &stored)
                 .await
                 .map(|_| ())
@@ -394,7 +414,7 @@ impl ApplicationBuilder {
     }
 
     /// Uses this SeaORM store (its connection and table names, for example tables declared
-    /// with [`stored_events_entity!`](crate::stored_events_entity)) whatever
+    /// with [`#[entity]`](crate::entity)) whatever
     /// `PERSISTENCE_MODULE` says; `CREATE_TABLE` and snapshotting apply as usual.
     pub fn store(mut self, store: SeaOrmStore) -> Self {
         self.store = Some(store);
@@ -407,7 +427,7 @@ impl ApplicationBuilder {
         events: Arc<dyn ProcessRecorder>,
         snapshots: Option<Arc<dyn AggregateRecorder>>,
     ) -> Self {
-        self.recorders = Some(Recorders { events, snapshots });
+        self.recorders = Some(Recorders::new(events, snapshots));
         self
     }
 
@@ -456,7 +476,10 @@ impl ApplicationBuilder {
         } else {
             None
         };
-        let repository = Repository::new(name.clone(), events, snapshots, cache, fastforward);
+        let mut repository = Repository::new(name.clone(), events, snapshots, cache, fastforward);
+        if let Some(loader) = recorders.snapshot_loader {
+            repository = repository.with_snapshot_loader(loader);
+        }
         let log_recorder: Arc<dyn ApplicationRecorder> = recorders.events.clone();
         let notification_log = NotificationLog::new(name.clone(), log_recorder, self.section_size);
         Ok(Application {
@@ -473,6 +496,7 @@ impl ApplicationBuilder {
                 HashMap::new()
             },
             infrastructure,
+            seaorm: recorders.seaorm,
         })
     }
 }

@@ -11,9 +11,9 @@ use super::{ApplicationError, Settings};
 use crate::memory::InMemoryRecorder;
 use crate::persistence::{
     AesCipher, AggregateRecorder, JsonTranscoder, Mapper, PersistenceError, ProcessRecorder,
-    ZlibCompressor,
+    SnapshotLoader, ZlibCompressor,
 };
-use crate::seaorm::{SeaOrmStore, connect};
+use crate::seaorm::{SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, connect};
 
 /// Persistence modules that select the in-memory recorders (the default).
 pub const MEMORY_MODULES: &[&str] = &["eventsourcing.popo", "popo", "memory"];
@@ -43,6 +43,36 @@ pub struct Recorders {
     pub events: Arc<dyn ProcessRecorder>,
     /// Snapshots, when snapshotting is enabled.
     pub snapshots: Option<Arc<dyn AggregateRecorder>>,
+    /// How aggregates are loaded from snapshots; `None`: the snapshot recorder, then the event
+    /// recorder ([`InTurn`](crate::persistence::InTurn)).
+    pub snapshot_loader: Option<Arc<dyn SnapshotLoader>>,
+    /// The same recorders as SeaORM's, when they are: for saves in a transaction of the
+    /// caller's own.
+    pub seaorm: Option<SeaOrmRecorders>,
+}
+
+impl Recorders {
+    /// Recorders given in code: loaded from snapshots one recorder after the other.
+    pub fn new(
+        events: Arc<dyn ProcessRecorder>,
+        snapshots: Option<Arc<dyn AggregateRecorder>>,
+    ) -> Self {
+        Self {
+            events,
+            snapshots,
+            snapshot_loader: None,
+            seaorm: None,
+        }
+    }
+}
+
+/// An application's recorders on a SeaORM store, as their own types.
+#[derive(Debug, Clone)]
+pub struct SeaOrmRecorders {
+    /// Events, notifications and tracking.
+    pub events: SeaOrmRecorder,
+    /// Snapshots, when snapshotting is enabled.
+    pub snapshots: Option<SeaOrmSnapshotRecorder>,
 }
 
 /// The persistence module named by the settings, and the key it was found under. When none is
@@ -81,7 +111,7 @@ fn database_error(
     ApplicationError::Persistence(PersistenceError::Database {
         application_name: settings.application_name().to_owned(),
         operation,
-        source,
+        source: Box::new(source),
     })
 }
 
@@ -148,11 +178,11 @@ pub async fn recorders(
     let (key, module) = persistence_module(settings, !databases.is_empty());
     let name = settings.application_name();
     if MEMORY_MODULES.contains(&module_of(&module)) {
-        let recorders = Recorders {
-            events: Arc::new(InMemoryRecorder::new(name)),
-            snapshots: snapshotting
+        let recorders = Recorders::new(
+            Arc::new(InMemoryRecorder::new(name)),
+            snapshotting
                 .then(|| Arc::new(InMemoryRecorder::new(name)) as Arc<dyn AggregateRecorder>),
-        };
+        );
         return Ok((Infrastructure::Memory, recorders));
     }
     if SEAORM_MODULES.contains(&module_of(&module)) {
@@ -179,13 +209,20 @@ pub async fn store_recorders(
     if settings.get_bool(keys::CREATE_TABLE, true)? {
         store.create_tables().await?;
     }
+    let events = store.application_recorder(name)?;
+    let snapshots = if snapshotting {
+        Some(store.snapshot_recorder(name)?)
+    } else {
+        None
+    };
     let recorders = Recorders {
-        events: Arc::new(store.application_recorder(name)?),
-        snapshots: if snapshotting {
-            Some(Arc::new(store.snapshot_recorder(name)?))
-        } else {
-            None
-        },
+        events: Arc::new(events.clone()),
+        snapshots: snapshots
+            .clone()
+            .map(|s| Arc::new(s) as Arc<dyn AggregateRecorder>),
+        // Chosen here once: on one connection when both tables are on the store's pool.
+        snapshot_loader: snapshots.as_ref().map(|s| s.loader(&events)),
+        seaorm: Some(SeaOrmRecorders { events, snapshots }),
     };
     Ok((Infrastructure::SeaOrm(store), recorders))
 }

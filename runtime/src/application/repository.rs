@@ -5,7 +5,9 @@ use uuid::Uuid;
 
 use super::{AggregateCache, ApplicationError, EventStore};
 use crate::domain::{Aggregate, DomainError, Snapshot, SnapshotState, project_one};
-use crate::persistence::{EventQuery, LoadVisitor, StoredEventRef, after_snapshot};
+use crate::persistence::{
+    EventQuery, InTurn, LoadVisitor, SnapshotLoader, StoredEventRef, after_snapshot,
+};
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
 /// for (when snapshotting is enabled), then the events after it.
@@ -14,6 +16,8 @@ pub struct Repository {
     application_name: Arc<str>,
     events: EventStore,
     snapshots: Option<EventStore>,
+    /// How aggregates are read from their newest snapshot, when there is a snapshot store.
+    loader: Option<Arc<dyn SnapshotLoader>>,
     cache: Option<Arc<AggregateCache>>,
     fastforward: bool,
 }
@@ -22,6 +26,9 @@ impl Repository {
     /// A repository over an event store, an optional snapshot store and an optional cache.
     /// With `fastforward`, cached aggregates are brought up to date from the store on each get;
     /// without it, the cache is trusted (only right when this process is the only writer).
+    /// Aggregates are read from their newest snapshot by the snapshot store's recorder, then
+    /// the event store's ([`InTurn`]), unless [`with_snapshot_loader`](Self::with_snapshot_loader)
+    /// gives another way.
     pub fn new(
         application_name: impl Into<Arc<str>>,
         events: EventStore,
@@ -29,13 +36,30 @@ impl Repository {
         cache: Option<Arc<AggregateCache>>,
         fastforward: bool,
     ) -> Self {
+        let loader = snapshots.as_ref().map(|snapshots| {
+            Arc::new(InTurn::new(
+                snapshots.recorder().clone(),
+                events.recorder().clone(),
+            )) as Arc<dyn SnapshotLoader>
+        });
         Self {
             application_name: application_name.into(),
             events,
             snapshots,
+            loader,
             cache,
             fastforward,
         }
+    }
+
+    /// Reads aggregates from their newest snapshot with `loader` (which must read the snapshot
+    /// store's and the event store's tables), for example one that reads both on one
+    /// connection. Without a snapshot store it has nothing to do.
+    pub fn with_snapshot_loader(mut self, loader: Arc<dyn SnapshotLoader>) -> Self {
+        if self.snapshots.is_some() {
+            self.loader = Some(loader);
+        }
+        self
     }
 
     /// The event store.
@@ -126,7 +150,7 @@ impl Repository {
     ) -> Result<A, ApplicationError> {
         // Each event is applied as it is decoded, after the snapshot when there is one, with
         // no list of events in between: the first row that cannot be mapped or applied, in
-        // version order, is the error. With snapshots the recorder may select the events while
+        // version order, is the error. With snapshots the loader may select the events while
         // the snapshot is decoded (the SeaORM recorders do, on one connection).
         let mut rebuild = Rebuild {
             repository: self,
@@ -134,17 +158,12 @@ impl Repository {
             aggregate: None,
             failure: None,
         };
-        let events = self.events.recorder().as_ref();
-        match &self.snapshots {
-            Some(snapshots) => {
-                snapshots
-                    .recorder()
-                    .visit_from_snapshot(events, aggregate_id, version, &mut rebuild)
-                    .await?
-            }
+        match &self.loader {
+            Some(loader) => loader.load(aggregate_id, version, &mut rebuild).await?,
             None => {
                 let query = after_snapshot(None, version);
-                events
+                self.events
+                    .recorder()
                     .visit_events(aggregate_id, query, &mut |event| rebuild.event(event))
                     .await?
             }
@@ -190,11 +209,9 @@ impl Repository {
     }
 }
 
-/// Builds an aggregate from what a load reads ([`visit_from_snapshot`], or `visit_events`
+/// Builds an aggregate from what a load reads ([`SnapshotLoader::load`], or `visit_events`
 /// without snapshots): the snapshot's state, then each event applied as it is decoded. The
 /// first failure stops it.
-///
-/// [`visit_from_snapshot`]: crate::persistence::AggregateRecorder::visit_from_snapshot
 struct Rebuild<'a, A> {
     repository: &'a Repository,
     aggregate_id: Uuid,

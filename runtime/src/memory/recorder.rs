@@ -138,10 +138,6 @@ impl InMemoryRecorder {
 
 #[async_trait]
 impl AggregateRecorder for InMemoryRecorder {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError> {
         self.record(events, None)
     }

@@ -80,9 +80,10 @@ pub enum PersistenceError {
         application_name: String,
         /// What the recorder was doing.
         operation: &'static str,
-        /// SeaORM's error.
+        /// The backend's error (for the SeaORM recorders a `sea_orm::DbErr`, which
+        /// `source.downcast_ref::<sea_orm::DbErr>()` reaches).
         #[source]
-        source: sea_orm::DbErr,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// The recorder does not support this operation.
     #[error("{recorder} does not support {operation}")]

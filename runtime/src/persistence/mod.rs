@@ -7,10 +7,15 @@
 //! select stored events: [`AggregateRecorder`] (events of aggregates, or snapshots),
 //! [`ApplicationRecorder`] (adds notification ids, the order of an application's log),
 //! [`ProcessRecorder`] (adds tracking of the upstream notifications a process has handled).
+//! A [`SnapshotLoader`] reads an aggregate from its newest snapshot and the events after it.
+//!
+//! Nothing here names a backend: the recorders' traits are implemented in memory
+//! ([`memory`](crate::memory)) and on SQL databases through SeaORM ([`seaorm`](crate::seaorm)).
 
 mod cipher;
 mod compressor;
 mod error;
+mod load;
 mod mapper;
 mod recorder;
 mod transcoder;
@@ -18,10 +23,10 @@ mod transcoder;
 pub use cipher::{AesCipher, Cipher, CipherError};
 pub use compressor::{Compressor, CompressorError, ZlibCompressor};
 pub use error::{MapperError, MapperErrorKind, PersistenceError, RowRef};
+pub use load::{InTurn, LoadVisitor, SnapshotLoader, after_snapshot, newest_snapshot};
 pub use mapper::Mapper;
 pub use recorder::{
-    AggregateRecorder, ApplicationRecorder, EventQuery, LoadVisitor, Notification,
-    NotificationQuery, ProcessRecorder, StoredEvent, StoredEventRef, Tracking, TrackingRecorder,
+    AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
+    ProcessRecorder, StoredEvent, StoredEventRef, Tracking, TrackingRecorder,
 };
-pub(crate) use recorder::{after_snapshot, newest_snapshot, visit_from_snapshot_in_turn};
 pub use transcoder::{JsonTranscoder, StateFields, TranscoderError};

@@ -205,9 +205,6 @@ impl NotificationQuery {
 /// [`PersistenceError::Conflict`].
 #[async_trait]
 pub trait AggregateRecorder: Send + Sync + fmt::Debug {
-    /// The recorder as `Any`, to find its concrete type (`downcast_ref::<SeaOrmRecorder>()`).
-    fn as_any(&self) -> &dyn std::any::Any;
-
     /// Records the events in one transaction. Returns their notification ids, in order, when the
     /// recorder assigns them (application recorders), else an empty list.
     async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError>;
@@ -237,98 +234,6 @@ pub trait AggregateRecorder: Send + Sync + fmt::Debug {
         }
         Ok(())
     }
-
-    /// Visits one aggregate from its newest snapshot, this recorder being a snapshot recorder:
-    /// the newest of its events of `originator_id` at or below version `lte` goes to
-    /// [`LoadVisitor::snapshot`] (`None` when there is none), then the events of `events` after
-    /// that snapshot's version (every one when there is none), at or below `lte`, go to
-    /// [`LoadVisitor::event`] in version order. Stops when the visitor breaks.
-    ///
-    /// Loading an aggregate with snapshotting enabled goes through this, so that a recorder can
-    /// read both on one connection and select the events while the snapshot is decoded. The
-    /// default selects the snapshot with [`select_events`](Self::select_events), then calls
-    /// `events.visit_events`.
-    async fn visit_from_snapshot(
-        &self,
-        events: &dyn AggregateRecorder,
-        originator_id: Uuid,
-        lte: Option<u64>,
-        visitor: &mut dyn LoadVisitor,
-    ) -> Result<(), PersistenceError> {
-        visit_from_snapshot_in_turn(self, events, originator_id, lte, visitor).await
-    }
-
-    /// Records the events inside a database transaction the caller opened, so that they commit
-    /// or roll back together with the caller's own writes. Recorders that are not on a SQL
-    /// database return [`PersistenceError::Unsupported`].
-    async fn insert_events_in(
-        &self,
-        transaction: &sea_orm::DatabaseTransaction,
-        events: &[StoredEvent],
-    ) -> Result<Vec<u64>, PersistenceError> {
-        let _ = (transaction, events);
-        Err(PersistenceError::Unsupported {
-            recorder: std::any::type_name::<Self>(),
-            operation: "inserting events in a database transaction",
-        })
-    }
-}
-
-/// [`AggregateRecorder::visit_from_snapshot`] as its default does it: the snapshot from
-/// `snapshots.select_events`, then `events.visit_events`, one after the other.
-pub(crate) async fn visit_from_snapshot_in_turn<R: AggregateRecorder + ?Sized>(
-    snapshots: &R,
-    events: &dyn AggregateRecorder,
-    originator_id: Uuid,
-    lte: Option<u64>,
-    visitor: &mut dyn LoadVisitor,
-) -> Result<(), PersistenceError> {
-    let snapshot = snapshots
-        .select_events(originator_id, newest_snapshot(lte))
-        .await?
-        .into_iter()
-        .next();
-    if visitor
-        .snapshot(snapshot.as_ref().map(StoredEvent::as_event_ref))
-        .is_break()
-    {
-        return Ok(());
-    }
-    events
-        .visit_events(
-            originator_id,
-            after_snapshot(snapshot.map(|s| s.originator_version), lte),
-            &mut |event| visitor.event(event),
-        )
-        .await
-}
-
-/// The query of the events after a snapshot at version `snapshot` (every event when there is
-/// none), at or below `lte`.
-pub(crate) fn after_snapshot(snapshot: Option<u64>, lte: Option<u64>) -> EventQuery {
-    let mut query = EventQuery::new();
-    query.gt = snapshot;
-    query.lte = lte;
-    query
-}
-
-/// The query of the newest snapshot at or below `lte`.
-pub(crate) fn newest_snapshot(lte: Option<u64>) -> EventQuery {
-    let mut query = EventQuery::new().desc().limit(1);
-    query.lte = lte;
-    query
-}
-
-/// What a load does with the rows [`AggregateRecorder::visit_from_snapshot`] reads: the
-/// newest snapshot first, then each event after it.
-pub trait LoadVisitor: Send {
-    /// The newest snapshot, `None` when there is none. Called once, before any event; the
-    /// events after the snapshot may already be being selected.
-    fn snapshot(&mut self, snapshot: Option<StoredEventRef<'_>>) -> ControlFlow<()>;
-
-    /// The next event after the snapshot (every event from the first when there is none), in
-    /// version order.
-    fn event(&mut self, event: StoredEventRef<'_>) -> ControlFlow<()>;
 }
 
 /// An aggregate recorder whose events are also notifications, numbered in the order they were
@@ -385,21 +290,6 @@ pub trait ProcessRecorder: ApplicationRecorder + TrackingRecorder {
         events: &[StoredEvent],
         tracking: Option<&Tracking>,
     ) -> Result<Vec<u64>, PersistenceError>;
-
-    /// Records the events and tracking inside a database transaction the caller opened.
-    /// Recorders that are not on a SQL database return [`PersistenceError::Unsupported`].
-    async fn insert_events_with_tracking_in(
-        &self,
-        transaction: &sea_orm::DatabaseTransaction,
-        events: &[StoredEvent],
-        tracking: Option<&Tracking>,
-    ) -> Result<Vec<u64>, PersistenceError> {
-        let _ = (transaction, events, tracking);
-        Err(PersistenceError::Unsupported {
-            recorder: std::any::type_name::<Self>(),
-            operation: "inserting events in a database transaction",
-        })
-    }
 }
 
 #[cfg(test)]

@@ -4,13 +4,15 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use super::dialect::{self, Dialect};
-use super::held::Held;
-use super::recorder::{Purpose, SeaOrmRecorder, SeaOrmSnapshotRecorder};
+use super::driver::Driver;
+use super::errors::db_error;
 use super::schema::{self, Tables};
 use super::write_queue::WriteQueue;
 use crate::persistence::PersistenceError;
 
-/// A database reached through SeaORM, with the three tables: makes recorders for applications.
+/// A database reached through SeaORM, with the three tables: makes recorders for applications
+/// ([`application_recorder`](Self::application_recorder),
+/// [`snapshot_recorder`](Self::snapshot_recorder)).
 ///
 /// Recorders made by the same store share what it found out about the database, and a queue
 /// of writers whose waiting saves are recorded together, one transaction and one disk flush
@@ -31,20 +33,14 @@ use crate::persistence::PersistenceError;
 /// ```
 #[derive(Debug, Clone)]
 pub struct SeaOrmStore {
-    pub(crate) conn: DatabaseConnection,
+    pub(crate) driver: Driver,
     pub(crate) tables: Arc<Tables>,
     pub(crate) dialect: Arc<Dialect>,
     pub(crate) queue: Arc<WriteQueue>,
-    /// A connection kept between reads and saves (`seaorm/held.rs`).
-    pub(crate) held: Arc<Held>,
 }
 
 fn store_error(operation: &'static str, source: sea_orm::DbErr) -> PersistenceError {
-    PersistenceError::Database {
-        application_name: String::new(),
-        operation,
-        source,
-    }
+    db_error("", operation, source)
 }
 
 /// The queue of this process's writers to a SQLite file: one per file, shared by every store
@@ -65,16 +61,16 @@ async fn sqlite_write_queue(conn: &DatabaseConnection) -> Result<Arc<WriteQueue>
     if file.is_empty() {
         return Ok(Arc::default());
     }
-    let mut locks = QUEUES
+    let mut queues = QUEUES
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    locks.retain(|_, lock| lock.strong_count() > 0);
-    if let Some(lock) = locks.get(&file).and_then(Weak::upgrade) {
-        return Ok(lock);
+    queues.retain(|_, queue| queue.strong_count() > 0);
+    if let Some(queue) = queues.get(&file).and_then(Weak::upgrade) {
+        return Ok(queue);
     }
     let queue = Arc::<WriteQueue>::default();
-    locks.insert(file, Arc::downgrade(&queue));
+    queues.insert(file, Arc::downgrade(&queue));
     Ok(queue)
 }
 
@@ -105,13 +101,11 @@ impl SeaOrmStore {
         } else {
             Arc::default()
         };
-        let held = Held::of_pool(&conn);
         Ok(Self {
-            conn,
+            driver: Driver::new(&conn),
             tables: Arc::new(tables),
             dialect: Arc::new(dialect),
             queue,
-            held,
         })
     }
 
@@ -132,14 +126,14 @@ impl SeaOrmStore {
 
     /// Creates the tables that do not exist yet (what `CREATE_TABLE=y` does).
     pub async fn create_tables(&self) -> Result<(), PersistenceError> {
-        schema::create_tables(&self.conn, &self.dialect, &self.tables)
+        schema::create_tables(self.connection(), &self.dialect, &self.tables)
             .await
             .map_err(|e| store_error("creating tables", e))
     }
 
     /// The connection.
     pub fn connection(&self) -> &DatabaseConnection {
-        &self.conn
+        self.driver.seaorm()
     }
 
     /// The table names.
@@ -152,21 +146,9 @@ impl SeaOrmStore {
         &self.dialect
     }
 
-    /// A recorder of events, notifications and tracking for the application (its
-    /// `application_name`, at most 32 characters).
-    pub fn application_recorder(
-        &self,
-        application_name: &str,
-    ) -> Result<SeaOrmRecorder, PersistenceError> {
-        SeaOrmRecorder::new(self.clone(), application_name, Purpose::Events)
-    }
-
-    /// A recorder of the application's snapshots.
-    pub fn snapshot_recorder(
-        &self,
-        application_name: &str,
-    ) -> Result<SeaOrmSnapshotRecorder, PersistenceError> {
-        SeaOrmRecorder::new(self.clone(), application_name, Purpose::Snapshots)
-            .map(SeaOrmSnapshotRecorder::new)
+    /// Whether `other` reaches the database through the same pool (recorders of the two can
+    /// then read on one connection).
+    pub(crate) fn shares_pool_with(&self, other: &SeaOrmStore) -> bool {
+        self.driver.shares_pool_with(&other.driver)
     }
 }

@@ -11,38 +11,68 @@
 //! application and have no tracking, their rows go in one `INSERT`, in queue order, which keeps
 //! each save's ids consecutive; if that `INSERT` fails, the group is recorded again save by save.
 //! A writer alone in the queue records its save as before: on SQLite without handing it to a
-//! task (see [`WriteQueue::submit`]). The group's transaction runs on the connection that the
-//! pool's stores keep between reads and saves (`seaorm/held_transaction.rs`).
+//! task (see [`WriteQueue::submit`]). The group's transaction runs on the pool's kept
+//! connection (`seaorm/driver/transaction.rs`).
+//!
+//! The queue answers each save with its notification ids or with what failed
+//! ([`InsertFailure`]); the recorder makes that a [`PersistenceError`].
+//!
+//! [`PersistenceError`]: crate::persistence::PersistenceError
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use tokio::sync::oneshot;
 use tokio::sync::oneshot::error::TryRecvError;
 
-use super::SeaOrmStore;
-use super::held::{acquire_error, on_pool};
-use super::held_transaction::{GroupTransaction, HeldTransaction};
-use super::recorder::{
-    InsertFailure, ROWS_PER_INSERT, SeaOrmRecorder, Step, begin, is_retryable, retry_pause,
-};
-use crate::persistence::{PersistenceError, StoredEvent, Tracking};
+use super::driver::{Driver, Transaction};
+use super::errors::{InsertFailure, Step, is_retryable};
+use super::lock::{lock, lock_key};
+use super::statements::{ROWS_PER_INSERT, Statements};
+use super::write::{TrackingRow, retry_pause, write_save};
+use crate::persistence::{StoredEvent, Tracking};
 
 /// Most saves recorded in one transaction.
 const MAX_GROUP: usize = 64;
 /// Times a group is retried when the database aborted it to break a deadlock.
 const GROUP_RETRIES: u32 = 20;
 
+/// A save's answer: the events' notification ids, or what failed.
+pub(crate) type Answer = Result<Vec<u64>, InsertFailure>;
+
+/// One save to record.
+pub(crate) struct Save {
+    /// The statements of the recorder's table.
+    pub(crate) statements: Arc<Statements>,
+    /// The events.
+    pub(crate) events: Vec<StoredEvent>,
+    /// Their versions as the database stores them.
+    pub(crate) versions: Vec<i64>,
+    /// The tracking position, with its notification id as the database stores it.
+    pub(crate) tracking: Option<(Tracking, i64)>,
+}
+
+impl Save {
+    fn rows(&self) -> Vec<(&StoredEvent, i64)> {
+        self.events
+            .iter()
+            .zip(self.versions.iter().copied())
+            .collect()
+    }
+
+    fn tracking(&self) -> Option<TrackingRow<'_>> {
+        self.tracking.as_ref().map(|(t, id)| (t, *id))
+    }
+}
+
 /// One save waiting to be recorded.
-pub(crate) struct Job {
+struct Job {
     /// Which submission it is (unique in its queue).
-    pub ticket: u64,
-    pub recorder: SeaOrmRecorder,
-    pub events: Vec<StoredEvent>,
-    pub rows: Vec<i64>,
-    pub tracking: Option<(Tracking, i64)>,
-    pub reply: oneshot::Sender<Result<Vec<u64>, PersistenceError>>,
+    ticket: u64,
+    save: Save,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// The writers of a store (of a SQLite file: of every store on it in this process).
@@ -56,40 +86,27 @@ pub(crate) struct WriteQueue {
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job")
-            .field("events", &self.events.len())
+            .field("events", &self.save.events.len())
             .finish()
     }
 }
 
 impl WriteQueue {
-    /// Records a save, with the others waiting at the same time.
-    pub async fn submit(
-        &self,
-        recorder: &SeaOrmRecorder,
-        events: Vec<StoredEvent>,
-        rows: Vec<i64>,
-        tracking: Option<(Tracking, i64)>,
-    ) -> Result<Vec<u64>, PersistenceError> {
+    /// Records a save through `driver`, with the others waiting at the same time.
+    pub(crate) async fn submit(&self, driver: &Driver, save: Save) -> Answer {
         let (reply, mut result) = oneshot::channel();
-        let store = recorder.store();
         // sqlx's SQLite pool only: its cancellation is what makes recording in place safe.
-        let in_place = matches!(
-            store.connection().inner,
-            DatabaseConnectionType::SqlxSqlitePoolConnection(_)
-        );
+        let in_place = driver.is_sqlite_pool();
         let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         self.lock_waiting().push(Job {
             ticket,
-            recorder: recorder.clone(),
-            events,
-            rows,
-            tracking,
+            save,
             reply,
         });
         loop {
             let head = self.head.lock().await;
             // A writer ahead of this one may have recorded this save with its own.
-            if let Some(done) = answer(&mut result, recorder) {
+            if let Some(done) = answer(&mut result) {
                 return done;
             }
             let group: Vec<Job> = {
@@ -101,31 +118,30 @@ impl WriteQueue {
                 // Not waiting, not answered: a writer ahead took this save into a group and
                 // then stopped waiting; the group's task goes on and will answer.
                 drop(head);
-                return result.await.unwrap_or_else(|_| Err(stopped(recorder)));
+                return result.await.unwrap_or_else(|_| Err(stopped()));
             }
             if in_place && group.len() == 1 && group[0].ticket == ticket {
                 // This writer's own save alone, on SQLite: recorded here, without handing it to
                 // a task (that hand-over took a quarter of a 1-event save's time). A writer that
-                // stops waiting abandons only its own save, all or nothing: sqlx's (and
-                // SeaORM's) transaction rolls back when dropped, and sqlx's SQLite worker runs
-                // that rollback after whatever statement (even the `BEGIN`) was already sent; a
+                // stops waiting abandons only its own save, all or nothing: SeaORM's
+                // transaction rolls back when dropped, and sqlx's SQLite worker runs that
+                // rollback after whatever statement (even the `BEGIN`) was already sent; a
                 // save dropped after its `COMMIT` was sent is recorded. The save moves on only
                 // while its caller polls it (holding the queue's head and SQLite's write lock),
                 // as any transaction in the caller's own task does.
-                record_group(store.clone(), group).await;
+                record_group(driver.clone(), group).await;
             } else {
                 // In a task of its own: a writer that stops waiting (its future dropped) must
                 // not abandon the saves of the others, nor its own half-way. On PostgreSQL and
                 // MariaDB a future dropped while sqlx begins a transaction (its `BEGIN` sent,
-                // its answer not yet read) leaves that transaction open on a pooled connection,
-                // through SeaORM or not (the contract case
-                // `abandoned_saves_are_all_or_nothing` then blocks), so there even a lone save
-                // is recorded in a task.
-                let _ = tokio::spawn(record_group(store.clone(), group)).await;
+                // its answer not yet read) leaves that transaction open on a pooled connection
+                // (the contract case `abandoned_saves_are_all_or_nothing` then blocks), so
+                // there even a lone save is recorded in a task.
+                let _ = tokio::spawn(record_group(driver.clone(), group)).await;
             }
             // Answered by the group just recorded (still at the head, so that the writers who
             // queued meanwhile do not go first); otherwise it waits beyond `MAX_GROUP` saves.
-            if let Some(done) = answer(&mut result, recorder) {
+            if let Some(done) = answer(&mut result) {
                 return done;
             }
             drop(head);
@@ -140,24 +156,20 @@ impl WriteQueue {
 
 /// A save's answer, if it has one yet (a group's task that stopped before answering gives
 /// [`stopped`]).
-fn answer(
-    result: &mut oneshot::Receiver<Result<Vec<u64>, PersistenceError>>,
-    recorder: &SeaOrmRecorder,
-) -> Option<Result<Vec<u64>, PersistenceError>> {
+fn answer(result: &mut oneshot::Receiver<Answer>) -> Option<Answer> {
     match result.try_recv() {
         Ok(done) => Some(done),
-        Err(TryRecvError::Closed) => Some(Err(stopped(recorder))),
+        Err(TryRecvError::Closed) => Some(Err(stopped())),
         Err(TryRecvError::Empty) => None,
     }
 }
 
-/// The error of a save whose group's task stopped before answering (it panicked, or the
+/// The failure of a save whose group's task stopped before answering (it panicked, or the
 /// runtime shut down).
-fn stopped(recorder: &SeaOrmRecorder) -> PersistenceError {
-    PersistenceError::Database {
-        application_name: recorder.application_name().to_owned(),
-        operation: "recording a save",
-        source: DbErr::Custom(
+fn stopped() -> InsertFailure {
+    InsertFailure {
+        step: Step::Other("recording a save"),
+        error: DbErr::Custom(
             "the task recording this save with others stopped before answering".into(),
         ),
     }
@@ -175,16 +187,14 @@ enum GroupFailure {
 }
 
 /// Records a group of saves. Optimistically in one transaction with no savepoints; when a save
-/// fails, the transaction is rolled back, that save gets its error, and the others are recorded
-/// again without it. The whole group is retried when the database broke a deadlock. `store` is
-/// the one whose connection (and kept connection, `seaorm/held.rs`) records it.
-async fn record_group(store: SeaOrmStore, mut jobs: Vec<Job>) {
-    let conn = store.connection();
-    let backend = conn.get_database_backend();
+/// fails, the transaction is rolled back, that save gets its failure, and the others are
+/// recorded again without it. The whole group is retried when the database broke a deadlock.
+async fn record_group(driver: Driver, mut jobs: Vec<Job>) {
+    let backend = driver.seaorm().get_database_backend();
     let mut attempt = 0;
     let mut merge = true;
     while !jobs.is_empty() {
-        match try_group(&store, &jobs, merge).await {
+        match try_group(&driver, &jobs, merge).await {
             Ok(results) => {
                 for (job, ids) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -193,7 +203,7 @@ async fn record_group(store: SeaOrmStore, mut jobs: Vec<Job>) {
             }
             Err(GroupFailure::Merged) => merge = false,
             Err(GroupFailure::Save(index, failure)) => {
-                fail(conn, jobs.remove(index), failure).await;
+                let _ = jobs.remove(index).reply.send(Err(failure));
             }
             Err(GroupFailure::Whole(failure))
                 if attempt < GROUP_RETRIES && is_retryable(backend, &failure.error) =>
@@ -211,22 +221,12 @@ async fn record_group(store: SeaOrmStore, mut jobs: Vec<Job>) {
                         step: Step::Other("recording a group of saves"),
                         error: DbErr::Custom(message.clone()),
                     });
-                    fail(conn, job, failure).await;
+                    let _ = job.reply.send(Err(failure));
                 }
                 return;
             }
         }
     }
-}
-
-/// Answers a save with the error its failure makes (a conflict names the conflicting row).
-async fn fail(conn: &DatabaseConnection, job: Job, failure: InsertFailure) {
-    let tracking = job.tracking.as_ref().map(|(t, _)| t);
-    let error = job
-        .recorder
-        .insert_error(conn, &job.events, tracking, failure)
-        .await;
-    let _ = job.reply.send(Err(error));
 }
 
 /// Whether the rows of these saves can go in one `INSERT` (see the module's documentation).
@@ -235,58 +235,41 @@ fn mergeable(jobs: &[Job]) -> bool {
         return false;
     };
     jobs.len() > 1
-        && jobs.iter().map(|job| job.events.len()).sum::<usize>() <= ROWS_PER_INSERT
+        && jobs.iter().map(|job| job.save.events.len()).sum::<usize>() <= ROWS_PER_INSERT
         && jobs.iter().all(|job| {
-            job.tracking.is_none()
-                && !job.events.is_empty()
-                && job.recorder.writes_like(&first.recorder)
+            job.save.tracking.is_none()
+                && !job.save.events.is_empty()
+                && job.save.statements.writes_like(&first.save.statements)
         })
 }
 
 /// One transaction for the group: its locks, each save (or, with `merge`, every save's rows
-/// in one `INSERT` when they can be), the commit. On one of sqlx's pools the transaction runs
-/// on the pool's kept connection, which stays kept when the group was recorded
-/// (`seaorm/held_transaction.rs`); on a connection of another kind (SeaORM's mock or proxy)
-/// in a SeaORM transaction.
+/// in one `INSERT` when they can be), the commit; on the pool's kept connection, which stays
+/// kept when the group was recorded (`seaorm/driver/transaction.rs`).
 async fn try_group(
-    store: &SeaOrmStore,
+    driver: &Driver,
     jobs: &[Job],
     merge: bool,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let backend = store.dialect().backend;
-    let (conn, held) = (store.connection(), &store.held);
+    let backend = driver.seaorm().get_database_backend();
     let beginning = || whole(Step::Other("beginning a transaction"));
-    on_pool!(
-        conn,
-        |pool| {
-            let mut taken = held
-                .take(pool)
-                .await
-                .map_err(|e| beginning()(acquire_error(e)))?;
-            let txn = HeldTransaction::begin(&mut taken, backend)
-                .await
-                .map_err(beginning())?;
-            let recorded = in_transaction(txn, jobs, merge, backend).await;
-            // Committed: the connection is clean. After a failure it goes back to the pool,
-            // which sends the rollback that sqlx queued and checks the connection.
-            if recorded.is_ok() {
-                held.put(pool, taken);
-            }
-            recorded
-        },
-        else {
-            let txn = begin(conn, backend).await.map_err(beginning())?;
-            in_transaction(txn, jobs, merge, backend).await
-        }
-    )
+    let mut conn = driver.connection().await.map_err(beginning())?;
+    let txn = conn.begin().await.map_err(beginning())?;
+    let recorded = in_transaction(txn, jobs, merge, backend).await;
+    // Committed: the connection is clean, kept for the next read or save. After a failure it
+    // goes back to the pool, which sends the rollback that sqlx queued and checks it.
+    if recorded.is_ok() {
+        conn.keep();
+    }
+    recorded
 }
 
 /// The group's statements in `txn`, then its commit; a rollback when one save failed.
 async fn in_transaction(
-    txn: impl GroupTransaction,
+    txn: Transaction<'_>,
     jobs: &[Job],
     merge: bool,
     backend: DbBackend,
@@ -327,16 +310,12 @@ async fn write_together(
     let Some(first) = jobs.first() else {
         return Ok(Vec::new());
     };
-    first
-        .recorder
-        .lock(txn)
+    let statements = &first.save.statements;
+    lock(statements, txn)
         .await
         .map_err(whole(Step::Other("locking the table")))?;
-    let rows: Vec<(&StoredEvent, i64)> = jobs
-        .iter()
-        .flat_map(|job| job.events.iter().zip(job.rows.iter().copied()))
-        .collect();
-    let ids = match first.recorder.write_save(txn, &rows, None).await {
+    let rows: Vec<(&StoredEvent, i64)> = jobs.iter().flat_map(|job| job.save.rows()).collect();
+    let ids = match write_save(statements, txn, &rows, None).await {
         Ok(ids) if ids.len() == rows.len() => ids,
         Err(failure) if is_retryable(backend, &failure.error) => {
             return Err(GroupFailure::Whole(failure));
@@ -346,7 +325,7 @@ async fn write_together(
     let mut ids = ids.into_iter();
     Ok(jobs
         .iter()
-        .map(|job| ids.by_ref().take(job.events.len()).collect())
+        .map(|job| ids.by_ref().take(job.save.events.len()).collect())
         .collect())
 }
 
@@ -359,16 +338,13 @@ async fn write_each(
     let mut locked: HashSet<String> = HashSet::new();
     let mut results = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
-        if !job.events.is_empty() && locked.insert(job.recorder.lock_key()) {
-            job.recorder
-                .lock(txn)
+        let statements = &job.save.statements;
+        if !job.save.events.is_empty() && locked.insert(lock_key(statements)) {
+            lock(statements, txn)
                 .await
                 .map_err(whole(Step::Other("locking the table")))?;
         }
-        let rows: Vec<(&StoredEvent, i64)> =
-            job.events.iter().zip(job.rows.iter().copied()).collect();
-        let tracking = job.tracking.as_ref().map(|(t, id)| (t, *id));
-        match job.recorder.write_save(txn, &rows, tracking).await {
+        match write_save(statements, txn, &job.save.rows(), job.save.tracking()).await {
             Ok(ids) => results.push(ids),
             // The database rolled the transaction back: the group is tried again.
             Err(failure) if is_retryable(backend, &failure.error) => {

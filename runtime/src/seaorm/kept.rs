@@ -1,24 +1,24 @@
 //! One connection of the store's pool kept out of the pool between reads and saves, for at
-//! most [`HOLD_IDLE`] after the last one.
+//! most [`KEEP_IDLE`] after the last one.
 //!
 //! sqlx's pool pings every connection given back to it (in a task of its own: a round trip
 //! to the server, or to a SQLite connection's worker thread) before anyone can take it again,
 //! and hands out its idle connections first in, first out. A read or a save taken from the
 //! pool and given back therefore costs the ping's round trip and wakes another connection
 //! (another server process, another SQLite worker thread) for the next one. A read that
-//! finished cleanly, or a save that committed (`seaorm/held_transaction.rs`), instead leaves
+//! finished cleanly, or a save that committed (`seaorm/write_queue.rs`), instead leaves
 //! its connection here; the next read or save takes it as it is, with nothing to ping: the raw
 //! driver's own way of working, on one connection. The connection goes back to the pool,
-//! pinged as usual, once nothing has used it for [`HOLD_IDLE`], so that another user of the
+//! pinged as usual, once nothing has used it for [`KEEP_IDLE`], so that another user of the
 //! pool waits for it at most about that long.
 //!
 //! Only a connection whose statements all ran to their end is kept: a read that failed,
 //! stopped before its last row or was cancelled, and a save that did not commit, drop their
 //! connection, and the pool then checks it as it always does. Nothing is kept when the pool
 //! would then have no other connection to give (a pool of one, SQLite in memory, never keeps
-//! one), and a connection goes back after [`HOLD_AT_MOST`] in all, so that the pool's lifetime
+//! one), and a connection goes back after [`KEEP_AT_MOST`] in all, so that the pool's lifetime
 //! checks and the user's hooks still see it. Every store on one pool shares the one kept
-//! connection ([`Held::of_pool`]). The wait for [`HOLD_IDLE`] runs as a task of the runtime
+//! connection ([`Kept::of_pool`]). The wait for [`KEEP_IDLE`] runs as a task of the runtime
 //! the read or save ran in; a runtime that is not running (a current-thread runtime between
 //! two `block_on`s) gives the connection back when it runs again or when the store is dropped,
 //! also when reads in another runtime keep the pool's connection meanwhile (they find that
@@ -31,47 +31,19 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::{self, pool::PoolConnection};
-use sea_orm::{ConnAcquireErr, DatabaseConnection, DbErr, RuntimeErr, Statement};
-use sea_query_sqlx::SqlxValues;
 use tokio::runtime::Handle;
 
-/// Runs `$body` with `$pool` bound to the sqlx pool of the `DatabaseConnection` `$conn` (each
-/// backend's pool has a type of its own); `$other` for a connection of another kind (SeaORM's
-/// mock or proxy).
-macro_rules! on_pool {
-    ($conn:expr, |$pool:ident| $body:expr, else $other:expr) => {{
-        use sea_orm::DatabaseConnectionType as Kind;
-        let conn = $conn;
-        match &conn.inner {
-            Kind::SqlxPostgresPoolConnection(_) => {
-                let $pool = conn.get_postgres_connection_pool();
-                $body
-            }
-            Kind::SqlxMySqlPoolConnection(_) => {
-                let $pool = conn.get_mysql_connection_pool();
-                $body
-            }
-            Kind::SqlxSqlitePoolConnection(_) => {
-                let $pool = conn.get_sqlite_connection_pool();
-                $body
-            }
-            _ => $other,
-        }
-    }};
-}
-pub(crate) use on_pool;
-
 /// How long a kept connection waits for the next read or save before it goes back to the pool.
-pub(crate) const HOLD_IDLE: Duration = Duration::from_millis(1);
+pub(crate) const KEEP_IDLE: Duration = Duration::from_millis(1);
 
 /// How long a connection may be kept out of the pool in all, however busy: then it goes back,
 /// so that the pool's own checks (`max_lifetime`, `idle_timeout`, the user's hooks) still
 /// see it.
-pub(crate) const HOLD_AT_MOST: Duration = Duration::from_secs(1);
+pub(crate) const KEEP_AT_MOST: Duration = Duration::from_secs(1);
 
 /// The kept connection of one store, if any.
 #[derive(Default)]
-pub(crate) struct Held {
+pub(crate) struct Kept {
     slot: Mutex<Slot>,
 }
 
@@ -79,7 +51,7 @@ pub(crate) struct Held {
 struct Slot {
     /// The connection (a `PoolConnection` of the store's pool), with the runtime it came from,
     /// in which it is given back.
-    conn: Option<(Kept, Handle)>,
+    conn: Option<(KeptConnection, Handle)>,
     /// How many times a connection was put here: the idle check's clock.
     puts: u64,
     /// The task waiting to give the connection back, if one runs (its number).
@@ -89,7 +61,7 @@ struct Slot {
 }
 
 /// A kept connection and when it was taken from the pool.
-struct Kept {
+struct KeptConnection {
     conn: Box<dyn Any + Send>,
     since: Instant,
 }
@@ -100,38 +72,31 @@ pub(crate) struct Taken<DB: sqlx::Database> {
     since: Instant,
 }
 
-impl fmt::Debug for Held {
+impl fmt::Debug for Kept {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Held")
-            .field("holding", &self.lock().conn.is_some())
+        f.debug_struct("Kept")
+            .field("keeping", &self.lock().conn.is_some())
             .finish()
     }
 }
 
-impl Held {
-    /// The kept connection of `conn`'s pool, shared by every store on that pool, so that a pool
-    /// lends at most one connection this way however many stores use it; one of its own for
-    /// a connection of another kind (SeaORM's mock or proxy, which keeps nothing).
-    pub(crate) fn of_pool(conn: &DatabaseConnection) -> Arc<Held> {
-        // A pool's options live in its shared state: their address names the pool while it
-        // lives, and a `Held` keeps its pool alive through the stores that hold it.
-        let pool = on_pool!(
-            conn,
-            |pool| std::ptr::from_ref(pool.options()) as usize,
-            else return Arc::default()
-        );
-        static POOLS: OnceLock<Mutex<HashMap<usize, Weak<Held>>>> = OnceLock::new();
+impl Kept {
+    /// The kept connection of the pool whose identity is `pool` (see `Driver::pool_id`),
+    /// shared by every store on that pool, so that a pool lends at most one connection this way
+    /// however many stores use it.
+    pub(crate) fn of_pool(pool: usize) -> Arc<Kept> {
+        static POOLS: OnceLock<Mutex<HashMap<usize, Weak<Kept>>>> = OnceLock::new();
         let mut pools = POOLS
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        pools.retain(|_, held| held.strong_count() > 0);
-        if let Some(held) = pools.get(&pool).and_then(Weak::upgrade) {
-            return held;
+        pools.retain(|_, kept| kept.strong_count() > 0);
+        if let Some(kept) = pools.get(&pool).and_then(Weak::upgrade) {
+            return kept;
         }
-        let held = Arc::<Held>::default();
-        pools.insert(pool, Arc::downgrade(&held));
-        held
+        let kept = Arc::<Kept>::default();
+        pools.insert(pool, Arc::downgrade(&kept));
+        kept
     }
 
     fn lock(&self) -> MutexGuard<'_, Slot> {
@@ -141,7 +106,7 @@ impl Held {
 
     /// Whether a connection is kept now.
     #[cfg(test)]
-    pub(crate) fn holding(&self) -> bool {
+    pub(crate) fn is_keeping(&self) -> bool {
         self.lock().conn.is_some()
     }
 
@@ -172,7 +137,7 @@ impl Held {
     /// Keeps a connection whose statements all ran to their end, unless: one is kept already;
     /// it is in a transaction;
     /// the pool would have no other connection to give (its size at most, none idle; also a
-    /// pool of one); the pool is closed; the connection has been kept [`HOLD_AT_MOST`]; or
+    /// pool of one); the pool is closed; the connection has been kept [`KEEP_AT_MOST`]; or
     /// there is no runtime to give it back in later. Then it goes back to the pool now, as it
     /// drops.
     pub(crate) fn put<DB: sqlx::Database>(
@@ -186,7 +151,7 @@ impl Held {
             || sqlx::Connection::is_in_transaction(&*taken.conn)
             || pool.options().get_max_connections() < 2
             || pool.is_closed()
-            || taken.since.elapsed() >= HOLD_AT_MOST
+            || taken.since.elapsed() >= KEEP_AT_MOST
         {
             return;
         }
@@ -198,7 +163,7 @@ impl Held {
             if slot.conn.is_some() {
                 return;
             }
-            let kept = Kept {
+            let kept = KeptConnection {
                 conn: Box::new(taken.conn),
                 since: taken.since,
             };
@@ -214,7 +179,7 @@ impl Held {
         // Spawned with the slot unlocked: a runtime that is shutting down drops the task at
         // once, and its `TimerEnds` then locks the slot.
         handle.spawn(give_back_when_idle(TimerEnds {
-            held: Arc::downgrade(self),
+            kept: Arc::downgrade(self),
             number: timer,
         }));
     }
@@ -223,14 +188,14 @@ impl Held {
 /// Marks the task `number` as ended when it ends, however (also when its runtime drops it), so
 /// that the next `put` starts another.
 struct TimerEnds {
-    held: Weak<Held>,
+    kept: Weak<Kept>,
     number: u64,
 }
 
 impl Drop for TimerEnds {
     fn drop(&mut self) {
-        if let Some(held) = self.held.upgrade() {
-            let mut slot = held.lock();
+        if let Some(kept) = self.kept.upgrade() {
+            let mut slot = kept.lock();
             if slot.timer == Some(self.number) {
                 slot.timer = None;
             }
@@ -238,21 +203,21 @@ impl Drop for TimerEnds {
     }
 }
 
-/// Gives the kept connection back to its pool once a whole [`HOLD_IDLE`] passed without a
+/// Gives the kept connection back to its pool once a whole [`KEEP_IDLE`] passed without a
 /// read or save putting one here; ends when the connection is in use or gone.
 ///
 /// `ends` is an argument, not made in the body, so that it drops with a task that its runtime
 /// dropped before ever running it.
 async fn give_back_when_idle(ends: TimerEnds) {
-    let held = ends.held.clone();
+    let kept = ends.kept.clone();
     let mut seen = None;
     loop {
-        tokio::time::sleep(HOLD_IDLE).await;
-        let Some(held) = held.upgrade() else {
+        tokio::time::sleep(KEEP_IDLE).await;
+        let Some(kept) = kept.upgrade() else {
             return;
         };
         let idle = {
-            let mut slot = held.lock();
+            let mut slot = kept.lock();
             // The task ends in the same locked step as it decides to, so that a `put` right
             // after it starts another.
             let ending = slot.conn.is_none() || seen == Some(slot.puts);
@@ -278,7 +243,7 @@ async fn give_back_when_idle(ends: TimerEnds) {
     }
 }
 
-impl Drop for Held {
+impl Drop for Kept {
     fn drop(&mut self) {
         let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
         if let Some((conn, handle)) = slot.conn.take() {
@@ -290,35 +255,6 @@ impl Drop for Held {
     }
 }
 
-/// A statement with its values bound as SeaORM binds them.
-pub(crate) fn bound<DB>(stmt: Statement) -> sqlx::query::Query<'static, DB, SqlxValues>
-where
-    DB: sqlx::Database,
-    SqlxValues: sqlx::IntoArguments<DB>,
-{
-    let values = stmt.values.unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values))
-}
-
-/// A pool's error as SeaORM reports it when it cannot take a connection.
-pub(crate) fn acquire_error(error: sqlx::Error) -> DbErr {
-    match error {
-        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
-        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
-        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
-    }
-}
-
-/// A query's error (also a transaction's begin, commit or rollback) as SeaORM reports it.
-pub(crate) fn query_error(error: sqlx::Error) -> DbErr {
-    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-/// A statement's error, run for its effect, as SeaORM reports it.
-pub(crate) fn exec_error(error: sqlx::Error) -> DbErr {
-    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
-}
-
 #[cfg(test)]
 mod tests {
     use sea_orm::sqlx::Connection;
@@ -328,23 +264,23 @@ mod tests {
     /// A connection left in a transaction goes back to the pool rather than being kept.
     #[tokio::test]
     async fn a_connection_in_a_transaction_is_not_kept() {
-        let dir = std::env::temp_dir().join(format!("es-held-tx-{}", uuid::Uuid::new_v4()));
+        let dir = std::env::temp_dir().join(format!("es-kept-tx-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}", dir.join("db.sqlite3").display());
         let conn = crate::seaorm::connect(&url).await.unwrap();
         let pool = conn.get_sqlite_connection_pool();
-        let held = Arc::new(Held::default());
+        let kept = Arc::new(Kept::default());
 
-        let taken = held.take(pool).await.unwrap();
-        held.put(pool, taken);
-        assert!(held.holding());
-        let mut taken = held.take(pool).await.unwrap();
-        assert!(!held.holding());
+        let taken = kept.take(pool).await.unwrap();
+        kept.put(pool, taken);
+        assert!(kept.is_keeping());
+        let mut taken = kept.take(pool).await.unwrap();
+        assert!(!kept.is_keeping());
         // Left open without a rollback (as a transaction forgotten by its owner would be).
         std::mem::forget(taken.conn.begin().await.unwrap());
-        held.put(pool, taken);
-        assert!(!held.holding());
-        drop(held);
+        kept.put(pool, taken);
+        assert!(!kept.is_keeping());
+        drop(kept);
         conn.close().await.unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -1,0 +1,145 @@
+//! What a database error means to a recorder, decided in one place: a conflict (a unique
+//! constraint), another integrity failure, a transaction the database rolled back to break a
+//! deadlock (worth trying again), MySQL's error numbers; and sqlx's errors as SeaORM reports
+//! them, for the statements the recorders send to sqlx themselves.
+
+use std::sync::Arc;
+
+use sea_orm::sqlx;
+use sea_orm::{ConnAcquireErr, DbBackend, DbErr, RuntimeErr, SqlErr};
+
+use crate::persistence::PersistenceError;
+
+/// MySQL's "Key '…' doesn't exist in table '…'" (an index hint naming a missing, invisible
+/// or ignored index).
+pub(crate) const ER_KEY_DOES_NOT_EXIST: u16 = 1176;
+
+/// The error the database itself returned, if that is what `error` is.
+fn database_error(error: &DbErr) -> Option<&dyn sqlx::error::DatabaseError> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            e.as_database_error()
+        }
+        _ => None,
+    }
+}
+
+/// The SQLSTATE of a database error.
+fn sqlstate(error: &DbErr) -> Option<String> {
+    database_error(error)?.code().map(|c| c.into_owned())
+}
+
+/// MySQL's error number of a database error.
+pub(crate) fn mysql_error_number(error: &DbErr) -> Option<u16> {
+    database_error(error)?
+        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .map(|m| m.number())
+}
+
+/// Deadlocks and serialisation failures: the database rolled the transaction back and it can be
+/// tried again (SQLSTATE class 40 on PostgreSQL and MySQL/MariaDB).
+pub(crate) fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
+    backend != DbBackend::Sqlite && sqlstate(error).is_some_and(|code| code.starts_with("40"))
+}
+
+/// Which statement of a save failed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step {
+    /// An `INSERT` of events.
+    Events,
+    /// The `INSERT` of the tracking row.
+    Tracking,
+    /// Anything else (beginning, locking, committing), named.
+    Other(&'static str),
+}
+
+/// Why a save failed, before it is turned into a [`PersistenceError`].
+#[derive(Debug)]
+pub(crate) struct InsertFailure {
+    /// Where.
+    pub(crate) step: Step,
+    /// What the database said.
+    pub(crate) error: DbErr,
+}
+
+/// Makes an [`InsertFailure`] at `step`.
+pub(crate) fn at(step: Step) -> impl FnOnce(DbErr) -> InsertFailure {
+    move |error| InsertFailure { step, error }
+}
+
+/// What a failed save means, as far as the error alone tells.
+pub(crate) enum SaveError {
+    /// An event's (application, originator, version) is already recorded.
+    Conflict,
+    /// The tracking position is already recorded.
+    TrackingConflict(DbErr),
+    /// Another integrity constraint (a foreign key a user added to the tables).
+    Integrity(String),
+    /// The database failed while doing this.
+    Database(&'static str, DbErr),
+}
+
+impl InsertFailure {
+    /// What the failure means.
+    pub(crate) fn classify(self) -> SaveError {
+        let violation = self.error.sql_err();
+        if let Some(SqlErr::ForeignKeyConstraintViolation(message)) = violation {
+            return SaveError::Integrity(message);
+        }
+        let unique = matches!(violation, Some(SqlErr::UniqueConstraintViolation(_)));
+        match (self.step, unique) {
+            (Step::Events, true) => SaveError::Conflict,
+            (Step::Tracking, true) => SaveError::TrackingConflict(self.error),
+            (Step::Events, false) => SaveError::Database("inserting events", self.error),
+            (Step::Tracking, false) => SaveError::Database("inserting tracking", self.error),
+            (Step::Other(operation), _) => SaveError::Database(operation, self.error),
+        }
+    }
+}
+
+/// A database failure of `application_name` while doing `operation`.
+pub(crate) fn db_error(
+    application_name: &str,
+    operation: &'static str,
+    source: DbErr,
+) -> PersistenceError {
+    PersistenceError::Database {
+        application_name: application_name.to_owned(),
+        operation,
+        source: Box::new(source),
+    }
+}
+
+/// A row of `application_name` in `table` that cannot be read: which row, and why.
+pub(crate) fn data_error(
+    application_name: &str,
+    table: &str,
+    row: String,
+    reason: String,
+) -> PersistenceError {
+    PersistenceError::Data {
+        application_name: application_name.to_owned(),
+        table: table.to_owned(),
+        row,
+        reason,
+    }
+}
+
+/// A pool's error as SeaORM reports it when it cannot take a connection.
+pub(crate) fn acquire_error(error: sqlx::Error) -> DbErr {
+    match error {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
+    }
+}
+
+/// A query's error (also a transaction's begin, commit or rollback) as SeaORM reports it.
+pub(crate) fn query_error(error: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+/// A statement's error, run for its effect, as SeaORM reports it.
+pub(crate) fn exec_error(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
+}

@@ -1,0 +1,193 @@
+//! The recorders' selects, run by the store's [`Driver`]: an aggregate's events (copied out, or
+//! visited borrowed from the rows), sections of the notification log, `MAX(…)` values, and a
+//! load from the newest snapshot on one connection.
+//!
+//! A load from a snapshot sends two statements: the newest snapshot, then the events after its
+//! version. Both go on one connection, and the events' statement is sent before the snapshot
+//! is decoded, so that the database answers while the snapshot is read
+//! (docs/benchmarks/PROFILE.md, ninth round).
+
+use std::ops::ControlFlow;
+
+use sea_orm::{DbErr, QueryResult, Statement};
+use uuid::Uuid;
+
+use super::driver::Driver;
+use super::errors::{data_error, db_error};
+use super::rows;
+use super::statements::Statements;
+use crate::persistence::{
+    EventQuery, LoadVisitor, Notification, NotificationQuery, PersistenceError, StoredEvent,
+    StoredEventRef, after_snapshot, newest_snapshot,
+};
+
+/// The error of a bad event row of `originator_id`.
+fn bad_event(
+    statements: &Statements,
+    originator_id: Uuid,
+) -> impl Fn(rows::Bad) -> PersistenceError {
+    move |reason| {
+        data_error(
+            &statements.application_name,
+            &statements.table,
+            format!("originator {originator_id}"),
+            reason,
+        )
+    }
+}
+
+fn selecting(statements: &Statements) -> impl Fn(DbErr) -> PersistenceError {
+    move |error| db_error(&statements.application_name, "selecting events", error)
+}
+
+/// An aggregate's events, copied out of the rows.
+pub(crate) async fn select_events(
+    driver: &Driver,
+    statements: &Statements,
+    originator_id: Uuid,
+    query: EventQuery,
+) -> Result<Vec<StoredEvent>, PersistenceError> {
+    let Some(stmt) = statements.select_events(originator_id, query) else {
+        return Ok(Vec::new());
+    };
+    let rows = driver.all(stmt).await.map_err(selecting(statements))?;
+    rows.iter()
+        .map(|row| rows::event(row, 0, originator_id).map_err(bad_event(statements, originator_id)))
+        .collect()
+}
+
+/// An aggregate's events handed to `visit` in order, borrowed from the rows.
+pub(crate) async fn visit_events(
+    driver: &Driver,
+    statements: &Statements,
+    originator_id: Uuid,
+    query: EventQuery,
+    visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send + '_),
+) -> Result<(), PersistenceError> {
+    let Some(stmt) = statements.select_events(originator_id, query) else {
+        return Ok(());
+    };
+    let bad = bad_event(statements, originator_id);
+    driver
+        .visit(stmt, |row| {
+            let mut copy = None;
+            let event = rows::event_ref(&row, 0, originator_id, &mut copy).map_err(&bad)?;
+            Ok(visit(event))
+        })
+        .await
+        .map_err(selecting(statements))?
+}
+
+/// A section of the notification log.
+pub(crate) async fn select_notifications(
+    driver: &Driver,
+    statements: &Statements,
+    query: &NotificationQuery,
+) -> Result<Vec<Notification>, PersistenceError> {
+    let Some(stmt) = statements.select_notifications(query) else {
+        return Ok(Vec::new());
+    };
+    let rows = driver
+        .all(stmt)
+        .await
+        .map_err(|e| db_error(&statements.application_name, "selecting notifications", e))?;
+    let bad =
+        |(row, reason)| data_error(&statements.application_name, &statements.table, row, reason);
+    rows.iter()
+        .map(|row| {
+            let (id, originator_id) =
+                rows::notification_head(row, &statements.dialect).map_err(bad)?;
+            let event = rows::event(row, 2, originator_id)
+                .map_err(|reason| bad((format!("originator {originator_id}"), reason)))?;
+            Ok(Notification { id, event })
+        })
+        .collect()
+}
+
+/// The value of a `SELECT MAX(…)`.
+pub(crate) async fn select_max(
+    driver: &Driver,
+    statements: &Statements,
+    stmt: Statement,
+    operation: &'static str,
+) -> Result<Option<u64>, PersistenceError> {
+    let row = driver
+        .one(stmt)
+        .await
+        .map_err(|e| db_error(&statements.application_name, operation, e))?;
+    rows::max(row).map_err(|reason| {
+        data_error(
+            &statements.application_name,
+            &statements.table,
+            "max".to_owned(),
+            reason,
+        )
+    })
+}
+
+/// A load from the newest snapshot at or below `lte` (in `snapshots`' table) and the events
+/// after it (in `events`' table), both read on one connection of the driver's pool.
+pub(crate) async fn visit_from_snapshot(
+    driver: &Driver,
+    snapshots: &Statements,
+    events: &Statements,
+    originator_id: Uuid,
+    lte: Option<u64>,
+    visitor: &mut dyn LoadVisitor,
+) -> Result<(), PersistenceError> {
+    let id = originator_id;
+    let mut conn = driver.connection().await.map_err(selecting(snapshots))?;
+    let mut newest = None;
+    if let Some(stmt) = snapshots.select_events(id, newest_snapshot(lte)) {
+        newest = conn.optional(stmt).await.map_err(selecting(snapshots))?;
+    }
+    let mut copy = None;
+    let snapshot = match &newest {
+        Some(row) => {
+            Some(rows::event_ref(row, 0, id, &mut copy).map_err(bad_event(snapshots, id))?)
+        }
+        None => None,
+    };
+    let query = after_snapshot(snapshot.as_ref().map(|s| s.originator_version), lte);
+    let Some(stmt) = events.select_events(id, query) else {
+        // Not kept: on MySQL the snapshot's statement may still have its end unread.
+        let _ = visitor.snapshot(snapshot);
+        return Ok(());
+    };
+    let bad = bad_event(events, id);
+    let visit = |visitor: &mut dyn LoadVisitor, row: QueryResult| {
+        let mut copy = None;
+        let event = rows::event_ref(&row, 0, id, &mut copy).map_err(&bad)?;
+        Ok::<_, PersistenceError>(visitor.event(event))
+    };
+    // The `biased` joins poll the events' selection first, which sends the statement; the
+    // snapshot is then decoded while the database answers.
+    if driver.streams_rows() {
+        let mut rows = conn.rows(stmt);
+        let (first, flow) = tokio::join!(biased; rows.next(), async { visitor.snapshot(snapshot) });
+        if flow.is_break() {
+            return Ok(());
+        }
+        let mut next = first;
+        while let Some(row) = next {
+            if visit(visitor, row.map_err(selecting(events))?)?.is_break() {
+                // Rows may be left unread: the pool's check clears them.
+                return Ok(());
+            }
+            next = rows.next().await;
+        }
+    } else {
+        let (all, flow) =
+            tokio::join!(biased; conn.all(stmt), async { visitor.snapshot(snapshot) });
+        if flow.is_break() {
+            return Ok(());
+        }
+        for row in all.map_err(selecting(events))? {
+            if visit(visitor, row)?.is_break() {
+                break;
+            }
+        }
+    }
+    conn.keep();
+    Ok(())
+}
