@@ -178,10 +178,16 @@ pub fn event(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::event(args.into(), input.into()).into()
 }
 
-/// Declares a module as the SeaORM entity of an event-store table with another name, as a
-/// Django project declares its own model of the same shape: `stored_events`, `snapshots` or
-/// `notification_tracking`. The module gets `Entity`, `Model`, `Column`, `ActiveModel` and the
-/// rest of a normal SeaORM entity; other items in it are kept.
+/// Declares a module as the SeaORM entity of an event-store table, as a Django project declares
+/// its own model of the same shape: the one way to query tables with other names with SeaORM,
+/// and to name them for a store with
+/// [`Tables::from_entities`](https://docs.rs/eventsourcing-seaorm/latest/eventsourcing_seaorm/seaorm/struct.Tables.html#method.from_entities).
+///
+/// Its arguments are the kind of table (`stored_events`, `snapshots` or `notification_tracking`),
+/// `table_name = "..."` (1 to 63 letters, digits or underscores, not starting with a digit) and,
+/// optionally, `crate = "::eventsourcing_seaorm"` (where the runtime crate is). The module gets
+/// `Model` (with the table's columns), `Entity`, `Column`, `PrimaryKey`, `ActiveModel` and
+/// `Relation`, as `DeriveEntityModel` makes them; items written in it are kept.
 ///
 /// ```
 /// use eventsourcing_seaorm::entity;
@@ -196,6 +202,11 @@ pub fn event(args: TokenStream, input: TokenStream) -> TokenStream {
 /// ```compile_fail
 /// #[eventsourcing_seaorm::entity(events, table_name = "x")] // not a kind of table
 /// pub mod x {}
+/// ```
+///
+/// ```compile_fail
+/// #[eventsourcing_seaorm::entity(stored_events, table_name = "audit-events")] // not a plain name
+/// pub mod audit_events {}
 /// ```
 #[proc_macro_attribute]
 pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {

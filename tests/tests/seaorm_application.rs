@@ -26,9 +26,8 @@ mod audit {}
 #[eventsourcing_seaorm::entity(snapshots, table_name = "audit_snapshots")]
 mod audit_snapshots {}
 
-mod audit_tracking {
-    eventsourcing_seaorm::notification_tracking_entity!("audit_tracking");
-}
+#[eventsourcing_seaorm::entity(notification_tracking, table_name = "audit_tracking")]
+mod audit_tracking {}
 
 /// The application's event recorder, which is SeaORM's on this infrastructure.
 fn seaorm_recorder(app: &Application) -> &SeaOrmRecorder {

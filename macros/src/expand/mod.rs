@@ -17,17 +17,65 @@ mod struct_item;
 mod struct_literals;
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
-use syn::{Item, ItemImpl, ItemStruct};
+use quote::{ToTokens, quote};
+use syn::{Item, ItemImpl, ItemMod, ItemStruct};
 
-use crate::internals::ast::{AggregateImpl, AggregateStruct};
-use crate::internals::attr::{ImplOptions, StructOptions};
+use crate::internals::ast::{AggregateImpl, AggregateStruct, EntityModule};
+use crate::internals::attr::{EntityOptions, ImplOptions, StructOptions};
 use crate::internals::check;
 use crate::internals::ctxt::Ctxt;
 
 /// `#[entity(kind, table_name = "...")]` on a module.
 pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {
-    entity_module::expand(args, input).unwrap_or_else(syn::Error::into_compile_error)
+    let cx = Ctxt::new();
+    let options = EntityOptions::parse(&cx, args);
+    match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Mod(item)) => entity_mod(cx, options, item),
+        Ok(item) => {
+            cx.error_spanned_by(
+                item_head(&item),
+                "`#[entity]` goes on a module, which it fills with the entity: `#[entity(stored_events, table_name = \"audit_events\")] mod audit_events {}`",
+            );
+            let errors = cx.check().err().map(syn::Error::into_compile_error);
+            quote!(#errors #item)
+        }
+        Err(error) => {
+            cx.syn_error(error);
+            let errors = cx.check().err().map(syn::Error::into_compile_error);
+            quote!(#errors #input)
+        }
+    }
+}
+
+fn entity_mod(cx: Ctxt, options: EntityOptions, item: ItemMod) -> TokenStream {
+    let model = EntityModule::from_item(&cx, options, item.clone());
+    if let Some(model) = &model {
+        check::entity_module(&cx, model);
+    }
+    let errors = cx.check().err().map(syn::Error::into_compile_error);
+    let Some(model) = model else {
+        return quote!(#errors #item);
+    };
+    let module = entity_module::generate(&model);
+    quote!(#errors #module)
+}
+
+/// The tokens naming an item (`struct Name`, `fn name`), where an error about the whole item
+/// points; the whole item when it has no name.
+fn item_head(item: &Item) -> TokenStream {
+    let (keyword, name): (&dyn ToTokens, &dyn ToTokens) = match item {
+        Item::Struct(item) => (&item.struct_token, &item.ident),
+        Item::Enum(item) => (&item.enum_token, &item.ident),
+        Item::Union(item) => (&item.union_token, &item.ident),
+        Item::Fn(item) => (&item.sig.fn_token, &item.sig.ident),
+        Item::Trait(item) => (&item.trait_token, &item.ident),
+        Item::Type(item) => (&item.type_token, &item.ident),
+        Item::Const(item) => (&item.const_token, &item.ident),
+        Item::Static(item) => (&item.static_token, &item.ident),
+        Item::Impl(item) => (&item.impl_token, &item.self_ty),
+        other => return other.to_token_stream(),
+    };
+    quote!(#keyword #name)
 }
 
 /// `#[aggregate]` on a struct or on its `impl` block.

@@ -10,7 +10,7 @@ use proc_macro2::Ident;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, ImplItem, Item};
 
-use super::ast::{AggregateImpl, AggregateStruct, EventKind, Member};
+use super::ast::{AggregateImpl, AggregateStruct, EntityModule, EventKind, Member};
 use super::attr::Versioning;
 use super::ctxt::Ctxt;
 
@@ -62,6 +62,28 @@ pub fn aggregate_impl(cx: &Ctxt, model: &mut AggregateImpl) {
     }
     create_id_params(cx, model);
     no_events_within_events(cx, model);
+}
+
+/// Checks an entity module: its table name must be one the store accepts, so that a bad name
+/// fails here rather than when the store is built.
+pub fn entity_module(cx: &Ctxt, model: &EntityModule) {
+    let name = model.table_name.value();
+    if !is_plain_table_name(&name) {
+        cx.error_spanned_by(
+            &model.table_name,
+            format!(
+                "table name {name:?} must be 1 to 63 letters, digits or underscores, not starting with a digit (so that it goes into SQL as it is)"
+            ),
+        );
+    }
+}
+
+/// The rule of the runtime's `Tables::validate`: 1 to 63 bytes (PostgreSQL's limit), ASCII
+/// letters, digits and `_`, not starting with a digit.
+fn is_plain_table_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn unique_event_names(cx: &Ctxt, model: &mut AggregateImpl) {
@@ -217,6 +239,23 @@ fn example_upcasters(version: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_names_follow_the_rule_of_the_store() {
+        for good in ["stored_events", "_x", "A1", &"t".repeat(63)] {
+            assert!(is_plain_table_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "9lives",
+            "audit-events",
+            "audit events",
+            "é",
+            &"t".repeat(64),
+        ] {
+            assert!(!is_plain_table_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn upcaster_examples_name_each_step() {

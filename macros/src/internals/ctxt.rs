@@ -56,6 +56,19 @@ impl Ctxt {
     }
 }
 
+#[cfg(test)]
+impl Ctxt {
+    /// Consumes the context: the messages of all recorded errors, in order.
+    pub fn messages(self) -> Vec<String> {
+        self.check()
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect()
+    }
+}
+
 impl Drop for Ctxt {
     fn drop(&mut self) {
         if !thread::panicking() && self.errors.borrow().is_some() {

@@ -1,6 +1,6 @@
 //! Reading the macros' input: attributes parsed into typed options ([`attr`]), a model of the
-//! annotated struct and `impl` block ([`ast`]), checks across them ([`check`]), with every error
-//! collected in one context ([`ctxt`]). Nothing here generates code.
+//! annotated struct, `impl` block or module ([`ast`]), checks across them ([`check`]), with every
+//! error collected in one context ([`ctxt`]). Nothing here generates code.
 
 pub mod ast;
 pub mod attr;

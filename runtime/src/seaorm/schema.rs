@@ -32,6 +32,10 @@ impl Default for Tables {
 impl Tables {
     /// Tables named `<prefix>stored_events`, `<prefix>snapshots` and
     /// `<prefix>notification_tracking`.
+    ///
+    /// This only names the tables. The way to declare SeaORM entities for tables with other
+    /// names is [`#[entity]`](crate::entity) on a module; [`Tables::from_entities`] then names
+    /// the tables after them.
     pub fn with_prefix(prefix: &str) -> Self {
         Self {
             stored_events: format!("{prefix}stored_events"),
@@ -40,8 +44,7 @@ impl Tables {
         }
     }
 
-    /// Tables named after SeaORM entities (for example ones declared with
-    /// [`stored_events_entity!`](crate::stored_events_entity) and its siblings).
+    /// Tables named after SeaORM entities, as declared with [`#[entity]`](crate::entity).
     pub fn from_entities<E, S, T>() -> Self
     where
         E: sea_orm::EntityTrait + Default,

@@ -1,5 +1,5 @@
-//! The model of the macros' input: an aggregate struct with its fields, and an aggregate `impl`
-//! block with its event methods.
+//! The model of the macros' input: an aggregate struct with its fields, an aggregate `impl`
+//! block with its event methods, and an entity module with its kind of table.
 //!
 //! Building the model reports every misuse it meets and leaves the misused part out, so that
 //! the rest can still be generated and the user sees only the macro's own errors.
@@ -7,11 +7,13 @@
 mod aggregate_impl;
 mod aggregate_struct;
 mod create_id;
+mod entity_module;
 mod event_method;
 mod param;
 
 pub use aggregate_impl::{AggregateImpl, Member};
 pub use aggregate_struct::AggregateStruct;
+pub use entity_module::EntityModule;
 pub use event_method::{EventKind, EventMethod, Returns};
 
 use syn::Path;

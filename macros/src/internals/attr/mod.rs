@@ -1,12 +1,15 @@
 //! Attribute options parsed into typed structs: `#[aggregate(...)]` on a struct, on its fields
-//! and on its `impl` block, and `#[event(...)]` on event methods.
+//! and on its `impl` block, `#[event(...)]` on event methods ([`options`]), and `#[entity(...)]`
+//! on a module ([`entity`]).
 //!
 //! Parsing only reads what is written; whether the options fit together (a version and its
 //! upcasters, say) is decided in [`check`](super::check).
 
+mod entity;
 mod options;
 mod values;
 
+pub use entity::{EntityOptions, TableKind};
 pub use options::{EventOptions, FieldOptions, ImplOptions, StructOptions};
 
 use syn::{Attribute, LitInt, Path};

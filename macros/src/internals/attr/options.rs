@@ -1,4 +1,4 @@
-//! The options each attribute takes.
+//! The options `#[aggregate(...)]` and `#[event(...)]` take.
 
 use proc_macro2::{Ident, TokenStream};
 use syn::parse::{ParseStream, Parser};
@@ -183,15 +183,6 @@ mod tests {
     use super::*;
     use quote::{ToTokens, quote};
 
-    fn errors(cx: Ctxt) -> Vec<String> {
-        cx.check()
-            .err()
-            .into_iter()
-            .flatten()
-            .map(|e| e.to_string())
-            .collect()
-    }
-
     #[test]
     fn struct_options_are_read() {
         let cx = Ctxt::new();
@@ -206,7 +197,7 @@ mod tests {
                 crate = "::es"
             ),
         );
-        assert!(errors(cx).is_empty());
+        assert!(cx.messages().is_empty());
         assert_eq!(options.topic_module.unwrap().value(), "interop_domain");
         assert_eq!(options.name.unwrap().value(), "World");
         assert_eq!(options.event.unwrap(), "Events");
@@ -232,7 +223,7 @@ mod tests {
             ),
         );
         assert_eq!(
-            errors(cx),
+            cx.messages(),
             [
                 "unknown option `colour` of `#[aggregate]` on a struct; the options are `topic_module`, `name`, `event`, `version`, `upcast` and `crate`",
                 "`name` takes a string, like `name = \"World\"`",
@@ -248,14 +239,14 @@ mod tests {
         let attr: Attribute = syn::parse_quote!(#[event("Registered", version = 2, upcast(v1))]);
         let cx = Ctxt::new();
         let options = EventOptions::parse_attr(&cx, &attr);
-        assert!(errors(cx).is_empty());
+        assert!(cx.messages().is_empty());
         assert_eq!(options.name.unwrap().value(), "Registered");
         assert_eq!(options.versioning.current(), 2);
 
         let attr: Attribute = syn::parse_quote!(#[event]);
         let cx = Ctxt::new();
         let options = EventOptions::parse_attr(&cx, &attr);
-        assert!(errors(cx).is_empty());
+        assert!(cx.messages().is_empty());
         assert!(options.name.is_none());
         assert_eq!(options.versioning.current(), 1);
     }
@@ -264,7 +255,7 @@ mod tests {
     fn impl_options_read_visibility() {
         let cx = Ctxt::new();
         let options = ImplOptions::parse(&cx, quote!(vis = "pub(crate)", event = "Events"));
-        assert!(errors(cx).is_empty());
+        assert!(cx.messages().is_empty());
         assert_eq!(options.vis.to_token_stream().to_string(), "pub (crate)");
         assert_eq!(options.event.unwrap(), "Events");
     }
