@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
-use super::SeaOrmStore;
+use super::store::SeaOrmStore;
 use super::errors::{InsertFailure, SaveError, db_error};
 use super::lock::lock_statement;
 use super::read;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
-use super::SeaOrmStore;
+use super::store::SeaOrmStore;
 use super::read;
 use super::recorder::SeaOrmRecorder;
 use super::statements::Purpose;

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use uuid::Uuid;
 
-use super::SeaOrmStore;
+use super::store::SeaOrmStore;
 use super::recorder::SeaOrmRecorder;
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, EventQuery, LoadVisitor, NotificationQuery,
