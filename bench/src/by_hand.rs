@@ -93,7 +93,7 @@ mod tests {
         assert_eq!(event.what.as_deref(), Some("owls"));
         timestamp(event.timestamp.data).unwrap();
         let snapshot: SnapshotState<'_> = json(
-            br#"{"topic":"bench:World","state":{"_created_on":{"_type_":"datetime_iso","_data_":"2026-11-28T12:00:00+00:00"},"_modified_on":{"_type_":"datetime_iso","_data_":"2026-11-28T12:00:01+00:00"},"history":["a","b"]}}"#,
+            br#"{"topic":"interop_domain:World","state":{"_created_on":{"_type_":"datetime_iso","_data_":"2026-11-28T12:00:00+00:00"},"_modified_on":{"_type_":"datetime_iso","_data_":"2026-11-28T12:00:01+00:00"},"history":["a","b"]}}"#,
         )
         .unwrap();
         assert_eq!(snapshot.state.history, ["a", "b"]);

@@ -1,9 +1,18 @@
 //! The raw statements run through the library's SeaORM connection with `ConnectionTrait`, on
 //! the same pool: what a store built on SeaORM's usual calls pays before doing anything of its
 //! own. The benchmark reports it beside the library's figures (as a ratio to the raw driver, in
-//! the note of the row). The library itself sends its statements outside a transaction, and its
-//! `BEGIN`, through SeaORM's per-backend connection instead, which skips the boxed future
-//! `ConnectionTrait` builds; so it can be faster than this floor.
+//! the note of the row).
+//!
+//! Here each select takes a connection from the pool and gives it back, and each append runs in
+//! a transaction begun with SeaORM's `TransactionTrait` (`BEGIN IMMEDIATE` on SQLite, through
+//! [`TransactionOptions`]) on a connection taken from the pool for it. The library goes another
+//! way: its loads, notification sections and saves run on one connection of the pool that the
+//! store keeps between uses (`runtime/src/seaorm/held.rs`). Its reads go to sqlx with SeaORM's
+//! binder; its saves run in a transaction that begins with its own `BEGIN` (`BEGIN IMMEDIATE`
+//! on SQLite) on that connection (`runtime/src/seaorm/held_transaction.rs`, begun by the write
+//! queue's `try_group`). That skips the pool's ping of every connection given back to it and the
+//! future that `DatabaseConnection`'s `ConnectionTrait` boxes around every backend's, so the
+//! library can be faster than this floor.
 
 use eventsourcing_seaorm::sea_orm::{
     ConnectionTrait, DbBackend, DbErr, QueryResult, SqliteTransactionMode, TransactionOptions,
@@ -14,8 +23,8 @@ use uuid::Uuid;
 use crate::BenchError;
 use crate::measure::Work;
 use crate::raw::{RawEvent, RawRow};
-use crate::scenarios::Templates;
 use crate::target::Database;
+use crate::templates::Templates;
 
 /// Selects the events of one aggregate (after version `after`, when given) and reads each
 /// row's version, topic and state out of it, as the raw driver does (and any store must);

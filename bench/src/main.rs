@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use eventsourcing_seaorm_bench::args::{Backend, Options, USAGE};
-use eventsourcing_seaorm_bench::process::{Machine, library_source, mib, peak_rss};
+use eventsourcing_seaorm_bench::format::mib;
+use eventsourcing_seaorm_bench::process::{Machine, library_source, peak_rss};
 use eventsourcing_seaorm_bench::report::{self, Report};
 use eventsourcing_seaorm_bench::scenarios::{Sizes, run_target};
 use eventsourcing_seaorm_bench::target::{Database, targets};

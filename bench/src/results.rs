@@ -50,6 +50,17 @@ pub enum Baseline {
     OneWriter,
 }
 
+impl Baseline {
+    /// Its name in the progress lines and in `RESULTS.md`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Baseline::Raw => "raw",
+            Baseline::Plain => "plain",
+            Baseline::OneWriter => "1 writer",
+        }
+    }
+}
+
 /// The least ratio (ours ÷ baseline) a row must reach.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Goal {

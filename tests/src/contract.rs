@@ -3,7 +3,8 @@
 //! conflicts, selects, notification ids, tracking) plus concurrency: writers whose notification
 //! ids never interleave, and readers that tail the log without missing anything.
 //!
-//! A backend's test file implements [`RecorderFactory`] and expands [`recorder_contract!`].
+//! A backend's test file implements [`RecorderFactory`] and expands
+//! [`recorder_contract!`](crate::recorder_contract).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;

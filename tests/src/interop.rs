@@ -1,6 +1,6 @@
 //! The domain of the Python fixtures (`fixtures/python/interop_domain.py`) in Rust, with the same
 //! topics, field names and class versions, and the plain-JSON view of aggregate state that the
-//! fixtures' manifests use.
+//! fixtures' manifests use. Its `World` is the shared one of [`crate::world`].
 
 use chrono::{DateTime, FixedOffset};
 use eventsourcing_seaorm::domain::{
@@ -10,30 +10,7 @@ use eventsourcing_seaorm::{aggregate, event};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-/// The seed's aggregate.
-#[aggregate(topic_module = "interop_domain")]
-#[derive(Debug, PartialEq)]
-pub struct World {
-    /// What happened, in order.
-    pub history: Vec<String>,
-}
-
-#[aggregate]
-impl World {
-    /// A new world.
-    #[event("Created")]
-    pub fn create() -> Self {
-        Self {
-            history: Vec::new(),
-        }
-    }
-
-    /// Something happened.
-    #[event("SomethingHappened")]
-    pub fn make_it_so(&mut self, what: String) {
-        self.history.push(what);
-    }
-}
+pub use crate::world::{World, WorldEvent};
 
 /// An account with datetimes, Decimals, UUIDs and dynamic notes.
 #[aggregate(topic_module = "interop_domain")]

@@ -22,7 +22,7 @@ use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm_bench::BenchError;
 use eventsourcing_seaorm_bench::args::{Backend, Transport};
 use eventsourcing_seaorm_bench::target::{Database, Target};
-use eventsourcing_seaorm_bench::world::{World, world_with_events};
+use eventsourcing_seaorm_tests::world::{World, world_with_events};
 
 fn backend_of(url: &str) -> Backend {
     if url.starts_with("postgres") {

@@ -19,15 +19,16 @@
 //! Sides: `ours`, `raw`, `seaorm` for `load5`, `load1000`, `load1000snap` and `append1` (the
 //! raw statements run through the library's SeaORM connection, on the same pool: what any store
 //! built on SeaORM pays before doing anything of its own), `inner` for `load5` (the same select
-//! through SeaORM's per-backend connection, `DatabaseConnection::inner`, as the library sends
-//! it), and `serde` for `load1000` and `load1000snap` (the raw driver's rows decoded by hand with
-//! serde_json into the same history, timestamps parsed with chrono: the least a store that
-//! decodes at all does, beside the raw side that only fetches the bytes), and
-//! for `load5` on PostgreSQL `pool` (the
-//! raw statement through the library's sqlx pool: separates the pool's cost from SeaORM's and
-//! ours), and for `load1000snap` `held` (the raw side's two statements on one connection taken
-//! from the library's pool: one acquire and one ping on return instead of two). For wall-clock ratios on a quiet machine, `time` each side with a large N (say
-//! 20000), with `PROFILE_THREADS=2` for the benchmark's multi-threaded runtime.
+//! through SeaORM's per-backend connection, `DatabaseConnection::inner`, as the library sent its
+//! reads before they went to sqlx on the connection its store keeps), `serde` for `load1000` and
+//! `load1000snap` (the raw driver's rows decoded by hand with serde_json into the same history,
+//! timestamps parsed with chrono: the least a store that decodes at all does, beside the raw side
+//! that only fetches the bytes), for `load5` on PostgreSQL `pool` (the raw statement through the
+//! library's sqlx pool: separates the pool's cost from SeaORM's and ours), and for
+//! `load1000snap` `held` (the raw side's two statements on one connection taken from the
+//! library's pool: one acquire and one ping on return instead of two). For wall-clock ratios on
+//! a quiet machine, `time` each side with a large N (say 20000), with `PROFILE_THREADS=2` for
+//! the benchmark's multi-threaded runtime.
 //!
 //! Operations: `append1`, `append100`, `append1000`, `command`, `load5`, `load1000`, `load1000snap`,
 //! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
@@ -44,7 +45,7 @@ use eventsourcing_seaorm_bench::by_hand;
 use eventsourcing_seaorm_bench::floor;
 use eventsourcing_seaorm_bench::raw::{RawDb, RawEvent};
 use eventsourcing_seaorm_bench::target::{Database, Target};
-use eventsourcing_seaorm_bench::world::{World, text, world_with_events};
+use eventsourcing_seaorm_tests::world::{World, text, world_with_events};
 use uuid::Uuid;
 
 const APP: &str = "Bench";
@@ -226,7 +227,7 @@ async fn raw(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
     Ok(())
 }
 
-/// The raw driver's rows decoded by hand ([`by_hand`]).
+/// The raw driver's rows decoded by hand ([`by_hand`](mod@by_hand)).
 async fn by_hand(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
     if !matches!(op, "load1000" | "load1000snap") {
         return Err(BenchError::Usage(format!("no serde side for {op}")));

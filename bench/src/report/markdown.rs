@@ -2,24 +2,15 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
-use crate::process::{gib, mib};
-use crate::results::{Baseline, Verdict};
-use crate::scenarios::si;
+use super::contents::Report;
+use crate::format::{gib, mib, si};
+use crate::results::Verdict;
 
 fn verdict(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Met => "met",
         Verdict::Missed => "**missed**",
         Verdict::None => "",
-    }
-}
-
-fn baseline_name(baseline: Baseline) -> &'static str {
-    match baseline {
-        Baseline::Raw => "raw",
-        Baseline::Plain => "plain",
-        Baseline::OneWriter => "1 writer",
     }
 }
 
@@ -98,7 +89,7 @@ pub fn markdown(report: &Report) -> String {
             row.unit(),
             si(row.figure(row.ours)),
             si(row.figure(row.baseline)),
-            baseline_name(row.scenario.baseline()),
+            row.scenario.baseline().name(),
             row.ratio(),
             goal,
             verdict(row.verdict()),

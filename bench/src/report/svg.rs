@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::contents::Report;
+use crate::format::si;
 use crate::results::{Baseline, Scenario};
-use crate::scenarios::si;
 
 const WIDTH: f64 = 1000.0;
 const LABEL_WIDTH: f64 = 250.0;

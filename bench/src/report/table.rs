@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::contents::Report;
+use crate::format::si;
 use crate::results::Verdict;
-use crate::scenarios::si;
 
 fn verdict(verdict: Verdict) -> &'static str {
     match verdict {

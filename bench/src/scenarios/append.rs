@@ -2,15 +2,16 @@
 //! driver inserting as many rows per transaction.
 
 use eventsourcing_seaorm::application::Application;
+use eventsourcing_seaorm_tests::world::world_with_events;
 use uuid::Uuid;
 
-use super::{APP, Context, RAW_APP, Templates, floor_note};
+use super::context::{APP, Context, RAW_APP, floor_note};
 use crate::BenchError;
 use crate::floor::FloorAppend;
 use crate::measure::{Work, compare};
 use crate::raw::RawDb;
 use crate::results::Scenario;
-use crate::world::world_with_events;
+use crate::templates::Templates;
 
 /// The library: a new `World` with `events` events, saved.
 pub struct OursAppend<'a> {

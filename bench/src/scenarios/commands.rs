@@ -3,14 +3,15 @@
 
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
+use eventsourcing_seaorm_tests::world::{World, world_with_events};
 use uuid::Uuid;
 
-use super::{APP, Context, RAW_APP, Templates};
+use super::context::{APP, Context, RAW_APP};
 use crate::BenchError;
 use crate::measure::{Work, compare};
 use crate::raw::{RawDb, RawEvent};
 use crate::results::Scenario;
-use crate::world::{World, world_with_events};
+use crate::templates::Templates;
 
 /// Saves this many new aggregates of `events` events each with the library, a batch of
 /// aggregates per save, and returns their ids.

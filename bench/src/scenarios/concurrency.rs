@@ -9,16 +9,18 @@ use std::time::{Duration, Instant};
 
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::persistence::NotificationQuery;
+use eventsourcing_seaorm_tests::world::{World, world_with_events};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::{Context, Templates, si};
+use super::context::Context;
 use crate::BenchError;
 use crate::args::Backend;
+use crate::format::si;
 use crate::measure::{Rate, Sample, median_rate};
 use crate::raw::{RawDb, RawEvent};
 use crate::results::Scenario;
-use crate::world::{World, world_with_events};
+use crate::templates::Templates;
 
 /// The library's application in this scenario.
 const APP: &str = "Conc";

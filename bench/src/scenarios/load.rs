@@ -3,17 +3,17 @@
 
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
+use eventsourcing_seaorm_tests::world::World;
 use uuid::Uuid;
 
 use super::commands::create_worlds;
-use super::{APP, Context, floor_note, ratio_note};
+use super::context::{APP, Context, floor_note, ratio_note};
 use crate::BenchError;
 use crate::by_hand;
 use crate::floor::FloorLoad;
 use crate::measure::{Rate, Work, compare};
 use crate::raw::RawDb;
 use crate::results::Scenario;
-use crate::world::World;
 
 /// The library: `repository().get` of the next aggregate in turn.
 pub struct OursLoad<'a> {

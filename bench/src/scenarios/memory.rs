@@ -4,14 +4,15 @@
 use std::time::Instant;
 
 use eventsourcing_seaorm::domain::Aggregate;
+use eventsourcing_seaorm_tests::world::{World, text};
 
-use super::Context;
 use super::commands::create_worlds;
+use super::context::Context;
 use crate::BenchError;
+use crate::format::mib;
 use crate::measure::{Rate, Sample};
-use crate::process::{mib, rss};
+use crate::process::rss;
 use crate::results::Scenario;
-use crate::world::{World, text};
 
 /// The application of this scenario.
 const APP: &str = "Mem";

@@ -4,7 +4,7 @@
 
 use eventsourcing_seaorm::application::Application;
 
-use super::{APP, Context};
+use super::context::{APP, Context};
 use crate::BenchError;
 use crate::measure::{Work, compare};
 use crate::raw::RawDb;

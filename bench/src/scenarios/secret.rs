@@ -8,14 +8,14 @@ use std::time::Instant;
 
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
+use eventsourcing_seaorm_tests::world::{World, text};
 use uuid::Uuid;
 
-use super::Context;
 use super::commands::{OursCommand, create_worlds};
+use super::context::Context;
 use crate::BenchError;
 use crate::measure::{Work, compare};
 use crate::results::Scenario;
-use crate::world::{World, text};
 
 /// A fixed AES-256 key (32 bytes 0..31, base64), as `CIPHER_KEY` takes it.
 pub const CIPHER_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

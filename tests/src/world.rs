@@ -1,10 +1,14 @@
-//! The seed's `World` aggregate, as a user writes it, and the text its events carry.
+//! The seed's `World` aggregate, the one the tests, the bench and the Python fixtures share: the
+//! Python seed's `World` (`fixtures/python/interop_domain.py`) with its topics
+//! (`interop_domain:World`, `interop_domain:World.Created`,
+//! `interop_domain:World.SomethingHappened`), so that what Rust writes Python reads and the other
+//! way round; and worlds with many events, and text of a given length, to fill them.
 
-use eventsourcing_seaorm::prelude::*;
+use eventsourcing_seaorm::{aggregate, event};
 
 /// The Python seed example's aggregate: a history that grows by one event per command.
-#[aggregate(topic_module = "bench")]
-#[derive(Debug)]
+#[aggregate(topic_module = "interop_domain")]
+#[derive(Debug, PartialEq)]
 pub struct World {
     /// What happened, in order.
     pub history: Vec<String>,
@@ -74,6 +78,8 @@ pub fn text(len: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use eventsourcing_seaorm::domain::Aggregate;
+
     use super::*;
 
     #[test]

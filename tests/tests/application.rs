@@ -10,28 +10,8 @@ use eventsourcing_seaorm::persistence::{
     AesCipher, AggregateRecorder, EventQuery, PersistenceError, RowRef, StoredEvent, Tracking,
 };
 use eventsourcing_seaorm::{aggregate, event};
+use eventsourcing_seaorm_tests::world::World;
 use uuid::Uuid;
-
-#[aggregate(topic_module = "tests")]
-#[derive(Debug, PartialEq)]
-struct World {
-    history: Vec<String>,
-}
-
-#[aggregate]
-impl World {
-    #[event]
-    fn create() -> Self {
-        Self {
-            history: Vec::new(),
-        }
-    }
-
-    #[event("SomethingHappened")]
-    fn make_it_so(&mut self, what: String) {
-        self.history.push(what);
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 #[error("nothing to undo")]
@@ -81,7 +61,7 @@ fn unmappable(originator_id: Uuid, version: u64) -> StoredEvent {
     StoredEvent {
         originator_id,
         originator_version: version,
-        topic: "tests:World.SomethingHappened".into(),
+        topic: "interop_domain:World.SomethingHappened".into(),
         state: b"not json".to_vec(),
     }
 }
@@ -134,7 +114,7 @@ async fn save_and_get() {
     let recordings = app.save(&mut world).await.unwrap();
     assert_eq!(recordings.len(), 2);
     assert_eq!(recordings[0].originator_version, 1);
-    assert_eq!(recordings[0].topic, "tests:World.Created");
+    assert_eq!(recordings[0].topic, "interop_domain:World.Created");
     assert!(recordings[0].notification_id < recordings[1].notification_id);
     assert!(
         world.pending_events().is_empty(),
@@ -503,7 +483,7 @@ async fn notification_log_sections_and_reader() {
     assert_eq!(log.section(&extreme).await.unwrap().id, None);
 
     let created = log
-        .select(1, 10, None, &["tests:World.Created"])
+        .select(1, 10, None, &["interop_domain:World.Created"])
         .await
         .unwrap();
     assert_eq!(created.len(), 1);
@@ -623,17 +603,17 @@ async fn unreadable_rows_are_typed_errors_naming_the_row() {
     let id = Uuid::new_v4();
     let mut state = Map::new();
     state.insert("timestamp", chrono::Utc::now());
-    state.insert("originator_topic", "tests:World");
+    state.insert("originator_topic", "interop_domain:World");
     let created = StoredEvent {
         originator_id: id,
         originator_version: 1,
-        topic: "tests:World.Created".into(),
+        topic: "interop_domain:World.Created".into(),
         state: app.mapper().encode_state(&state).unwrap(),
     };
     let unknown = StoredEvent {
         originator_id: id,
         originator_version: 2,
-        topic: "tests:World.Vanished".into(),
+        topic: "interop_domain:World.Vanished".into(),
         state: app.mapper().encode_state(&state).unwrap(),
     };
     app.recorder()
@@ -643,7 +623,7 @@ async fn unreadable_rows_are_typed_errors_naming_the_row() {
     let err = app.repository().get::<World>(id).await.unwrap_err();
     let row = unmapped_row(&err);
     assert_eq!(row.originator_version, 2);
-    assert_eq!(row.topic, "tests:World.Vanished");
+    assert_eq!(row.topic, "interop_domain:World.Vanished");
     assert!(err.to_string().contains("Worlds"), "{err}");
     assert!(err.to_string().contains(&id.to_string()), "{err}");
 
@@ -652,7 +632,7 @@ async fn unreadable_rows_are_typed_errors_naming_the_row() {
     let garbage = StoredEvent {
         originator_id: other,
         originator_version: 1,
-        topic: "tests:World.Created".into(),
+        topic: "interop_domain:World.Created".into(),
         state: b"\x00\xffnot json".to_vec(),
     };
     app.recorder().insert_events(&[garbage]).await.unwrap();

@@ -1,0 +1,70 @@
+//! How big each scenario is: the full run and the quick one.
+
+use std::time::Duration;
+
+use crate::measure::{Budget, Plan};
+
+/// How big each scenario is.
+#[derive(Debug, Clone)]
+pub struct Sizes {
+    /// Budget and repetitions of each comparison.
+    pub plan: Plan,
+    /// Aggregates the command scenarios cycle through.
+    pub command_aggregates: usize,
+    /// Aggregates of 5 events to load.
+    pub small_aggregates: usize,
+    /// Aggregates of 1,000 events to load.
+    pub large_aggregates: usize,
+    /// How long each concurrency measurement runs.
+    pub writers_time: Duration,
+    /// Repetitions of each concurrency measurement.
+    pub writers_repetitions: usize,
+    /// How long the notification-order check runs.
+    pub check_time: Duration,
+    /// Aggregates loaded one after another in the memory scenario.
+    pub memory_aggregates: usize,
+}
+
+impl Sizes {
+    /// The full run: a few minutes on 2 cores for all five targets.
+    pub fn full() -> Self {
+        Self {
+            plan: Plan {
+                budget: Budget {
+                    max_steps: 1_000_000,
+                    max_time: Duration::from_millis(200),
+                },
+                repetitions: 7,
+                warmup_steps: 20,
+            },
+            command_aggregates: 500,
+            small_aggregates: 200,
+            large_aggregates: 8,
+            writers_time: Duration::from_millis(600),
+            writers_repetitions: 2,
+            check_time: Duration::from_millis(1500),
+            memory_aggregates: 10_000,
+        }
+    }
+
+    /// The quick run: well under a minute, one repetition, small sizes.
+    pub fn quick() -> Self {
+        Self {
+            plan: Plan {
+                budget: Budget {
+                    max_steps: 1_000_000,
+                    max_time: Duration::from_millis(70),
+                },
+                repetitions: 1,
+                warmup_steps: 20,
+            },
+            command_aggregates: 100,
+            small_aggregates: 50,
+            large_aggregates: 2,
+            writers_time: Duration::from_millis(150),
+            writers_repetitions: 1,
+            check_time: Duration::from_millis(300),
+            memory_aggregates: 1_000,
+        }
+    }
+}
