@@ -26,8 +26,8 @@ pub struct Plan {
     pub repetitions: usize,
     /// Untimed steps of each side first: prepares the statements on each pooled connection
     /// and lets the pool open the few connections a sequential user needs (over TCP to
-    /// PostgreSQL each new connection costs ~90 ms: TLS is negotiated by default and its
-    /// handshake stalls twice on Nagle's algorithm).
+    /// PostgreSQL a new connection is slow: TLS is negotiated by default and its handshake
+    /// stalls on Nagle's algorithm, docs/deployment.md).
     pub warmup_steps: u64,
 }
 

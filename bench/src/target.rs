@@ -212,9 +212,9 @@ impl Database {
             }
         };
         if target.backend != Backend::Sqlite {
-            // A sequential user's pool settles at 3–4 connections (sqlx pings each returned
-            // connection in the background, so the next operation takes another); open them
-            // now rather than inside a measurement.
+            // A pool opens connections as they are first needed (while one is kept or being
+            // pinged after its return, the next operation takes another): open a few now,
+            // rather than inside a measurement.
             let ping = || conn.execute_unprepared("SELECT 1");
             tokio::try_join!(ping(), ping(), ping(), ping())?;
         }

@@ -414,7 +414,7 @@ impl ApplicationBuilder {
     }
 
     /// Uses this SeaORM store (its connection and table names, for example tables declared
-    /// with [`#[entity]`](crate::entity)) whatever
+    /// with [`#[entity]`](eventsourcing_seaorm_macros::entity)) whatever
     /// `PERSISTENCE_MODULE` says; `CREATE_TABLE` and snapshotting apply as usual.
     pub fn store(mut self, store: SeaOrmStore) -> Self {
         self.store = Some(store);

@@ -74,8 +74,9 @@ impl Dialect {
     ///
     /// SQLite (3.48 and later, as bundled) reads a bound limit's value when it prepares a
     /// statement, and then prepares the statement again whenever that parameter is bound: every
-    /// execution of a cached statement with `LIMIT ?` was a fresh prepare (~60k instructions,
-    /// more than the raw driver's whole snapshot load). The library's own limits are few (1 for
+    /// execution of a cached statement with `LIMIT ?` was a fresh prepare, which cost more than
+    /// the raw driver's whole snapshot load (docs/benchmarks/PROFILE.md, seventh round). The
+    /// library's own limits are few (1 for
     /// snapshots, a section size for the notification log), so their texts stay in the
     /// driver's statement cache; each other limit a caller asks for (a notification log
     /// section named by a client, say) is one more text there, which may push an older

@@ -34,7 +34,7 @@ impl Tables {
     /// `<prefix>notification_tracking`.
     ///
     /// This only names the tables. The way to declare SeaORM entities for tables with other
-    /// names is [`#[entity]`](crate::entity) on a module; [`Tables::from_entities`] then names
+    /// names is [`#[entity]`](eventsourcing_seaorm_macros::entity) on a module; [`Tables::from_entities`] then names
     /// the tables after them.
     pub fn with_prefix(prefix: &str) -> Self {
         Self {
@@ -44,7 +44,7 @@ impl Tables {
         }
     }
 
-    /// Tables named after SeaORM entities, as declared with [`#[entity]`](crate::entity).
+    /// Tables named after SeaORM entities, as declared with [`#[entity]`](eventsourcing_seaorm_macros::entity).
     pub fn from_entities<E, S, T>() -> Self
     where
         E: sea_orm::EntityTrait + Default,

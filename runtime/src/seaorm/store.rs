@@ -116,6 +116,15 @@ impl SeaOrmStore {
         self
     }
 
+    /// Records saves in SeaORM's own transactions on the pool (a connection taken from the pool
+    /// and given back at the commit) instead of on the pool's kept connection: only to measure
+    /// the difference (`bench/src/bin/save_transactions.rs`).
+    #[doc(hidden)]
+    pub fn with_seaorm_transactions(mut self) -> Self {
+        self.driver.seaorm_transactions = true;
+        self
+    }
+
     /// Gives the store a write queue of its own, as a store in another process has: on SQLite
     /// its writers then wait for the others on SQLite's busy timeout. For tests of exactly that.
     #[doc(hidden)]

@@ -122,7 +122,8 @@ impl WriteQueue {
             }
             if in_place && group.len() == 1 && group[0].ticket == ticket {
                 // This writer's own save alone, on SQLite: recorded here, without handing it to
-                // a task (that hand-over took a quarter of a 1-event save's time). A writer that
+                // a task (that hand-over was a large part of a 1-event save's time,
+                // docs/benchmarks/PROFILE.md). A writer that
                 // stops waiting abandons only its own save, all or nothing: SeaORM's
                 // transaction rolls back when dropped, and sqlx's SQLite worker runs that
                 // rollback after whatever statement (even the `BEGIN`) was already sent; a
@@ -256,7 +257,10 @@ async fn try_group(
     }
     let backend = driver.seaorm().get_database_backend();
     let beginning = || whole(Step::Other("beginning a transaction"));
-    let mut conn = driver.connection().await.map_err(beginning())?;
+    let mut conn = driver
+        .transaction_connection()
+        .await
+        .map_err(beginning())?;
     let txn = conn.begin().await.map_err(beginning())?;
     let recorded = in_transaction(txn, jobs, merge, backend).await;
     // Committed: the connection is clean, kept for the next read or save. After a failure it

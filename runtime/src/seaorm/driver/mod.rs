@@ -39,6 +39,10 @@ pub(crate) struct Driver {
     pool: Pool,
     /// The connection kept between uses, shared by every store on the same pool.
     kept: Arc<Kept>,
+    /// Whether the write queue begins SeaORM's own transactions on the pool rather than
+    /// transactions on the kept connection (to measure the difference: `bench/src/bin/
+    /// save_transactions.rs`).
+    pub(crate) seaorm_transactions: bool,
 }
 
 /// A pool of sqlx, or SeaORM's connection when it has none.
@@ -79,6 +83,7 @@ impl Driver {
             conn: conn.clone(),
             pool,
             kept,
+            seaorm_transactions: false,
         }
     }
 
@@ -121,6 +126,16 @@ impl Driver {
             Pool::MySql(pool) => Connection::MySql(Session::take(pool, kept).await?),
             Pool::SeaOrm(conn) => Connection::SeaOrm(conn),
         })
+    }
+
+    /// The connection the write queue's transaction begins on: as
+    /// [`connection`](Self::connection), or SeaORM's when the store was asked for SeaORM's
+    /// transactions.
+    pub(crate) async fn transaction_connection(&self) -> Result<Connection<'_>, DbErr> {
+        if self.seaorm_transactions {
+            return Ok(Connection::SeaOrm(&self.conn));
+        }
+        self.connection().await
     }
 
     /// All the rows of a select, on a connection kept for the next use when it succeeded.

@@ -4,7 +4,7 @@
 //! here for applications that read the event store directly.
 //!
 //! Tables with other names get their entities the same way these do, from
-//! [`#[entity]`](crate::entity) on a module, as a Django project declares its own model of the
+//! [`#[entity]`](eventsourcing_seaorm_macros::entity) on a module, as a Django project declares its own model of the
 //! same shape; [`Tables::from_entities`](crate::seaorm::Tables::from_entities) then gives their
 //! names to a store:
 //!
@@ -37,13 +37,13 @@ mod originator_id;
 pub use originator_id::OriginatorId;
 
 /// The `stored_events` table.
-#[crate::entity(stored_events, table_name = "stored_events")]
+#[eventsourcing_seaorm_macros::entity(stored_events, table_name = "stored_events")]
 pub mod stored_events {}
 
 /// The `snapshots` table.
-#[crate::entity(snapshots, table_name = "snapshots")]
+#[eventsourcing_seaorm_macros::entity(snapshots, table_name = "snapshots")]
 pub mod snapshots {}
 
 /// The `notification_tracking` table.
-#[crate::entity(notification_tracking, table_name = "notification_tracking")]
+#[eventsourcing_seaorm_macros::entity(notification_tracking, table_name = "notification_tracking")]
 pub mod notification_tracking {}
