@@ -202,12 +202,16 @@ fn decode(model: &AggregateImpl) -> TokenStream {
     }
 }
 
-/// The fast path: each field read straight from the JSON text. Any key that is not a field
+/// The fast path: each field read straight from the stored text through a `FieldReader`
+/// (generic, so compiled for the stored format's reader). Any key that is not a field
 /// (or `originator_topic` of a created event), a field seen twice or missing, or a value that
 /// does not decode gives `None`, and the mapper falls back to [`decode`].
 fn decode_fields(model: &AggregateImpl) -> TokenStream {
     let krate = &model.krate;
     let aggregate = &model.aggregate;
+    // Called by path, so that no method of a trait in the user's scope can be picked instead.
+    let next_key = quote!(#krate::domain::FieldReader::next_key(fields));
+    let read_value = quote!(#krate::domain::FieldReader::value(fields));
     let arms = model.events().map(|event| {
         let name = event.name();
         let variant = &event.variant;
@@ -220,7 +224,7 @@ fn decode_fields(model: &AggregateImpl) -> TokenStream {
         });
         let key_arms = event.fields().zip(&slots).map(|(param, slot)| {
             let key = param.ident.unraw().to_string();
-            let value = state::decode_value(krate, quote!(fields.value()?), &param.ty);
+            let value = state::decode_value(krate, quote!(#read_value?), &param.ty);
             quote! {
                 #key if #slot.is_none() => {
                     #slot = ::core::option::Option::Some(#value.ok()?);
@@ -230,7 +234,7 @@ fn decode_fields(model: &AggregateImpl) -> TokenStream {
         let originator_topic = (event.kind == EventKind::Constructor).then(|| {
             quote! {
                 "originator_topic" => {
-                    fields.value()?;
+                    #read_value?;
                 }
             }
         });
@@ -238,7 +242,7 @@ fn decode_fields(model: &AggregateImpl) -> TokenStream {
         quote! {
             ::core::option::Option::Some(#name) => {
                 #(#declarations)*
-                while let ::core::option::Option::Some(__es_key) = fields.next_key() {
+                while let ::core::option::Option::Some(__es_key) = #next_key {
                     match &*__es_key {
                         #(#key_arms)*
                         #originator_topic
@@ -252,9 +256,9 @@ fn decode_fields(model: &AggregateImpl) -> TokenStream {
     quote! {
         // Unused only when there are no events, after an error was reported.
         #[allow(unused_variables)]
-        fn decode_fields(
+        fn decode_fields<'__es_de, __EsFields: #krate::domain::FieldReader<'__es_de>>(
             topic: &str,
-            fields: &mut #krate::persistence::StateFields<'_>,
+            fields: &mut __EsFields,
         ) -> ::core::option::Option<Self> {
             let __es_aggregate = <#aggregate as #krate::domain::Aggregate>::topic();
             match #krate::domain::topic::event_name(topic, __es_aggregate) {

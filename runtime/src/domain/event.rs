@@ -1,8 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Aggregate, DomainError, Map, ValueError};
-use crate::persistence::StateFields;
+use super::{Aggregate, DomainError, FieldReader, Map, ValueError};
 
 /// The identity of an event: which aggregate, which version of it, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,17 +78,21 @@ pub trait EventPayload: Clone + Send + Sync + Sized + 'static {
     /// `timestamp` and `class_version` already taken out). Upcasts older class versions first.
     fn decode(topic: &str, class_version: u32, state: Map) -> Result<Self, DomainError>;
 
-    /// Reads a payload stored under `topic` straight from the JSON text, key by key, without
-    /// building a [`Map`]: the fast path of [`Mapper::to_domain_event`](crate::persistence::Mapper::to_domain_event).
+    /// Reads a payload stored under `topic` straight from the stored text, key by key, without
+    /// building a [`Map`]: the fast path of decoding events. `fields` hands out the stored
+    /// keys other than `timestamp` and `class_version`, each followed by its value.
     ///
     /// Return `None` at anything unexpected (an unknown key, a key seen twice, a value of the
-    /// wrong type, a missing field): the mapper then reads the same state through
-    /// [`decode`](Self::decode), which gives the error or the upcast payload. The mapper only
-    /// keeps the result when the whole object was read and the stored class version is the
+    /// wrong type, a missing field): the persistence layer's mapper then reads the same state
+    /// through [`decode`](Self::decode), which gives the error or the upcast payload. The mapper
+    /// only keeps the result when the whole state was read and the stored class version is the
     /// payload's [`class_version`](Self::class_version), so this needs no upcasting. The
     /// default reads nothing (always the [`decode`](Self::decode) path); `#[aggregate]`
     /// generates one.
-    fn decode_fields(topic: &str, fields: &mut StateFields<'_>) -> Option<Self> {
+    ///
+    /// Generic over the reader, so that each payload's reading is compiled for the stored
+    /// format's reader, with no dynamic dispatch per field.
+    fn decode_fields<'de, F: FieldReader<'de>>(topic: &str, fields: &mut F) -> Option<Self> {
         let _ = (topic, fields);
         None
     }

@@ -11,11 +11,14 @@
 //! [`Transcode`] for the values an event carries.
 //!
 //! Event state is held as a [`Map`] of [`Value`]s: the same model as the JSON the Python original
-//! stores, including its UUID, Decimal and datetime values.
+//! stores, including its UUID, Decimal and datetime values. This layer names no stored format
+//! and depends on no other layer: where an event reads its fields straight from stored state, it
+//! reads them through [`FieldReader`], which the persistence layer implements.
 
 mod aggregate;
 mod error;
 mod event;
+mod field_reader;
 mod snapshot;
 mod time;
 pub mod topic;
@@ -25,6 +28,7 @@ pub(crate) use aggregate::project_one;
 pub use aggregate::{Aggregate, AggregateBase, project};
 pub use error::{DomainError, ValueError};
 pub use event::{AggregateEvent, DomainEvent, EventMeta, EventPayload};
+pub use field_reader::FieldReader;
 pub use snapshot::{SNAPSHOT_TOPIC, Snapshot, SnapshotState};
 pub use time::utc_now;
 pub use value::{

@@ -354,4 +354,36 @@ mod tests {
             Err(TranscoderError::Unwritable { .. })
         ));
     }
+
+    /// `run_end` one byte at a time.
+    fn run_end_bytewise(bytes: &[u8], mut i: usize) -> usize {
+        while i < bytes.len() && !(bytes[i] == b'"' || bytes[i] == b'\\' || bytes[i] < 0x20) {
+            i += 1;
+        }
+        i
+    }
+
+    #[test]
+    fn run_end_finds_the_first_special_byte_in_every_lane() {
+        // Every byte value at every position of a 20-byte run, from every start, with a second
+        // special byte after it (a borrow from the first must not hide or move it).
+        for byte in 0..=255u8 {
+            for at in 0..20 {
+                let mut bytes = vec![b'a'; 24];
+                bytes[at] = byte;
+                bytes[(at + 1).min(23)] = b'"';
+                for start in 0..=at {
+                    assert_eq!(
+                        run_end(&bytes, start),
+                        run_end_bytewise(&bytes, start),
+                        "byte {byte:#x} at {at} from {start}"
+                    );
+                }
+            }
+        }
+        assert_eq!(run_end(b"", 0), 0);
+        assert_eq!(run_end(b"abc", 0), 3);
+        assert_eq!(run_end(b"abc", 3), 3);
+        assert_eq!(run_end("é\u{7f}\u{2028}🦀\"".as_bytes(), 0), 10);
+    }
 }
