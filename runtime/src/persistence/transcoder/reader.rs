@@ -27,7 +27,7 @@ pub use state_fields::StateFields;
 use crate::domain::{Map, Value};
 
 use super::{DATA_KEY, JsonTranscoder, MAX_DEPTH, TYPE_KEY, TranscoderError};
-use object::Object;
+use entries::Object;
 
 /// Errors are boxed inside the reader so that the `Result`s passed up through every value stay
 /// as small as a [`Value`].

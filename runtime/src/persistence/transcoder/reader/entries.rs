@@ -8,7 +8,14 @@ use std::collections::{HashMap, HashSet};
 use crate::domain::{Map, Value};
 
 use super::super::{DATA_KEY, TYPE_KEY};
-use super::object::Object;
+
+/// What an object read turns out to be.
+pub(super) enum Object<'a> {
+    /// Exactly `_type_` and `_data_`: a transcoded value.
+    Transcoded(Item<'a>, Item<'a>),
+    /// Anything else: a map.
+    Entries(Entries<'a>),
+}
 
 /// A value that may still borrow its string from the input: what the first entries of an
 /// object hold until the object is known not to be a transcoded value.

@@ -5,16 +5,8 @@ use std::borrow::Cow;
 
 use crate::domain::Value;
 
-use super::entries::{Entries, Item};
+use super::entries::{Entries, Item, Object};
 use super::{Failure, Reader};
-
-/// What an object read turns out to be.
-pub(super) enum Object<'a> {
-    /// Exactly `_type_` and `_data_`: a transcoded value.
-    Transcoded(Item<'a>, Item<'a>),
-    /// Anything else: a map.
-    Entries(Entries<'a>),
-}
 
 impl<'a> Reader<'a> {
     /// The value of the object starting at the current `{` (as
