@@ -1,5 +1,6 @@
-//! Compile-fail tests: each misuse of `#[aggregate]` and `#[event]` is an error at the offending
-//! tokens, saying what to write instead. The expected messages and spans are in `tests/ui/`.
+//! Compile-fail tests: each misuse of `#[aggregate]`, `#[event]` and `#[entity]` is an error at
+//! the offending tokens, saying what to write instead. The expected messages and spans are in
+//! `tests/ui/`.
 
 #[test]
 fn ui() {

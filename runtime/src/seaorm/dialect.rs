@@ -20,8 +20,21 @@ impl UuidColumn {
     pub fn value(self, id: Uuid) -> Value {
         match self {
             UuidColumn::Native => Value::Uuid(Some(id)),
-            UuidColumn::Hex32 => Value::String(Some(id.simple().to_string())),
-            UuidColumn::MariaDb => Value::String(Some(id.hyphenated().to_string())),
+            // Encoded into a buffer rather than formatted: cheaper, on every save and load.
+            UuidColumn::Hex32 => {
+                let text = id
+                    .simple()
+                    .encode_lower(&mut Uuid::encode_buffer())
+                    .to_owned();
+                Value::String(Some(text))
+            }
+            UuidColumn::MariaDb => {
+                let text = id
+                    .hyphenated()
+                    .encode_lower(&mut Uuid::encode_buffer())
+                    .to_owned();
+                Value::String(Some(text))
+            }
         }
     }
 }

@@ -126,8 +126,10 @@ impl Kept {
             });
         }
         // Anything else kept (nothing, on a closed pool, or of another pool's kind, which a
-        // store never has) goes back to its pool as it drops.
-        let conn = pool.acquire().await?;
+        // store never has) goes back to its pool as it drops. The pool's acquire is a large
+        // future (it may open a connection): boxed, so that the futures of every read and save,
+        // which usually find the connection kept, stay small to move.
+        let conn = Box::pin(pool.acquire()).await?;
         Ok(Taken {
             conn,
             since: Instant::now(),

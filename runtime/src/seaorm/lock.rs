@@ -11,14 +11,14 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
 use super::errors::{ER_KEY_DOES_NOT_EXIST, mysql_error_number};
 use super::statements::{Purpose, Statements};
 
-/// What [`lock`] locks: writers with the same key need to lock only once in a transaction.
-pub(crate) fn lock_key(statements: &Statements) -> String {
-    match statements.backend() {
-        DbBackend::MySql => format!(
-            "{} {}",
-            statements.quoted_table, statements.application_name
-        ),
-        _ => statements.quoted_table.clone(),
+/// What [`lock`] locks, `None` when it takes no lock (SQLite, snapshots): writers with the same
+/// key need to lock only once in a transaction.
+pub(crate) fn lock_key(statements: &Statements) -> Option<&str> {
+    match (statements.backend(), statements.purpose) {
+        (DbBackend::Sqlite, _) | (_, Purpose::Snapshots) => None,
+        // MySQL locks one application's first row; PostgreSQL the whole table.
+        (DbBackend::MySql, _) => Some(&statements.lock_target),
+        _ => Some(&statements.quoted_table),
     }
 }
 

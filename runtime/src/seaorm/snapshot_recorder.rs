@@ -5,10 +5,10 @@ use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
-use super::store::SeaOrmStore;
 use super::read;
 use super::recorder::SeaOrmRecorder;
 use super::statements::Purpose;
+use super::store::SeaOrmStore;
 use crate::persistence::{
     AggregateRecorder, EventQuery, InTurn, LoadVisitor, PersistenceError, SnapshotLoader,
     StoredEvent, StoredEventRef,

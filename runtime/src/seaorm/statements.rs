@@ -5,10 +5,9 @@
 //! a short read. On SQLite a select's `LIMIT` is written into the text and other parameters
 //! are plain `?` ([`Dialect::limit_in_text`] and `build_insert` say why).
 
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use sea_orm::{DbBackend, Statement, Value};
 use uuid::Uuid;
@@ -42,10 +41,13 @@ pub(crate) struct Statements {
     pub(crate) table: String,
     pub(crate) quoted_table: String,
     quoted_tracking: String,
+    /// What MySQL's lock locks: the application's first row of the table (`seaorm/lock.rs`).
+    pub(crate) lock_target: String,
     /// The table's key column: `id` (the notification id) or `uid`.
     pub(crate) key: &'static str,
-    /// `INSERT` texts by number of rows and whether every row has the first row's originator.
-    inserts: Mutex<HashMap<(usize, bool), String>>,
+    /// `INSERT` texts by number of rows (1 to [`CACHED_INSERTS`]) and whether every row has the
+    /// first row's originator.
+    inserts: Box<[[OnceLock<String>; 2]]>,
     /// Events selects by [`event_shape`].
     events: [OnceLock<String>; 8],
     /// Notification selects without a topic filter by [`notification_shape`].
@@ -74,6 +76,7 @@ impl Statements {
             Purpose::Snapshots => "uid",
         };
         Statements {
+            lock_target: format!("{} {application_name}", dialect.quote(table)),
             quoted_table: dialect.quote(table),
             quoted_tracking: dialect.quote(tracking_table),
             dialect,
@@ -81,7 +84,7 @@ impl Statements {
             purpose,
             table: table.to_owned(),
             key,
-            inserts: Mutex::default(),
+            inserts: (0..CACHED_INSERTS).map(|_| Default::default()).collect(),
             events: Default::default(),
             notifications: Default::default(),
             lock: OnceLock::new(),
@@ -176,14 +179,15 @@ impl Statements {
     /// The `INSERT` text of `rows` rows, all of the first row's originator when
     /// `one_originator`. Those of up to [`CACHED_INSERTS`] rows, the usual saves, are built once.
     fn insert_sql(&self, rows: usize, one_originator: bool) -> String {
-        if rows > CACHED_INSERTS {
-            return self.build_insert(rows, one_originator);
+        match rows
+            .checked_sub(1)
+            .and_then(|index| self.inserts.get(index))
+        {
+            Some(texts) => texts[usize::from(one_originator)]
+                .get_or_init(|| self.build_insert(rows, one_originator))
+                .clone(),
+            None => self.build_insert(rows, one_originator),
         }
-        let mut cache = self.inserts.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .entry((rows, one_originator))
-            .or_insert_with(|| self.build_insert(rows, one_originator))
-            .clone()
     }
 
     /// The `INSERT`'s text. Its parameters follow [`Self::reused_parameters`] in the order

@@ -6,8 +6,8 @@ use std::ops::ControlFlow;
 
 use uuid::Uuid;
 
-use super::store::SeaOrmStore;
 use super::recorder::SeaOrmRecorder;
+use super::store::SeaOrmStore;
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, EventQuery, LoadVisitor, NotificationQuery,
     PersistenceError, StoredEvent, StoredEventRef,

@@ -19,7 +19,6 @@
 //!
 //! [`PersistenceError`]: crate::persistence::PersistenceError
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -257,10 +256,7 @@ async fn try_group(
     }
     let backend = driver.seaorm().get_database_backend();
     let beginning = || whole(Step::Other("beginning a transaction"));
-    let mut conn = driver
-        .transaction_connection()
-        .await
-        .map_err(beginning())?;
+    let mut conn = driver.transaction_connection().await.map_err(beginning())?;
     let txn = conn.begin().await.map_err(beginning())?;
     let recorded = in_transaction(txn, jobs, merge, backend).await;
     // Committed: the connection is clean, kept for the next read or save. After a failure it
@@ -339,11 +335,14 @@ async fn write_each(
     jobs: &[Job],
     backend: DbBackend,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
-    let mut locked: HashSet<String> = HashSet::new();
+    // The keys locked so far: a group's saves are mostly of one table and application.
+    let mut locked: Vec<&str> = Vec::new();
     let mut results = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
         let statements = &job.save.statements;
-        if !job.save.events.is_empty() && locked.insert(lock_key(statements)) {
+        let key = lock_key(statements).filter(|_| !job.save.events.is_empty());
+        if let Some(key) = key.filter(|key| !locked.contains(key)) {
+            locked.push(key);
             lock(statements, txn)
                 .await
                 .map_err(whole(Step::Other("locking the table")))?;
