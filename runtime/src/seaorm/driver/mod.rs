@@ -51,8 +51,8 @@ enum Pool {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
     MySql(sqlx::MySqlPool),
-    /// SeaORM's mock or proxy connection, through `ConnectionTrait`.
-    SeaOrm(DatabaseConnection),
+    /// None: SeaORM's mock or proxy connection, used through `ConnectionTrait`.
+    SeaOrm,
 }
 
 impl Driver {
@@ -68,7 +68,7 @@ impl Driver {
             DatabaseConnectionType::SqlxMySqlPoolConnection(_) => {
                 Pool::MySql(conn.get_mysql_connection_pool().clone())
             }
-            _ => Pool::SeaOrm(conn.clone()),
+            _ => Pool::SeaOrm,
         };
         // A pool's options live in its shared state: their address names the pool while it
         // lives, and a `Kept` keeps its pool alive through the stores that hold it.
@@ -76,7 +76,7 @@ impl Driver {
             Pool::Sqlite(pool) => Some(std::ptr::from_ref(pool.options()) as usize),
             Pool::Postgres(pool) => Some(std::ptr::from_ref(pool.options()) as usize),
             Pool::MySql(pool) => Some(std::ptr::from_ref(pool.options()) as usize),
-            Pool::SeaOrm(_) => None,
+            Pool::SeaOrm => None,
         };
         let kept = pool_id.map_or_else(Arc::default, Kept::of_pool);
         Driver {
@@ -100,7 +100,7 @@ impl Driver {
 
     /// Whether two drivers are on the same pool (and so share the kept connection).
     pub(crate) fn shares_pool_with(&self, other: &Driver) -> bool {
-        Arc::ptr_eq(&self.kept, &other.kept) && !matches!(self.pool, Pool::SeaOrm(_))
+        Arc::ptr_eq(&self.kept, &other.kept) && !matches!(self.pool, Pool::SeaOrm)
     }
 
     /// Whether a select's rows are best decoded as they arrive: from a server, so that decoding
@@ -124,7 +124,7 @@ impl Driver {
             Pool::Sqlite(pool) => Connection::Sqlite(Session::take(pool, kept).await?),
             Pool::Postgres(pool) => Connection::Postgres(Session::take(pool, kept).await?),
             Pool::MySql(pool) => Connection::MySql(Session::take(pool, kept).await?),
-            Pool::SeaOrm(conn) => Connection::SeaOrm(conn),
+            Pool::SeaOrm => Connection::SeaOrm(&self.conn),
         })
     }
 
@@ -146,12 +146,10 @@ impl Driver {
         Ok(rows)
     }
 
-    /// The first row of a select (the rest are not read), as [`all`](Self::all).
+    /// The first row of a select of one row (`SELECT MAX(…)`), as [`all`](Self::all): every
+    /// row is read, so that the connection kept has nothing left unread.
     pub(crate) async fn one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let mut conn = self.connection().await?;
-        let row = conn.optional(stmt).await?;
-        conn.keep();
-        Ok(row)
+        Ok(self.all(stmt).await?.into_iter().next())
     }
 
     /// Hands the rows of a select to `visit` in order, as they arrive from a server or all read
