@@ -7,10 +7,10 @@
 //! a transaction begun with SeaORM's `TransactionTrait` (`BEGIN IMMEDIATE` on SQLite, through
 //! [`TransactionOptions`]) on a connection taken from the pool for it. The library goes another
 //! way: its loads, notification sections and saves run on one connection of the pool that the
-//! store keeps between uses (`runtime/src/seaorm/held.rs`). Its reads go to sqlx with SeaORM's
+//! store keeps between uses (`runtime/src/seaorm/kept.rs`). Its reads go to sqlx with SeaORM's
 //! binder; its saves run in a transaction that begins with its own `BEGIN` (`BEGIN IMMEDIATE`
-//! on SQLite) on that connection (`runtime/src/seaorm/held_transaction.rs`, begun by the write
-//! queue's `try_group`). That skips the pool's ping of every connection given back to it and the
+//! on SQLite) on that connection (`runtime/src/seaorm/driver/transaction.rs`, begun by the
+//! write queue's `try_group`). That skips the pool's ping of every connection given back to it and the
 //! future that `DatabaseConnection`'s `ConnectionTrait` boxes around every backend's, so the
 //! library can be faster than this floor.
 

@@ -25,7 +25,7 @@
 //! timestamps parsed with chrono: the least a store that decodes at all does, beside the raw side
 //! that only fetches the bytes), for `load5` on PostgreSQL `pool` (the raw statement through the
 //! library's sqlx pool: separates the pool's cost from SeaORM's and ours), and for
-//! `load1000snap` `held` (the raw side's two statements on one connection taken from the
+//! `load1000snap` `kept` (the raw side's two statements on one connection taken from the
 //! library's pool: one acquire and one ping on return instead of two). For wall-clock ratios on
 //! a quiet machine, `time` each side with a large N (say 20000), with `PROFILE_THREADS=2` for
 //! the benchmark's multi-threaded runtime.
@@ -283,14 +283,14 @@ async fn through_inner(db: &Database, s: &Setup, i: usize) -> Result<(), BenchEr
 
 /// The raw side's two statements of a load from a snapshot (`load1000snap`), both on one
 /// connection taken from the library's pool, through sqlx: what the library's loads with
-/// snapshots do since `seaorm/load.rs`, without the decoding.
-async fn held(db: &Database, s: &Setup, op: &str, i: usize) -> Result<(), BenchError> {
+/// snapshots do (`seaorm/read.rs`), without the decoding.
+async fn kept(db: &Database, s: &Setup, op: &str, i: usize) -> Result<(), BenchError> {
     if op != "load1000snap" {
-        return Err(BenchError::Usage(format!("no held side for {op}")));
+        return Err(BenchError::Usage(format!("no kept side for {op}")));
     }
     use eventsourcing_seaorm::sea_orm::DatabaseConnectionType as T;
     let id = s.large[i % s.large.len()];
-    let err = || eventsourcing_seaorm_bench::error::sqlx_at("held");
+    let err = || eventsourcing_seaorm_bench::error::sqlx_at("kept");
     let snap_sql = db.sql.select_snapshot_sql().to_string();
     let ev_sql = db.sql.select_events_after_sql().to_string();
     macro_rules! run {
@@ -343,8 +343,8 @@ async fn repeat(db: &Database, side: &str, op: &str, n: usize) -> Result<(), Ben
                 .map_err(eventsourcing_seaorm_bench::error::sqlx_at(
                     "selecting through the pool",
                 ))?;
-        } else if side == "held" {
-            held(db, &s, op, i).await?;
+        } else if side == "kept" {
+            kept(db, &s, op, i).await?;
         } else if side == "raw" {
             raw(&mut s, op, i).await?;
         } else if side == "serde" {
