@@ -16,6 +16,7 @@ pub mod application;
 pub mod domain;
 pub mod memory;
 pub mod persistence;
+pub mod redact;
 pub mod seaorm;
 
 pub use eventsourcing_seaorm_macros::{aggregate, entity, event};

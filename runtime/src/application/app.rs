@@ -8,7 +8,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use super::factory::{self, Infrastructure, Recorders, SeaOrmRecorders};
 use super::notification_log::DEFAULT_SECTION_SIZE;
 use super::save::{AfterSave, SaveBatch};
-use super::settings::keys;
+use super::settings::{RedactedPairs, keys};
 use super::{
     AggregateCache, ApplicationError, EventStore, NotificationLog, Recording, Repository, Saveable,
     Settings,
@@ -306,7 +306,6 @@ fn recordings(events: Vec<crate::persistence::StoredEvent>, ids: Vec<u64>) -> Ve
 /// # Ok::<(), eventsourcing_seaorm::application::ApplicationError>(())
 /// # }).unwrap();
 /// ```
-#[derive(Debug)]
 pub struct ApplicationBuilder {
     name: String,
     defaults: Vec<(String, String)>,
@@ -318,6 +317,28 @@ pub struct ApplicationBuilder {
     store: Option<SeaOrmStore>,
     databases: HashMap<String, DatabaseConnection>,
     section_size: u64,
+}
+
+impl std::fmt::Debug for ApplicationBuilder {
+    /// Secret settings and passwords in URLs redacted, as in [`Settings`]' `Debug`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let databases: Vec<&String> = self.databases.keys().collect();
+        f.debug_struct("ApplicationBuilder")
+            .field("name", &self.name)
+            .field("defaults", &RedactedPairs(&self.defaults))
+            .field("given", &RedactedPairs(&self.given))
+            .field(
+                "environment",
+                &self.environment.as_deref().map(RedactedPairs),
+            )
+            .field("intervals", &self.intervals)
+            .field("transcoder", &self.transcoder)
+            .field("recorders", &self.recorders)
+            .field("store", &self.store)
+            .field("databases", &databases)
+            .field("section_size", &self.section_size)
+            .finish()
+    }
 }
 
 impl ApplicationBuilder {
@@ -465,13 +486,13 @@ impl ApplicationBuilder {
         let name: Arc<str> = Arc::from(self.name.as_str());
         let events = EventStore::new(mapper.clone(), recorders.events.clone());
         let snapshots = if snapshotting {
-            let recorder = recorders
-                .snapshots
-                .ok_or_else(|| ApplicationError::Setting {
-                    key: keys::IS_SNAPSHOTTING_ENABLED.to_owned(),
-                    value: "y".to_owned(),
-                    reason: "snapshotting is enabled but no snapshot recorder was given".to_owned(),
-                })?;
+            let recorder = recorders.snapshots.ok_or_else(|| {
+                ApplicationError::setting(
+                    keys::IS_SNAPSHOTTING_ENABLED.to_owned(),
+                    "y",
+                    "snapshotting is enabled but no snapshot recorder was given".to_owned(),
+                )
+            })?;
             Some(EventStore::new(mapper.clone(), recorder))
         } else {
             None

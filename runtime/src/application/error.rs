@@ -2,6 +2,7 @@ use uuid::Uuid;
 
 use crate::domain::DomainError;
 use crate::persistence::{MapperError, PersistenceError};
+use crate::redact::redact_setting;
 
 /// Errors of the application layer.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,8 @@ pub enum ApplicationError {
         #[source]
         source: Box<DomainError>,
     },
-    /// A setting has a value that cannot be used.
+    /// A setting has a value that cannot be used (made with `ApplicationError::setting`, so that
+    /// a secret value never shows).
     #[error("setting {key} = {value:?} is invalid: {reason}")]
     Setting {
         /// The key as looked up (with the application prefix when that is where it was found).
@@ -67,6 +69,23 @@ pub enum ApplicationError {
 }
 
 impl ApplicationError {
+    /// A setting whose value cannot be used. The value is kept as it may be shown: a secret
+    /// setting's (`CIPHER_KEY`, any `…_PASSWORD`) as `<redacted>`, URLs without their
+    /// passwords ([`redact`](crate::redact)).
+    pub(crate) fn setting(
+        key: impl Into<String>,
+        value: impl AsRef<str>,
+        reason: impl Into<String>,
+    ) -> Self {
+        let key = key.into();
+        let value = redact_setting(&key, value.as_ref()).into_owned();
+        ApplicationError::Setting {
+            key,
+            value,
+            reason: reason.into(),
+        }
+    }
+
     /// Whether this is a version conflict: another writer saved the same aggregate version first,
     /// and nothing of this save was recorded.
     pub fn is_conflict(&self) -> bool {

@@ -13,7 +13,8 @@ use crate::persistence::{
     AesCipher, AggregateRecorder, JsonTranscoder, Mapper, PersistenceError, ProcessRecorder,
     SnapshotLoader, ZlibCompressor,
 };
-use crate::seaorm::{SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, connect};
+use crate::redact::redact_error;
+use crate::seaorm::{SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, connect, url_problem};
 
 /// Persistence modules that select the in-memory recorders (the default).
 pub const MEMORY_MODULES: &[&str] = &["eventsourcing.popo", "popo", "memory"];
@@ -111,7 +112,7 @@ fn database_error(
     ApplicationError::Persistence(PersistenceError::Database {
         application_name: settings.application_name().to_owned(),
         operation,
-        source: Box::new(source),
+        source: redact_error(source),
     })
 }
 
@@ -127,36 +128,34 @@ async fn connection(
         return Ok(conn.clone());
     }
     if let Some((key, value)) = alias.as_ref().filter(|_| name != DEFAULT_DATABASE) {
-        return Err(ApplicationError::Setting {
-            key: key.clone(),
-            value: (*value).to_owned(),
-            reason: format!(
+        return Err(ApplicationError::setting(
+            key.clone(),
+            *value,
+            format!(
                 "no database connection was given under this name; known: {:?}",
                 databases.keys().collect::<Vec<_>>()
             ),
-        });
+        ));
     }
     match settings.find_non_empty(keys::DATABASE_URL) {
         Some((key, url)) if !URL_SCHEMES.iter().any(|scheme| url.starts_with(scheme)) => {
-            Err(ApplicationError::Setting {
+            Err(ApplicationError::setting(
                 key,
-                // URLs can hold passwords.
-                value: "<redacted>".into(),
-                reason: format!(
-                    "not a database URL: expected one starting with one of {URL_SCHEMES:?}"
-                ),
-            })
+                url,
+                format!("not a database URL: expected one starting with one of {URL_SCHEMES:?}"),
+            ))
         }
-        Some((_, url)) => connect(url)
-            .await
-            .map_err(|source| database_error(settings, "connecting to DATABASE_URL", source)),
-        None => Err(ApplicationError::Setting {
-            key: keys::DATABASE_URL.to_owned(),
-            value: String::new(),
-            reason:
-                "the SeaORM persistence module needs DATABASE_URL or a connection given in code"
-                    .into(),
-        }),
+        Some((key, url)) => match url_problem(url) {
+            Some(problem) => Err(ApplicationError::setting(key, url, problem)),
+            None => connect(url)
+                .await
+                .map_err(|source| database_error(settings, "connecting to DATABASE_URL", source)),
+        },
+        None => Err(ApplicationError::setting(
+            keys::DATABASE_URL.to_owned(),
+            String::new(),
+            "the SeaORM persistence module needs DATABASE_URL or a connection given in code",
+        )),
     }
 }
 
@@ -189,13 +188,13 @@ pub async fn recorders(
         let conn = connection(settings, databases).await?;
         return store_recorders(SeaOrmStore::new(conn).await?, settings, snapshotting).await;
     }
-    Err(ApplicationError::Setting {
+    Err(ApplicationError::setting(
         key,
-        value: module,
-        reason: format!(
+        module,
+        format!(
             "unknown persistence module; expected one of {MEMORY_MODULES:?} or {SEAORM_MODULES:?}"
         ),
-    })
+    ))
 }
 
 /// The recorders of an application on a SeaORM store, whose tables are created first unless
@@ -242,11 +241,11 @@ pub fn mapper(settings: &Settings, transcoder: JsonTranscoder) -> Result<Mapper,
     let mut mapper = Mapper::new(transcoder).with_application_name(settings.application_name());
     if let Some((key, topic)) = settings.find_non_empty(keys::COMPRESSOR_TOPIC) {
         if !ZLIB_TOPICS.contains(&topic) {
-            return Err(ApplicationError::Setting {
+            return Err(ApplicationError::setting(
                 key,
-                value: topic.to_owned(),
-                reason: format!("unknown compressor; expected one of {ZLIB_TOPICS:?}"),
-            });
+                topic,
+                format!("unknown compressor; expected one of {ZLIB_TOPICS:?}"),
+            ));
         }
         mapper = mapper.with_compressor(Arc::new(ZlibCompressor));
     }
@@ -255,27 +254,22 @@ pub fn mapper(settings: &Settings, transcoder: JsonTranscoder) -> Result<Mapper,
     match (cipher_topic, cipher_key) {
         (None, None) => {}
         (Some((key, topic)), _) if !AES_TOPICS.contains(&topic) => {
-            return Err(ApplicationError::Setting {
+            return Err(ApplicationError::setting(
                 key,
-                value: topic.to_owned(),
-                reason: format!("unknown cipher; expected one of {AES_TOPICS:?}"),
-            });
+                topic,
+                format!("unknown cipher; expected one of {AES_TOPICS:?}"),
+            ));
         }
         (Some((topic_key, _)), None) => {
-            return Err(ApplicationError::Setting {
-                key: keys::CIPHER_KEY.to_owned(),
-                value: String::new(),
-                reason: format!("{topic_key} selects AES but no CIPHER_KEY is set"),
-            });
+            return Err(ApplicationError::setting(
+                keys::CIPHER_KEY.to_owned(),
+                String::new(),
+                format!("{topic_key} selects AES but no CIPHER_KEY is set"),
+            ));
         }
         (_, Some((key, value))) => {
-            let cipher =
-                AesCipher::from_base64_key(value).map_err(|e| ApplicationError::Setting {
-                    key,
-                    // Never repeat a secret in an error message.
-                    value: "<redacted>".to_owned(),
-                    reason: e.to_string(),
-                })?;
+            let cipher = AesCipher::from_base64_key(value)
+                .map_err(|e| ApplicationError::setting(key, value, e.to_string()))?;
             mapper = mapper.with_cipher(Arc::new(cipher));
         }
     }

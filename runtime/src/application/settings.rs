@@ -1,8 +1,10 @@
 //! Application settings: where they come from and how they are read.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use super::ApplicationError;
+use crate::redact::redact_setting;
 
 /// Keys the application reads, as in the Python original.
 pub mod keys {
@@ -50,10 +52,38 @@ pub mod keys {
 /// assert!(settings.get_bool("IS_SNAPSHOTTING_ENABLED", false).unwrap());
 /// assert_eq!(settings.get("COMPRESSOR_TOPIC"), Some("zlib"));
 /// ```
-#[derive(Debug, Clone, Default)]
+///
+/// Its `Debug` shows secret settings (`CIPHER_KEY`, any `…_PASSWORD`) as `<redacted>` and URLs
+/// without their passwords ([`redact`](crate::redact)).
+#[derive(Clone, Default)]
 pub struct Settings {
     application_name: String,
     values: HashMap<String, String>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut values: Vec<(&String, &String)> = self.values.iter().collect();
+        values.sort_unstable();
+        f.debug_struct("Settings")
+            .field("application_name", &self.application_name)
+            .field("values", &RedactedPairs(&values))
+            .finish()
+    }
+}
+
+/// Settings as `Debug` shows them: secrets redacted.
+pub(crate) struct RedactedPairs<'a, K, V>(pub(crate) &'a [(K, V)]);
+
+impl<K: AsRef<str>, V: AsRef<str>> fmt::Debug for RedactedPairs<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(key, value)| {
+                let key = key.as_ref();
+                (key, redact_setting(key, value.as_ref()))
+            }))
+            .finish()
+    }
 }
 
 fn owned<K: Into<String>, V: Into<String>>(
@@ -135,11 +165,11 @@ impl Settings {
         match value.to_ascii_lowercase().as_str() {
             "y" | "yes" | "t" | "true" | "on" | "1" => Ok(true),
             "n" | "no" | "f" | "false" | "off" | "0" => Ok(false),
-            _ => Err(ApplicationError::Setting {
-                key: found_key,
-                value: value.to_owned(),
-                reason: "expected one of y, yes, t, true, on, 1, n, no, f, false, off, 0".into(),
-            }),
+            _ => Err(ApplicationError::setting(
+                found_key,
+                value,
+                "expected one of y, yes, t, true, on, 1, n, no, f, false, off, 0",
+            )),
         }
     }
 
@@ -147,17 +177,9 @@ impl Settings {
     pub fn get_i64(&self, key: &str) -> Result<Option<i64>, ApplicationError> {
         match self.find(key) {
             None | Some((_, "")) => Ok(None),
-            Some((found_key, value)) => {
-                value
-                    .trim()
-                    .parse()
-                    .map(Some)
-                    .map_err(|e| ApplicationError::Setting {
-                        key: found_key,
-                        value: value.to_owned(),
-                        reason: format!("expected an integer ({e})"),
-                    })
-            }
+            Some((found_key, value)) => value.trim().parse().map(Some).map_err(|e| {
+                ApplicationError::setting(found_key, value, format!("expected an integer ({e})"))
+            }),
         }
     }
 
@@ -166,17 +188,13 @@ impl Settings {
         match self.find(key) {
             None => Ok(None),
             Some((_, "")) => Ok(None),
-            Some((found_key, value)) => {
-                value
-                    .trim()
-                    .parse()
-                    .map(Some)
-                    .map_err(|e| ApplicationError::Setting {
-                        key: found_key,
-                        value: value.to_owned(),
-                        reason: format!("expected a non-negative integer ({e})"),
-                    })
-            }
+            Some((found_key, value)) => value.trim().parse().map(Some).map_err(|e| {
+                ApplicationError::setting(
+                    found_key,
+                    value,
+                    format!("expected a non-negative integer ({e})"),
+                )
+            }),
         }
     }
 }

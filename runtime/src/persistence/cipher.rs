@@ -139,7 +139,19 @@ impl AesCipher {
         let bytes = STANDARD
             .decode(key.trim_ascii())
             .map_err(|e| CipherError::KeyEncoding {
-                reason: e.to_string(),
+                // Where, and of which kind, but never the key's characters.
+                reason: match e {
+                    base64::DecodeError::InvalidByte(offset, _) => {
+                        format!("a character that is not base64 at offset {offset}")
+                    }
+                    base64::DecodeError::InvalidLength(length) => {
+                        format!("{length} base64 characters is not a valid length")
+                    }
+                    base64::DecodeError::InvalidLastSymbol(offset, _) => {
+                        format!("an invalid last character at offset {offset}")
+                    }
+                    base64::DecodeError::InvalidPadding => "invalid padding".to_owned(),
+                },
             })?;
         Self::new(&bytes)
     }

@@ -1,7 +1,10 @@
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use std::borrow::Cow;
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
+
+use crate::redact::redact_urls;
 
 /// How long a SQLite writer waits for another process's write to finish.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -66,8 +69,32 @@ pub fn recommend(options: &mut ConnectOptions) {
     }
 }
 
+/// Why a URL cannot be used, before connecting: a SQLite URL that names no file and is not in
+/// memory (`sqlite:`, `sqlite://`) would give each pooled connection a private temporary
+/// database of its own, so that a save on one connection is not seen by the others.
+pub fn url_problem(url: &str) -> Option<&'static str> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = path.contains(":memory:") || query.split('&').any(|p| p == "mode=memory");
+    (path.is_empty() && !in_memory).then_some(
+        "a SQLite URL must name a file (sqlite://events.sqlite3) or be in memory \
+         (sqlite::memory:): without one, each pooled connection opens a temporary database of \
+         its own",
+    )
+}
+
 /// Connects to a database URL (`sqlite://…`, `postgres://…`, `mysql://…`) with
-/// [`connect_options`].
+/// [`connect_options`]. A URL that [`url_problem`] refuses is an error, and an error that quotes
+/// the URL (one that cannot be parsed) has its password hidden.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    Database::connect(connect_options(url)).await
+    if let Some(problem) = url_problem(url) {
+        return Err(DbErr::Conn(RuntimeErr::Internal(problem.to_owned())));
+    }
+    Database::connect(connect_options(url))
+        .await
+        .map_err(|error| match redact_urls(&error.to_string()) {
+            Cow::Owned(shown) => DbErr::Conn(RuntimeErr::Internal(shown)),
+            Cow::Borrowed(_) => error,
+        })
 }

@@ -43,7 +43,9 @@ mod write_queue;
 #[cfg(test)]
 mod tests;
 
-pub use connect::{SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options, recommend};
+pub use connect::{
+    SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options, recommend, url_problem,
+};
 pub use recorder::SeaOrmRecorder;
 pub use schema::Tables;
 pub use snapshot_recorder::SeaOrmSnapshotRecorder;
