@@ -116,6 +116,25 @@ fn database_error(
     })
 }
 
+/// A store's error (which names no application) as the application's whose settings made
+/// the store.
+fn of_application(settings: &Settings, error: PersistenceError) -> ApplicationError {
+    match error {
+        PersistenceError::Database {
+            application_name,
+            operation,
+            source,
+        } if application_name.is_empty() => {
+            ApplicationError::Persistence(PersistenceError::Database {
+                application_name: settings.application_name().to_owned(),
+                operation,
+                source,
+            })
+        }
+        other => ApplicationError::Persistence(other),
+    }
+}
+
 /// The connection the settings select: the one given in code under `DJANGO_DB_ALIAS` (default
 /// `default`), else one made from `DATABASE_URL`.
 async fn connection(
@@ -186,7 +205,10 @@ pub async fn recorders(
     }
     if SEAORM_MODULES.contains(&module_of(&module)) {
         let conn = connection(settings, databases).await?;
-        return store_recorders(SeaOrmStore::new(conn).await?, settings, snapshotting).await;
+        let store = SeaOrmStore::new(conn)
+            .await
+            .map_err(|e| of_application(settings, e))?;
+        return store_recorders(store, settings, snapshotting).await;
     }
     Err(ApplicationError::setting(
         key,
@@ -206,7 +228,10 @@ pub async fn store_recorders(
 ) -> Result<(Infrastructure, Recorders), ApplicationError> {
     let name = settings.application_name();
     if settings.get_bool(keys::CREATE_TABLE, true)? {
-        store.create_tables().await?;
+        store
+            .create_tables()
+            .await
+            .map_err(|e| of_application(settings, e))?;
     }
     let events = store.application_recorder(name)?;
     let snapshots = if snapshotting {

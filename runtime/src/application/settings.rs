@@ -139,10 +139,13 @@ impl Settings {
             .find_map(|k| self.values.get(&k).map(|v| (k, v.as_str())))
     }
 
-    /// Like [`find`](Self::find), treating an empty value as unset (as the Python original
-    /// does for most keys).
+    /// Like [`find`](Self::find), treating an empty value as unset at each key looked up (as
+    /// the Python original does for most keys).
     pub fn find_non_empty(&self, key: &str) -> Option<(String, &str)> {
-        self.find(key).filter(|(_, v)| !v.is_empty())
+        self.lookup_keys(key).into_iter().find_map(|k| {
+            let value = self.values.get(&k)?;
+            (!value.is_empty()).then_some((k, value.as_str()))
+        })
     }
 
     /// The value of `key`, if set.
@@ -156,10 +159,13 @@ impl Settings {
         self.get(key).filter(|v| !v.is_empty())
     }
 
-    /// A boolean setting: `y yes t true on 1` or `n no f false off 0` (any case); anything else
-    /// is an error naming the key.
+    /// A boolean setting: `y yes t true on 1` or `n no f false off 0` (any case); `default` when
+    /// unset or empty; anything else is an error naming the key.
+    ///
+    /// Every typed getter treats an empty value as unset, at each key it looks up (an empty
+    /// `<APP>_KEY` falls back to `KEY`), as [`find_non_empty`](Self::find_non_empty) does.
     pub fn get_bool(&self, key: &str, default: bool) -> Result<bool, ApplicationError> {
-        let Some((found_key, value)) = self.find(key) else {
+        let Some((found_key, value)) = self.find_non_empty(key) else {
             return Ok(default);
         };
         match value.to_ascii_lowercase().as_str() {
@@ -175,8 +181,8 @@ impl Settings {
 
     /// An integer setting, `None` when unset or empty.
     pub fn get_i64(&self, key: &str) -> Result<Option<i64>, ApplicationError> {
-        match self.find(key) {
-            None | Some((_, "")) => Ok(None),
+        match self.find_non_empty(key) {
+            None => Ok(None),
             Some((found_key, value)) => value.trim().parse().map(Some).map_err(|e| {
                 ApplicationError::setting(found_key, value, format!("expected an integer ({e})"))
             }),
@@ -185,9 +191,8 @@ impl Settings {
 
     /// A non-negative integer setting, `None` when unset or empty.
     pub fn get_u64(&self, key: &str) -> Result<Option<u64>, ApplicationError> {
-        match self.find(key) {
+        match self.find_non_empty(key) {
             None => Ok(None),
-            Some((_, "")) => Ok(None),
             Some((found_key, value)) => value.trim().parse().map(Some).map_err(|e| {
                 ApplicationError::setting(
                     found_key,
@@ -253,5 +258,25 @@ mod tests {
         assert_eq!(settings(&[], &[("N", "")]).get_u64("N").unwrap(), None);
         let err = settings(&[], &[("N", "-1")]).get_u64("N").unwrap_err();
         assert!(err.to_string().contains("setting N"), "{err}");
+    }
+
+    /// An empty value is unset for every typed getter, at each key looked up: the default
+    /// applies, or the plain key's value when the application's own key is empty.
+    #[test]
+    fn empty_values_are_unset() {
+        let s = settings(&[("IS_SNAPSHOTTING_ENABLED", "")], &[("B", ""), ("N", "")]);
+        assert!(s.get_bool("B", true).unwrap());
+        assert!(!s.get_bool("B", false).unwrap());
+        assert_eq!(s.get_i64("N").unwrap(), None);
+        assert_eq!(s.get_u64("N").unwrap(), None);
+        // The default `y` is replaced by the environment's empty value, which is unset.
+        assert!(!s.get_bool("IS_SNAPSHOTTING_ENABLED", false).unwrap());
+        let s = settings(
+            &[("WORLDS_B", ""), ("WORLDS_N", "")],
+            &[("B", "yes"), ("N", "7")],
+        );
+        assert!(s.get_bool("B", false).unwrap());
+        assert_eq!(s.get_i64("N").unwrap(), Some(7));
+        assert_eq!(s.find_non_empty("B").unwrap().0, "B");
     }
 }

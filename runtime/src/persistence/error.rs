@@ -74,9 +74,13 @@ pub enum PersistenceError {
         value: u64,
     },
     /// The database failed.
-    #[error("database error in application {application_name:?} while {operation}: {source}")]
+    #[error(
+        "database error{} while {operation}: {source}",
+        of_application(application_name)
+    )]
     Database {
-        /// The application.
+        /// The application (empty for a store's own work, such as creating tables, outside
+        /// any application).
         application_name: String,
         /// What the recorder was doing.
         operation: &'static str,
@@ -93,6 +97,15 @@ pub enum PersistenceError {
         /// The operation.
         operation: &'static str,
     },
+}
+
+/// ` in application "NAME"`, or nothing for an empty name.
+fn of_application(application_name: &str) -> String {
+    if application_name.is_empty() {
+        String::new()
+    } else {
+        format!(" in application {application_name:?}")
+    }
 }
 
 /// The stored row an error is about: application, originator id, version and topic.

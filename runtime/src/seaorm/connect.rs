@@ -27,6 +27,7 @@ pub const SQLITE_ROW_BUFFER: usize = 1024;
 ///   crashes of the program; a power loss may lose the last transactions, never corrupt the
 ///   file), a 30 s busy timeout, created when missing, 4 connections.
 /// - SQLite in memory: one connection that is never closed (closing it would lose the data).
+/// - SQLite files opened read-only (`?mode=ro`): as they are (journal mode and all).
 /// - SQLite, both: room for [`SQLITE_ROW_BUFFER`] rows between each connection's thread and
 ///   the task reading its rows.
 ///
@@ -54,11 +55,17 @@ pub fn recommend(options: &mut ConnectOptions) {
         } else {
             options.max_connections(4);
         }
+        // `mode=ro` (or `immutable=1`) asks for a read-only file: nothing is changed in it, not
+        // even its journal mode, and it is not created.
+        let query = url.split_once('?').map_or("", |(_, query)| query);
+        let read_only = query
+            .split('&')
+            .any(|p| p == "mode=ro" || p == "immutable=1" || p == "immutable=true");
         options.map_sqlx_sqlite_opts(move |o| {
             let o = o
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .row_buffer_size(SQLITE_ROW_BUFFER);
-            if in_memory {
+            if in_memory || read_only {
                 o
             } else {
                 o.journal_mode(SqliteJournalMode::Wal)
