@@ -14,7 +14,10 @@ use crate::persistence::{
     SnapshotLoader, ZlibCompressor,
 };
 use crate::redact::redact_error;
-use crate::seaorm::{SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, connect, url_problem};
+use crate::seaorm::{
+    CONNECT_TIMEOUT, SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, connect_within,
+    url_problem,
+};
 
 /// Persistence modules that select the in-memory recorders (the default).
 pub const MEMORY_MODULES: &[&str] = &["eventsourcing.popo", "popo", "memory"];
@@ -166,9 +169,14 @@ async fn connection(
         }
         Some((key, url)) => match url_problem(url) {
             Some(problem) => Err(ApplicationError::setting(key, url, problem)),
-            None => connect(url)
-                .await
-                .map_err(|source| database_error(settings, "connecting to DATABASE_URL", source)),
+            None => {
+                let timeout = settings
+                    .get_seconds(keys::CONNECT_TIMEOUT)?
+                    .unwrap_or(CONNECT_TIMEOUT);
+                connect_within(url, timeout).await.map_err(|source| {
+                    database_error(settings, "connecting to DATABASE_URL", source)
+                })
+            }
         },
         None => Err(ApplicationError::setting(
             keys::DATABASE_URL.to_owned(),

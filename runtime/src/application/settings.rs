@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
 
 use super::ApplicationError;
 use crate::redact::redact_setting;
@@ -32,6 +33,9 @@ pub mod keys {
     pub const DATABASE_URL: &str = "DATABASE_URL";
     /// Name of the connection (given in code) the SeaORM factory uses (`default` when unset).
     pub const DJANGO_DB_ALIAS: &str = "DJANGO_DB_ALIAS";
+    /// Seconds to wait for the server of `DATABASE_URL` to answer a first connection (default
+    /// 5); a refused connection fails at once.
+    pub const CONNECT_TIMEOUT: &str = "CONNECT_TIMEOUT";
 }
 
 /// An application's settings.
@@ -189,6 +193,24 @@ impl Settings {
         }
     }
 
+    /// A duration in seconds (`5`, `0.5`), `None` when unset or empty; zero, negative and
+    /// other values are an error naming the key.
+    pub fn get_seconds(&self, key: &str) -> Result<Option<Duration>, ApplicationError> {
+        let Some((found_key, value)) = self.find_non_empty(key) else {
+            return Ok(None);
+        };
+        match value.trim().parse::<f64>() {
+            Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds < 1e9 => {
+                Ok(Some(Duration::from_secs_f64(seconds)))
+            }
+            _ => Err(ApplicationError::setting(
+                found_key,
+                value,
+                "expected a number of seconds above 0",
+            )),
+        }
+    }
+
     /// A non-negative integer setting, `None` when unset or empty.
     pub fn get_u64(&self, key: &str) -> Result<Option<u64>, ApplicationError> {
         match self.find_non_empty(key) {
@@ -278,5 +300,22 @@ mod tests {
         assert!(s.get_bool("B", false).unwrap());
         assert_eq!(s.get_i64("N").unwrap(), Some(7));
         assert_eq!(s.find_non_empty("B").unwrap().0, "B");
+    }
+
+    #[test]
+    fn durations_are_seconds() {
+        let s = settings(&[], &[("T", "2.5"), ("Z", "0"), ("X", "soon")]);
+        assert_eq!(
+            s.get_seconds("T").unwrap(),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(s.get_seconds("U").unwrap(), None);
+        assert!(
+            s.get_seconds("Z")
+                .unwrap_err()
+                .to_string()
+                .contains("setting Z")
+        );
+        assert!(s.get_seconds("X").is_err());
     }
 }

@@ -1,7 +1,9 @@
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
+use sea_orm::sqlx;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::redact::redact_urls;
@@ -91,17 +93,64 @@ pub fn url_problem(url: &str) -> Option<&'static str> {
     )
 }
 
+/// How long [`connect`] waits for a server to answer its first connection (the setting
+/// `CONNECT_TIMEOUT` changes it for an application).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Connects to a database URL (`sqlite://…`, `postgres://…`, `mysql://…`) with
-/// [`connect_options`]. A URL that [`url_problem`] refuses is an error, and an error that quotes
-/// the URL (one that cannot be parsed) has its password hidden.
+/// [`connect_options`], waiting at most [`CONNECT_TIMEOUT`] for a server's first connection
+/// ([`connect_within`]).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_within(url, CONNECT_TIMEOUT).await
+}
+
+/// Connects as [`connect`] does, waiting at most `timeout` for a server's first connection.
+///
+/// A URL that [`url_problem`] refuses is an error. A server is first reached with one
+/// connection of its own: a refused connection fails at once with its cause, and a server that
+/// accepts and never answers fails after `timeout` (left to the pool, both would wait for its
+/// acquire timeout, 30 s by default, and say only that it timed out). An error that quotes the
+/// URL (one that cannot be parsed) has its password hidden.
+pub async fn connect_within(url: &str, timeout: Duration) -> Result<DatabaseConnection, DbErr> {
     if let Some(problem) = url_problem(url) {
         return Err(DbErr::Conn(RuntimeErr::Internal(problem.to_owned())));
     }
-    Database::connect(connect_options(url))
-        .await
-        .map_err(|error| match redact_urls(&error.to_string()) {
-            Cow::Owned(shown) => DbErr::Conn(RuntimeErr::Internal(shown)),
-            Cow::Borrowed(_) => error,
-        })
+    let reached = if url.starts_with("postgres") {
+        reach::<sqlx::postgres::PgConnectOptions>(url, timeout).await
+    } else if url.starts_with("mysql") || url.starts_with("mariadb") {
+        reach::<sqlx::mysql::MySqlConnectOptions>(url, timeout).await
+    } else {
+        Ok(())
+    };
+    let connected = match reached {
+        Ok(()) => Database::connect(connect_options(url)).await,
+        Err(error) => Err(error),
+    };
+    connected.map_err(|error| match redact_urls(&error.to_string()) {
+        Cow::Owned(shown) => DbErr::Conn(RuntimeErr::Internal(shown)),
+        Cow::Borrowed(_) => error,
+    })
+}
+
+/// Opens and closes one connection to the server of `url`, within `timeout`.
+async fn reach<O>(url: &str, timeout: Duration) -> Result<(), DbErr>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    use sqlx::Connection as _;
+    // A URL sqlx cannot parse is reported by the pool, as SeaORM reports it.
+    let Ok(options) = url.parse::<O>() else {
+        return Ok(());
+    };
+    match tokio::time::timeout(timeout, options.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(error)) => Err(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(error)))),
+        Err(_) => Err(DbErr::Conn(RuntimeErr::Internal(format!(
+            "the server did not answer a connection within {timeout:?} (CONNECT_TIMEOUT)"
+        )))),
+    }
 }

@@ -44,7 +44,8 @@ mod write_queue;
 mod tests;
 
 pub use connect::{
-    SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options, recommend, url_problem,
+    CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options,
+    connect_within, recommend, url_problem,
 };
 pub use recorder::SeaOrmRecorder;
 pub use schema::Tables;
