@@ -805,7 +805,11 @@ pub async fn concurrent_conflicting_writers(factory: &impl RecorderFactory) {
                     .await
                 {
                     Ok(_) => won += 1,
-                    Err(PersistenceError::Conflict { .. }) => {}
+                    // A conflict names the row, even when the winner was recorded in the same
+                    // group of saves.
+                    Err(PersistenceError::Conflict { originator, .. }) => {
+                        assert_eq!(originator, Some((id, version)));
+                    }
                     Err(other) => panic!("unexpected error: {other}"),
                 }
             }
@@ -877,7 +881,13 @@ pub async fn saves_recorded_together_fail_alone(factory: &impl RecorderFactory) 
                 contested_wins += usize::from(id == contested);
                 recorded.push(ids);
             }
-            Err(PersistenceError::Conflict { .. }) => assert_eq!(id, contested),
+            Err(PersistenceError::Conflict { originator, .. }) => {
+                assert_eq!(id, contested);
+                // Named, although the winner was in the same group, committed after.
+                let (originator, version) = originator.expect("the conflicting row is named");
+                assert_eq!(originator, contested);
+                assert!((1..=3).contains(&version), "{version}");
+            }
             Err(other) => panic!("unexpected error: {other}"),
         }
     }
