@@ -4,5 +4,6 @@
 
 pub mod backends;
 pub mod contract;
+pub mod faults;
 pub mod interop;
 pub mod world;

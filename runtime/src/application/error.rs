@@ -86,6 +86,16 @@ impl ApplicationError {
         }
     }
 
+    /// Whether the save's outcome is unknown: the connection failed while it was being
+    /// committed, so it may or may not have been recorded (reload the aggregate and check its
+    /// version). Any other error of a save means nothing of it was recorded.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            ApplicationError::Persistence(PersistenceError::OutcomeUnknown { .. })
+        )
+    }
+
     /// Whether this is a version conflict: another writer saved the same aggregate version first,
     /// and nothing of this save was recorded.
     pub fn is_conflict(&self) -> bool {

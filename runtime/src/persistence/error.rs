@@ -89,6 +89,23 @@ pub enum PersistenceError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
+    /// The save may or may not have been recorded: the connection to the database failed while
+    /// its `COMMIT` was under way (or the task recording it stopped). Reload the aggregate and
+    /// look at its version to know. Every other error of a save means that nothing of it was
+    /// recorded.
+    #[error(
+        "the outcome of a save{} is unknown (reload the aggregate and check its version): the connection failed while {operation}: {source}",
+        of_application(application_name)
+    )]
+    OutcomeUnknown {
+        /// The application.
+        application_name: String,
+        /// What the recorder was doing.
+        operation: &'static str,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// The recorder does not support this operation.
     #[error("{recorder} does not support {operation}")]
     Unsupported {

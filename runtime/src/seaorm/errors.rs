@@ -49,7 +49,12 @@ pub(crate) enum Step {
     Events,
     /// The `INSERT` of the tracking row.
     Tracking,
-    /// Anything else (beginning, locking, committing), named.
+    /// The `COMMIT` of the save's transaction.
+    Commit,
+    /// The task recording the save stopped before it answered (it panicked, or its runtime
+    /// shut down), perhaps after its `COMMIT` was sent.
+    Stopped,
+    /// Anything else (beginning, locking), named.
     Other(&'static str),
 }
 
@@ -75,6 +80,8 @@ pub(crate) enum SaveError {
     TrackingConflict(DbErr),
     /// Another integrity constraint (a foreign key a user added to the tables).
     Integrity(String),
+    /// The save may or may not have been recorded: the connection failed while committing.
+    OutcomeUnknown(DbErr),
     /// The database failed while doing this.
     Database(&'static str, DbErr),
 }
@@ -88,6 +95,14 @@ impl InsertFailure {
         }
         let unique = matches!(violation, Some(SqlErr::UniqueConstraintViolation(_)));
         match (self.step, unique) {
+            // The database's own answer to a `COMMIT` (a serialisation failure, a deferred
+            // constraint) means it was rolled back; anything else (a lost connection, a
+            // timeout) may have come after the server committed.
+            (Step::Commit, _) if database_error(&self.error).is_none() => {
+                SaveError::OutcomeUnknown(self.error)
+            }
+            (Step::Commit, _) => SaveError::Database("committing", self.error),
+            (Step::Stopped, _) => SaveError::OutcomeUnknown(self.error),
             (Step::Events, true) => SaveError::Conflict,
             (Step::Tracking, true) => SaveError::TrackingConflict(self.error),
             (Step::Events, false) => SaveError::Database("inserting events", self.error),

@@ -222,6 +222,11 @@ impl SeaOrmRecorder {
                 application_name,
                 message,
             },
+            SaveError::OutcomeUnknown(error) => PersistenceError::OutcomeUnknown {
+                application_name,
+                operation: "committing",
+                source: Box::new(error),
+            },
             SaveError::Database(operation, error) => db_error(&application_name, operation, error),
         }
     }

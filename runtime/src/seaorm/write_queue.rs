@@ -168,7 +168,7 @@ fn answer(result: &mut oneshot::Receiver<Answer>) -> Option<Answer> {
 /// runtime shut down).
 fn stopped() -> InsertFailure {
     InsertFailure {
-        step: Step::Other("recording a save"),
+        step: Step::Stopped,
         error: DbErr::Custom(
             "the task recording this save with others stopped before answering".into(),
         ),
@@ -213,14 +213,12 @@ async fn record_group(driver: Driver, mut jobs: Vec<Job>) {
                 retry_pause(attempt).await;
             }
             Err(GroupFailure::Whole(failure)) => {
-                let message = failure.error.to_string();
-                let mut failure = Some(failure);
+                // Every save of the group gets the step and the database's error itself.
                 for job in jobs {
-                    // The first save gets the database's error itself, the others its text.
-                    let failure = failure.take().unwrap_or_else(|| InsertFailure {
-                        step: Step::Other("recording a group of saves"),
-                        error: DbErr::Custom(message.clone()),
-                    });
+                    let failure = InsertFailure {
+                        step: failure.step,
+                        error: failure.error.clone(),
+                    };
                     let _ = job.reply.send(Err(failure));
                 }
                 return;
@@ -281,9 +279,7 @@ async fn in_transaction(
     };
     match written {
         Ok(results) => {
-            txn.commit()
-                .await
-                .map_err(whole(Step::Other("committing")))?;
+            txn.commit().await.map_err(whole(Step::Commit))?;
             Ok(results)
         }
         // Not locked, or rolled back by the database itself (a deadlock to retry).
