@@ -21,10 +21,14 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// memory a slow reader holds stays bounded.
 pub const SQLITE_ROW_BUFFER: usize = 1024;
 
+/// A server's pooled connection idle for this long is pinged before it is used: the server, a
+/// proxy or a firewall may have closed it meanwhile.
+pub const IDLE_CHECK: Duration = Duration::from_secs(1);
+
 /// The connection options this crate uses for a database URL.
 ///
 /// - No statement logging, and no ping before each pooled connection is used (it costs a round
-///   trip per transaction).
+///   trip per transaction), except, on a server, before one idle for [`IDLE_CHECK`].
 /// - SQLite files: WAL journal (as Django sets it), `synchronous=NORMAL` (durable against
 ///   crashes of the program; a power loss may lose the last transactions, never corrupt the
 ///   file), a 30 s busy timeout, created when missing, 4 connections.
@@ -46,6 +50,9 @@ pub fn connect_options(url: &str) -> ConnectOptions {
 pub fn recommend(options: &mut ConnectOptions) {
     let url = options.get_url().to_owned();
     options.sqlx_logging(false).test_before_acquire(false);
+    if !url.starts_with("sqlite:") {
+        options.test_before_acquire_if_idle_for(IDLE_CHECK);
+    }
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if in_memory {

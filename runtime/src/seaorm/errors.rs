@@ -42,8 +42,36 @@ pub(crate) fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
     backend != DbBackend::Sqlite && sqlstate(error).is_some_and(|code| code.starts_with("40"))
 }
 
+/// Whether the connection was lost (closed by the server or a proxy, a restart, a failover, a
+/// broken socket) rather than the statement refused: what was not committed on it is rolled
+/// back, and the work can be tried again on another connection.
+pub(crate) fn is_connection_lost(error: &DbErr) -> bool {
+    // A statement's error; not the pool's failure to open a connection (`DbErr::Conn`), which
+    // the pool has already retried until its timeout.
+    let sqlx_error = match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => {
+            // PostgreSQL: connection exceptions (class 08), and the server terminating the
+            // connection (an administrator, a crash, a shutdown).
+            let code = e.code().unwrap_or_default();
+            let mysql = e
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .map(|m| m.number());
+            code.starts_with("08")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+                // MySQL/MariaDB: connection killed, server shutting down.
+                || matches!(mysql, Some(1927 | 1053))
+        }
+        _ => false,
+    }
+}
+
 /// Which statement of a save failed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
     /// An `INSERT` of events.
     Events,

@@ -44,7 +44,7 @@ mod write_queue;
 mod tests;
 
 pub use connect::{
-    CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options,
+    CONNECT_TIMEOUT, IDLE_CHECK, SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options,
     connect_within, recommend, url_problem,
 };
 pub use recorder::SeaOrmRecorder;

@@ -12,10 +12,11 @@ use std::ops::ControlFlow;
 use sea_orm::{DbErr, QueryResult, Statement};
 use uuid::Uuid;
 
-use super::driver::Driver;
+use super::driver::{Driver, LOST_RETRIES};
+use super::errors::is_connection_lost;
 use super::errors::{data_error, db_error};
 use super::rows;
-use super::statements::Statements;
+use super::statements::{EventBounds, NotificationBounds, Statements};
 use crate::persistence::{
     EventQuery, LoadVisitor, Notification, NotificationQuery, PersistenceError, StoredEvent,
     StoredEventRef, after_snapshot, newest_snapshot,
@@ -47,10 +48,13 @@ pub(crate) async fn select_events(
     originator_id: Uuid,
     query: EventQuery,
 ) -> Result<Vec<StoredEvent>, PersistenceError> {
-    let Some(stmt) = statements.select_events(originator_id, query) else {
+    let Some(bounds) = EventBounds::of(query) else {
         return Ok(Vec::new());
     };
-    let rows = driver.all(stmt).await.map_err(selecting(statements))?;
+    let rows = driver
+        .all(|| statements.select_events_within(originator_id, &bounds))
+        .await
+        .map_err(selecting(statements))?;
     rows.iter()
         .map(|row| rows::event(row, 0, originator_id).map_err(bad_event(statements, originator_id)))
         .collect()
@@ -64,16 +68,19 @@ pub(crate) async fn visit_events(
     query: EventQuery,
     visit: &mut (dyn for<'r> FnMut(StoredEventRef<'r>) -> ControlFlow<()> + Send + '_),
 ) -> Result<(), PersistenceError> {
-    let Some(stmt) = statements.select_events(originator_id, query) else {
+    let Some(bounds) = EventBounds::of(query) else {
         return Ok(());
     };
     let bad = bad_event(statements, originator_id);
     driver
-        .visit(stmt, |row| {
-            let mut copy = None;
-            let event = rows::event_ref(&row, 0, originator_id, &mut copy).map_err(&bad)?;
-            Ok(visit(event))
-        })
+        .visit(
+            || statements.select_events_within(originator_id, &bounds),
+            |row| {
+                let mut copy = None;
+                let event = rows::event_ref(&row, 0, originator_id, &mut copy).map_err(&bad)?;
+                Ok(visit(event))
+            },
+        )
         .await
         .map_err(selecting(statements))?
 }
@@ -84,11 +91,11 @@ pub(crate) async fn select_notifications(
     statements: &Statements,
     query: &NotificationQuery,
 ) -> Result<Vec<Notification>, PersistenceError> {
-    let Some(stmt) = statements.select_notifications(query) else {
+    let Some(bounds) = NotificationBounds::of(query) else {
         return Ok(Vec::new());
     };
     let rows = driver
-        .all(stmt)
+        .all(|| statements.select_notifications_within(query, &bounds))
         .await
         .map_err(|e| db_error(&statements.application_name, "selecting notifications", e))?;
     let bad =
@@ -108,11 +115,11 @@ pub(crate) async fn select_notifications(
 pub(crate) async fn select_max(
     driver: &Driver,
     statements: &Statements,
-    stmt: Statement,
+    statement: impl Fn() -> Statement,
     operation: &'static str,
 ) -> Result<Option<u64>, PersistenceError> {
     let row = driver
-        .one(stmt)
+        .one(statement)
         .await
         .map_err(|e| db_error(&statements.application_name, operation, e))?;
     rows::max(row).map_err(|reason| {
@@ -136,11 +143,30 @@ pub(crate) async fn visit_from_snapshot(
     visitor: &mut dyn LoadVisitor,
 ) -> Result<(), PersistenceError> {
     let id = originator_id;
-    let mut conn = driver.connection().await.map_err(selecting(snapshots))?;
-    let mut newest = None;
-    if let Some(stmt) = snapshots.select_events(id, newest_snapshot(lte)) {
-        newest = conn.optional(stmt).await.map_err(selecting(snapshots))?;
-    }
+    let newest_bounds = EventBounds::of(newest_snapshot(lte));
+    // The snapshot's select is sent again on another connection when its connection was lost
+    // (nothing has been handed to the visitor yet).
+    let mut lost = 0;
+    let (mut conn, newest) = loop {
+        let conn = if lost == 0 {
+            driver.connection().await
+        } else {
+            driver.checked_connection().await
+        };
+        let mut conn = conn.map_err(selecting(snapshots))?;
+        let newest = match &newest_bounds {
+            Some(bounds) => {
+                conn.optional(snapshots.select_events_within(id, bounds))
+                    .await
+            }
+            None => Ok(None),
+        };
+        match newest {
+            Ok(newest) => break (conn, newest),
+            Err(error) if lost < LOST_RETRIES && is_connection_lost(&error) => lost += 1,
+            Err(error) => return Err(selecting(snapshots)(error)),
+        }
+    };
     let mut copy = None;
     let snapshot = match &newest {
         Some(row) => {

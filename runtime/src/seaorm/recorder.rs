@@ -320,11 +320,10 @@ impl ApplicationRecorder for SeaOrmRecorder {
     }
 
     async fn max_notification_id(&self) -> Result<Option<u64>, PersistenceError> {
-        let stmt = self.statements.max_notification_id();
         read::select_max(
             &self.store.driver,
             &self.statements,
-            stmt,
+            || self.statements.max_notification_id(),
             "selecting the max notification id",
         )
         .await
@@ -341,11 +340,10 @@ impl TrackingRecorder for SeaOrmRecorder {
         &self,
         upstream_application_name: &str,
     ) -> Result<Option<u64>, PersistenceError> {
-        let stmt = self.statements.max_tracking_id(upstream_application_name);
         read::select_max(
             &self.store.driver,
             &self.statements,
-            stmt,
+            || self.statements.max_tracking_id(upstream_application_name),
             "selecting the max tracking id",
         )
         .await

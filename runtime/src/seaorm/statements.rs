@@ -298,27 +298,34 @@ impl Statements {
         originator_id: Uuid,
         query: EventQuery,
     ) -> Option<Statement> {
+        Some(self.select_events_within(originator_id, &EventBounds::of(query)?))
+    }
+
+    /// The `SELECT` of an aggregate's events within `bounds`.
+    pub(crate) fn select_events_within(
+        &self,
+        originator_id: Uuid,
+        bounds: &EventBounds,
+    ) -> Statement {
         let dialect = &self.dialect;
+        let EventBounds {
+            gt,
+            lte,
+            desc,
+            limit,
+        } = *bounds;
         let mut values = vec![self.application(), dialect.uuid_value(originator_id)];
-        // Stored versions fit in i64: a bound above that leaves nothing, or everything.
-        let gt = match query.gt.map(i64::try_from) {
-            Some(Err(_)) => return None,
-            Some(Ok(gt)) => Some(gt),
-            None => None,
-        };
-        let lte = query.lte.and_then(|lte| i64::try_from(lte).ok());
-        let limit = query.limit.map(|limit| limit.min(i64::MAX as u64) as i64);
         values.extend(
             [gt, lte]
                 .into_iter()
                 .flatten()
                 .map(|bound| Value::BigInt(Some(bound))),
         );
-        let shape = event_shape(gt.is_some(), lte.is_some(), query.desc);
+        let shape = event_shape(gt.is_some(), lte.is_some(), desc);
         let sql = self.events[shape]
-            .get_or_init(|| self.build_select_events(gt.is_some(), lte.is_some(), query.desc))
+            .get_or_init(|| self.build_select_events(gt.is_some(), lte.is_some(), desc))
             .clone();
-        Some(self.statement(with_limit(dialect, sql, limit, &mut values), values))
+        self.statement(with_limit(dialect, sql, limit, &mut values), values)
     }
 
     /// The text of a select of an originator's events with these optional parts; the
@@ -358,16 +365,20 @@ impl Statements {
 
     /// The `SELECT` of notifications (id, originator, version, topic, state); `None` when the
     /// query leaves nothing.
+    #[cfg(test)]
     pub(crate) fn select_notifications(&self, query: &NotificationQuery) -> Option<Statement> {
+        Some(self.select_notifications_within(query, &NotificationBounds::of(query)?))
+    }
+
+    /// The `SELECT` of the notifications of `query` within `bounds` (its own).
+    pub(crate) fn select_notifications_within(
+        &self,
+        query: &NotificationQuery,
+        bounds: &NotificationBounds,
+    ) -> Statement {
         let dialect = &self.dialect;
+        let NotificationBounds { start, stop, limit } = *bounds;
         let mut values = vec![self.application()];
-        // Stored ids fit in i64: a start above that leaves nothing, a stop above it everything.
-        let start = match query.start.map(i64::try_from) {
-            Some(Err(_)) => return None,
-            Some(Ok(start)) => Some(start),
-            None => None,
-        };
-        let stop = query.stop.and_then(|stop| i64::try_from(stop).ok());
         values.extend(
             [start, stop]
                 .into_iter()
@@ -383,8 +394,7 @@ impl Statements {
         } else {
             build()
         };
-        let limit = Some(query.limit.min(i64::MAX as u64) as i64);
-        Some(self.statement(with_limit(dialect, sql, limit, &mut values), values))
+        self.statement(with_limit(dialect, sql, Some(limit), &mut values), values)
     }
 
     /// The text of a select of notifications: after `start` (inclusive when `Some(true)`), up
@@ -453,6 +463,58 @@ impl Statements {
         );
         let values = vec![self.application(), Value::from(upstream_application_name)];
         self.statement(sql, values)
+    }
+}
+
+/// The bounds of a select of events as the database stores them (`bigint`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EventBounds {
+    gt: Option<i64>,
+    lte: Option<i64>,
+    desc: bool,
+    limit: Option<i64>,
+}
+
+impl EventBounds {
+    /// The bounds of `query`; `None` when it leaves nothing.
+    pub(crate) fn of(query: EventQuery) -> Option<Self> {
+        // Stored versions fit in i64: a bound above that leaves nothing, or everything.
+        let gt = match query.gt.map(i64::try_from) {
+            Some(Err(_)) => return None,
+            Some(Ok(gt)) => Some(gt),
+            None => None,
+        };
+        Some(EventBounds {
+            gt,
+            lte: query.lte.and_then(|lte| i64::try_from(lte).ok()),
+            desc: query.desc,
+            limit: query.limit.map(|limit| limit.min(i64::MAX as u64) as i64),
+        })
+    }
+}
+
+/// The bounds of a select of notifications as the database stores them (`bigint`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NotificationBounds {
+    start: Option<i64>,
+    stop: Option<i64>,
+    limit: i64,
+}
+
+impl NotificationBounds {
+    /// The bounds of `query`; `None` when it leaves nothing.
+    pub(crate) fn of(query: &NotificationQuery) -> Option<Self> {
+        // Stored ids fit in i64: a start above that leaves nothing, a stop above it everything.
+        let start = match query.start.map(i64::try_from) {
+            Some(Err(_)) => return None,
+            Some(Ok(start)) => Some(start),
+            None => None,
+        };
+        Some(NotificationBounds {
+            start,
+            stop: query.stop.and_then(|stop| i64::try_from(stop).ok()),
+            limit: query.limit.min(i64::MAX as u64) as i64,
+        })
     }
 }
 

@@ -26,8 +26,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use tokio::sync::oneshot;
 use tokio::sync::oneshot::error::TryRecvError;
 
-use super::driver::{Driver, Transaction};
-use super::errors::{InsertFailure, Step, is_retryable};
+use super::driver::{Driver, LOST_RETRIES, Transaction};
+use super::errors::{InsertFailure, Step, is_connection_lost, is_retryable};
 use super::lock::{lock, lock_key};
 use super::statements::{ROWS_PER_INSERT, Statements};
 use super::write::{TrackingRow, retry_pause, write_save};
@@ -192,9 +192,10 @@ enum GroupFailure {
 async fn record_group(driver: Driver, mut jobs: Vec<Job>) {
     let backend = driver.seaorm().get_database_backend();
     let mut attempt = 0;
+    let mut lost = 0;
     let mut merge = true;
     while !jobs.is_empty() {
-        match try_group(&driver, &jobs, merge).await {
+        match try_group(&driver, &jobs, merge, lost > 0).await {
             Ok(results) => {
                 for (job, ids) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(ids));
@@ -204,6 +205,17 @@ async fn record_group(driver: Driver, mut jobs: Vec<Job>) {
             Err(GroupFailure::Merged) => merge = false,
             Err(GroupFailure::Save(index, failure)) => {
                 let _ = jobs.remove(index).reply.send(Err(failure));
+            }
+            // The connection was lost before the commit (a server restart, a failover, a
+            // connection a proxy closed): nothing was committed, the group goes again on
+            // another connection.
+            Err(GroupFailure::Whole(failure))
+                if lost < LOST_RETRIES
+                    && failure.step != Step::Commit
+                    && is_connection_lost(&failure.error) =>
+            {
+                lost += 1;
+                tracing::debug!(error = %failure.error, "a group of saves lost its connection: recorded again");
             }
             Err(GroupFailure::Whole(failure))
                 if attempt < GROUP_RETRIES && is_retryable(backend, &failure.error) =>
@@ -243,18 +255,23 @@ fn mergeable(jobs: &[Job]) -> bool {
 
 /// One transaction for the group: its locks, each save (or, with `merge`, every save's rows
 /// in one `INSERT` when they can be), the commit; on the pool's kept connection, which stays
-/// kept when the group was recorded (`seaorm/driver/transaction.rs`).
+/// kept when the group was recorded (`seaorm/driver/transaction.rs`); a `checked` one after a
+/// connection was lost.
 async fn try_group(
     driver: &Driver,
     jobs: &[Job],
     merge: bool,
+    checked: bool,
 ) -> Result<Vec<Vec<u64>>, GroupFailure> {
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
     let backend = driver.seaorm().get_database_backend();
     let beginning = || whole(Step::Other("beginning a transaction"));
-    let mut conn = driver.transaction_connection().await.map_err(beginning())?;
+    let mut conn = driver
+        .transaction_connection(checked)
+        .await
+        .map_err(beginning())?;
     let txn = conn.begin().await.map_err(beginning())?;
     let recorded = in_transaction(txn, jobs, merge, backend).await;
     // Committed: the connection is clean, kept for the next read or save. After a failure it
@@ -313,7 +330,9 @@ async fn write_together(
     let rows: Vec<(&StoredEvent, i64)> = jobs.iter().flat_map(|job| job.save.rows()).collect();
     let ids = match write_save(statements, txn, &rows, None).await {
         Ok(ids) if ids.len() == rows.len() => ids,
-        Err(failure) if is_retryable(backend, &failure.error) => {
+        Err(failure)
+            if is_retryable(backend, &failure.error) || is_connection_lost(&failure.error) =>
+        {
             return Err(GroupFailure::Whole(failure));
         }
         _ => return Err(GroupFailure::Merged),
@@ -345,8 +364,11 @@ async fn write_each(
         }
         match write_save(statements, txn, &job.save.rows(), job.save.tracking()).await {
             Ok(ids) => results.push(ids),
-            // The database rolled the transaction back: the group is tried again.
-            Err(failure) if is_retryable(backend, &failure.error) => {
+            // The database rolled the transaction back, or the connection is lost: the group is
+            // tried again.
+            Err(failure)
+                if is_retryable(backend, &failure.error) || is_connection_lost(&failure.error) =>
+            {
                 return Err(GroupFailure::Whole(failure));
             }
             Err(failure) => return Err(GroupFailure::Save(index, failure)),

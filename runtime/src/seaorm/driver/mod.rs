@@ -11,7 +11,9 @@
 //! What is skipped for these statements is SeaORM's wrapper only: its metric callback and its
 //! trace-level spans. This module is the one place that tells the backends' pools apart.
 
+use std::future::Future;
 use std::ops::ControlFlow;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -23,7 +25,7 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
-use super::errors::{acquire_error, query_error};
+use super::errors::{acquire_error, is_connection_lost, query_error};
 use super::kept::{Kept, Taken};
 
 mod transaction;
@@ -128,43 +130,99 @@ impl Driver {
         })
     }
 
+    /// A connection known to answer: after a connection was lost, the others of the pool may
+    /// be lost too (a server restart, a failover closes them all), so each is pinged before it
+    /// is used and closed when it does not answer; at most the pool's size of them, then one
+    /// as it comes. SeaORM's connection is taken as it is.
+    ///
+    /// Boxed: it is rare, and its futures would make those of every read and save larger.
+    pub(crate) fn checked_connection(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Result<Connection<'_>, DbErr>> + Send + '_>> {
+        Box::pin(async move {
+            let attempts = match &self.pool {
+                Pool::Sqlite(pool) => pool.options().get_max_connections(),
+                Pool::Postgres(pool) => pool.options().get_max_connections(),
+                Pool::MySql(pool) => pool.options().get_max_connections(),
+                Pool::SeaOrm => 0,
+            };
+            for _ in 0..attempts {
+                let mut conn = self.connection().await?;
+                if conn.ping().await {
+                    return Ok(conn);
+                }
+                conn.discard();
+            }
+            self.connection().await
+        })
+    }
+
     /// The connection the write queue's transaction begins on: as
     /// [`connection`](Self::connection), or SeaORM's when the store was asked for SeaORM's
     /// transactions.
-    pub(crate) async fn transaction_connection(&self) -> Result<Connection<'_>, DbErr> {
+    /// A `checked` one is as [`checked_connection`](Self::checked_connection).
+    pub(crate) async fn transaction_connection(
+        &self,
+        checked: bool,
+    ) -> Result<Connection<'_>, DbErr> {
         if self.seaorm_transactions {
             return Ok(Connection::SeaOrm(&self.conn));
+        }
+        if checked {
+            return self.checked_connection().await;
         }
         self.connection().await
     }
 
-    /// All the rows of a select, on a connection kept for the next use when it succeeded.
-    pub(crate) async fn all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let mut conn = self.connection().await?;
-        let rows = conn.all(stmt).await?;
-        conn.keep();
-        Ok(rows)
+    /// All the rows of the select `statement` makes, on a connection kept for the next use
+    /// when it succeeded. A lost connection (`errors::is_connection_lost`) is replaced and
+    /// the select sent again, up to [`LOST_RETRIES`] times: a select changes nothing.
+    pub(crate) async fn all(
+        &self,
+        statement: impl Fn() -> Statement,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let mut lost = 0;
+        loop {
+            let mut conn = if lost == 0 {
+                self.connection().await?
+            } else {
+                self.checked_connection().await?
+            };
+            match conn.all(statement()).await {
+                Ok(rows) => {
+                    conn.keep();
+                    return Ok(rows);
+                }
+                Err(error) if lost < LOST_RETRIES && is_connection_lost(&error) => {
+                    lost += 1;
+                    tracing::debug!(%error, "a select lost its connection: sent again");
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// The first row of a select of one row (`SELECT MAX(…)`), as [`all`](Self::all): every
     /// row is read, so that the connection kept has nothing left unread.
-    pub(crate) async fn one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        Ok(self.all(stmt).await?.into_iter().next())
+    pub(crate) async fn one(
+        &self,
+        statement: impl Fn() -> Statement,
+    ) -> Result<Option<QueryResult>, DbErr> {
+        Ok(self.all(statement).await?.into_iter().next())
     }
 
-    /// Hands the rows of a select to `visit` in order, as they arrive from a server or all read
-    /// first from SQLite ([`streams_rows`](Self::streams_rows)), until it breaks or fails (its
-    /// error is the inner one). The connection is kept for the next use when every row was read.
+    /// Hands the rows of the select `statement` makes to `visit` in order, as they arrive from
+    /// a server or all read first from SQLite ([`streams_rows`](Self::streams_rows)), until it
+    /// breaks or fails (its error is the inner one). The connection is kept for the next use
+    /// when every row was read. A connection lost before the first row was handed over is
+    /// replaced, as in [`all`](Self::all).
     pub(crate) async fn visit<E>(
         &self,
-        stmt: Statement,
+        statement: impl Fn() -> Statement,
         mut visit: impl FnMut(QueryResult) -> Result<ControlFlow<()>, E>,
     ) -> Result<Result<(), E>, DbErr> {
-        let mut conn = self.connection().await?;
         if !self.streams_rows() {
-            let rows = conn.all(stmt).await?;
-            conn.keep();
-            for row in rows {
+            for row in self.all(statement).await? {
                 match visit(row) {
                     Ok(ControlFlow::Continue(())) => {}
                     Ok(ControlFlow::Break(())) => break,
@@ -173,21 +231,51 @@ impl Driver {
             }
             return Ok(Ok(()));
         }
-        let mut rows = conn.rows(stmt);
-        while let Some(row) = rows.next().await {
-            match visit(row?) {
-                Ok(ControlFlow::Continue(())) => {}
-                // Rows may be left unread: the connection goes back to the pool, whose check
-                // clears them.
-                Ok(ControlFlow::Break(())) => return Ok(Ok(())),
-                Err(error) => return Ok(Err(error)),
+        let mut lost = 0;
+        loop {
+            let mut conn = if lost == 0 {
+                self.connection().await?
+            } else {
+                self.checked_connection().await?
+            };
+            let mut rows = conn.rows(statement());
+            let mut visited = false;
+            let mut failure = None;
+            while let Some(row) = rows.next().await {
+                let row = match row {
+                    Ok(row) => row,
+                    Err(error) => {
+                        failure = Some(error);
+                        break;
+                    }
+                };
+                visited = true;
+                match visit(row) {
+                    Ok(ControlFlow::Continue(())) => {}
+                    // Rows may be left unread: the connection goes back to the pool, whose
+                    // check clears them.
+                    Ok(ControlFlow::Break(())) => return Ok(Ok(())),
+                    Err(error) => return Ok(Err(error)),
+                }
+            }
+            drop(rows);
+            match failure {
+                None => {
+                    conn.keep();
+                    return Ok(Ok(()));
+                }
+                Some(error) if !visited && lost < LOST_RETRIES && is_connection_lost(&error) => {
+                    lost += 1;
+                    tracing::debug!(%error, "a select lost its connection: sent again");
+                }
+                Some(error) => return Err(error),
             }
         }
-        drop(rows);
-        conn.keep();
-        Ok(Ok(()))
     }
 }
+
+/// How many times a select whose connection was lost is sent again on another one.
+pub(crate) const LOST_RETRIES: u32 = 2;
 
 /// A connection taken for a read or the write queue's transaction: the kept one or another of
 /// the pool, or SeaORM's connection.
@@ -274,6 +362,27 @@ impl Connection<'_> {
                 Transaction::SeaOrm(begin_seaorm(*conn, conn.get_database_backend()).await?)
             }
         })
+    }
+
+    /// Whether the connection answers a ping.
+    async fn ping(&mut self) -> bool {
+        use sqlx::Connection as _;
+        match self {
+            Connection::Sqlite(session) => session.taken.conn.ping().await.is_ok(),
+            Connection::Postgres(session) => session.taken.conn.ping().await.is_ok(),
+            Connection::MySql(session) => session.taken.conn.ping().await.is_ok(),
+            Connection::SeaOrm(conn) => conn.ping().await.is_ok(),
+        }
+    }
+
+    /// Closes the connection rather than giving it back to the pool (it does not answer).
+    fn discard(self) {
+        match self {
+            Connection::Sqlite(mut session) => session.taken.conn.close_on_drop(),
+            Connection::Postgres(mut session) => session.taken.conn.close_on_drop(),
+            Connection::MySql(mut session) => session.taken.conn.close_on_drop(),
+            Connection::SeaOrm(_) => {}
+        }
     }
 
     /// Keeps the connection for the next read or save of any store on its pool
