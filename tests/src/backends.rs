@@ -148,16 +148,21 @@ impl TestDatabase {
     /// Drops this test's tables on a server (SQLite files go with their directory).
     pub async fn drop_tables(&self, conn: &DatabaseConnection) {
         if matches!(self.backend, Backend::Postgres | Backend::MySql) {
-            for table in [
-                &self.tables.stored_events,
-                &self.tables.snapshots,
-                &self.tables.notification_tracking,
-            ] {
-                let _ = conn
-                    .execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
-                    .await;
-            }
+            drop_tables(conn, &self.tables).await;
         }
+    }
+}
+
+/// Drops the three tables of `tables` where they exist.
+pub async fn drop_tables(conn: &DatabaseConnection, tables: &Tables) {
+    for table in [
+        &tables.stored_events,
+        &tables.snapshots,
+        &tables.notification_tracking,
+    ] {
+        let _ = conn
+            .execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
+            .await;
     }
 }
 

@@ -7,10 +7,9 @@ use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm::persistence::{AggregateRecorder, EventQuery, PersistenceError};
 use eventsourcing_seaorm::seaorm::{self, SeaOrmStore, Tables};
-use eventsourcing_seaorm_tests::backends::{Backend, unique_name};
+use eventsourcing_seaorm_tests::backends::{Backend, drop_tables, unique_name};
 use eventsourcing_seaorm_tests::faults::{CommitCutter, Cut, server_address};
 use eventsourcing_seaorm_tests::world::World;
-use sea_orm::ConnectionTrait;
 
 async fn commits_cut_on(backend: Backend) {
     let Some(url) = backend.server_url() else {
@@ -95,17 +94,7 @@ async fn commits_cut_on(backend: Backend) {
     app.save(&mut after).await.unwrap();
     assert_eq!(saved(after.id()).await, 1);
 
-    for table in [
-        &tables.stored_events,
-        &tables.snapshots,
-        &tables.notification_tracking,
-    ] {
-        direct
-            .connection()
-            .execute_unprepared(&format!("DROP TABLE {table}"))
-            .await
-            .unwrap();
-    }
+    drop_tables(direct.connection(), &tables).await;
 }
 
 #[tokio::test]

@@ -8,47 +8,43 @@ use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm::persistence::NotificationQuery;
 use eventsourcing_seaorm::seaorm::{self, SeaOrmStore, Tables};
-use eventsourcing_seaorm_tests::backends::{Backend, unique_name};
+use eventsourcing_seaorm_tests::backends::{Backend, drop_tables, unique_name};
 use eventsourcing_seaorm_tests::world::World;
+use sea_orm::sqlx;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-/// The server's ids of every connection of `conn`'s pool: all taken at once, each asked.
+/// The server's ids of every connection of `pool`: all taken at once, each asked with `sql`.
+async fn connection_ids<DB>(pool: &sqlx::Pool<DB>, sql: &'static str) -> Vec<i64>
+where
+    DB: sqlx::Database,
+    i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    use sqlx::Row;
+    let mut taken = Vec::new();
+    while taken.len() < pool.size() as usize {
+        taken.push(pool.acquire().await.unwrap());
+    }
+    let mut ids = Vec::new();
+    for conn in &mut taken {
+        let row = sqlx::query(sql).fetch_one(&mut **conn).await.unwrap();
+        ids.push(row.get::<i64, _>(0));
+    }
+    ids
+}
+
+/// The server's ids of every connection of `conn`'s pool.
 async fn pooled_connection_ids(conn: &DatabaseConnection) -> Vec<i64> {
-    use sea_orm::sqlx::{Acquire, Row};
     match conn.get_database_backend() {
         DbBackend::Postgres => {
-            let pool = conn.get_postgres_connection_pool();
-            let mut taken = Vec::new();
-            while taken.len() < pool.size() as usize {
-                taken.push(pool.acquire().await.unwrap());
-            }
-            let mut ids = Vec::new();
-            for c in &mut taken {
-                let c = c.acquire().await.unwrap();
-                let row = sea_orm::sqlx::query("SELECT pg_backend_pid()::bigint")
-                    .fetch_one(c)
-                    .await
-                    .unwrap();
-                ids.push(row.get::<i64, _>(0));
-            }
-            ids
+            let sql = "SELECT pg_backend_pid()::bigint";
+            connection_ids(conn.get_postgres_connection_pool(), sql).await
         }
         _ => {
-            let pool = conn.get_mysql_connection_pool();
-            let mut taken = Vec::new();
-            while taken.len() < pool.size() as usize {
-                taken.push(pool.acquire().await.unwrap());
-            }
-            let mut ids = Vec::new();
-            for c in &mut taken {
-                let c = c.acquire().await.unwrap();
-                let row = sea_orm::sqlx::query("SELECT CAST(CONNECTION_ID() AS SIGNED)")
-                    .fetch_one(c)
-                    .await
-                    .unwrap();
-                ids.push(row.get::<i64, _>(0));
-            }
-            ids
+            let sql = "SELECT CAST(CONNECTION_ID() AS SIGNED)";
+            connection_ids(conn.get_mysql_connection_pool(), sql).await
         }
     }
 }
@@ -129,16 +125,7 @@ async fn terminated_connections_are_replaced(backend: Backend) {
         );
     }
 
-    for table in [
-        &tables.stored_events,
-        &tables.snapshots,
-        &tables.notification_tracking,
-    ] {
-        admin
-            .execute_unprepared(&format!("DROP TABLE {table}"))
-            .await
-            .unwrap();
-    }
+    drop_tables(&admin, &tables).await;
 }
 
 #[tokio::test]

@@ -148,12 +148,10 @@ pub(crate) async fn visit_from_snapshot(
     // (nothing has been handed to the visitor yet).
     let mut lost = 0;
     let (mut conn, newest) = loop {
-        let conn = if lost == 0 {
-            driver.connection().await
-        } else {
-            driver.checked_connection().await
-        };
-        let mut conn = conn.map_err(selecting(snapshots))?;
+        let mut conn = driver
+            .connection_after(lost)
+            .await
+            .map_err(selecting(snapshots))?;
         let newest = match &newest_bounds {
             Some(bounds) => {
                 conn.optional(snapshots.select_events_within(id, bounds))

@@ -157,6 +157,16 @@ impl Driver {
         })
     }
 
+    /// A connection for the try after `lost` lost connections: [`connection`](Self::connection)
+    /// first, then [`checked_connection`](Self::checked_connection).
+    pub(crate) async fn connection_after(&self, lost: u32) -> Result<Connection<'_>, DbErr> {
+        if lost == 0 {
+            self.connection().await
+        } else {
+            self.checked_connection().await
+        }
+    }
+
     /// The connection the write queue's transaction begins on: as
     /// [`connection`](Self::connection), or SeaORM's when the store was asked for SeaORM's
     /// transactions.
@@ -183,11 +193,7 @@ impl Driver {
     ) -> Result<Vec<QueryResult>, DbErr> {
         let mut lost = 0;
         loop {
-            let mut conn = if lost == 0 {
-                self.connection().await?
-            } else {
-                self.checked_connection().await?
-            };
+            let mut conn = self.connection_after(lost).await?;
             match conn.all(statement()).await {
                 Ok(rows) => {
                     conn.keep();
@@ -233,11 +239,7 @@ impl Driver {
         }
         let mut lost = 0;
         loop {
-            let mut conn = if lost == 0 {
-                self.connection().await?
-            } else {
-                self.checked_connection().await?
-            };
+            let mut conn = self.connection_after(lost).await?;
             let mut rows = conn.rows(statement());
             let mut visited = false;
             let mut failure = None;
