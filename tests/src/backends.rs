@@ -232,14 +232,15 @@ impl SqlFactory {
         self.made.lock().unwrap().get(&address).cloned()
     }
 
+    /// Remembers the recorder `arc` holds as `made`, and hands it over.
+    fn remember<T: ?Sized>(&self, arc: Arc<T>, made: Made) -> Arc<T> {
+        self.made.lock().unwrap().insert(address(&arc), made);
+        arc
+    }
+
     /// Remembers an events recorder and hands it over.
     fn events(&self, recorder: SeaOrmRecorder) -> Arc<dyn ProcessRecorder> {
-        let arc: Arc<dyn ProcessRecorder> = Arc::new(recorder.clone());
-        self.made
-            .lock()
-            .unwrap()
-            .insert(address(&arc), Made::Events(recorder));
-        arc
+        self.remember(Arc::new(recorder.clone()), Made::Events(recorder))
     }
 }
 
@@ -273,12 +274,7 @@ impl RecorderFactory for SqlFactory {
             .await
             .snapshot_recorder(&unique_name())
             .unwrap();
-        let arc: Arc<dyn AggregateRecorder> = Arc::new(recorder.clone());
-        self.made
-            .lock()
-            .unwrap()
-            .insert(address(&arc), Made::Snapshots(recorder));
-        arc
+        self.remember(Arc::new(recorder.clone()), Made::Snapshots(recorder))
     }
 
     /// The loader an application on these recorders gets: on one connection when both are on

@@ -55,6 +55,14 @@ fn to_i64(what: &'static str, value: u64) -> Result<i64, PersistenceError> {
     i64::try_from(value).map_err(|_| PersistenceError::OutOfRange { what, value })
 }
 
+/// The events' versions as the database stores them.
+fn versions(events: &[StoredEvent]) -> Result<Vec<i64>, PersistenceError> {
+    events
+        .iter()
+        .map(|e| to_i64("originator_version", e.originator_version))
+        .collect()
+}
+
 impl SeaOrmRecorder {
     pub(crate) fn new(
         store: &SeaOrmStore,
@@ -140,12 +148,15 @@ impl SeaOrmRecorder {
         events: &[StoredEvent],
         tracking: Option<&Tracking>,
     ) -> Result<Vec<u64>, PersistenceError> {
-        let Some(save) = self.save(events, tracking)? else {
+        if events.is_empty() && tracking.is_none() {
             return Ok(Vec::new());
+        }
+        // Written in the caller's task: the events are borrowed, not copied into a `Save`.
+        let rows: Vec<(&StoredEvent, i64)> = events.iter().zip(versions(events)?).collect();
+        let tracking_row = match tracking {
+            Some(t) => Some((t, to_i64("notification_id", t.notification_id)?)),
+            None => None,
         };
-        let rows: Vec<(&StoredEvent, i64)> =
-            events.iter().zip(save.versions.iter().copied()).collect();
-        let tracking_row = save.tracking.as_ref().map(|(t, id)| (t, *id));
         match write_in_savepoint(&self.statements, transaction, &rows, tracking_row).await {
             Ok(ids) => Ok(ids),
             Err(failure) => Err(self
@@ -164,10 +175,7 @@ impl SeaOrmRecorder {
         if events.is_empty() && tracking.is_none() {
             return Ok(None);
         }
-        let versions = events
-            .iter()
-            .map(|e| to_i64("originator_version", e.originator_version))
-            .collect::<Result<Vec<i64>, _>>()?;
+        let versions = versions(events)?;
         let tracking = match tracking {
             Some(t) => Some((t.clone(), to_i64("notification_id", t.notification_id)?)),
             None => None,

@@ -448,6 +448,7 @@ where
     sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), SqlxValues(values))
 }
 
+/// Every row of a statement on `conn`, as SeaORM's rows.
 async fn fetch_all<DB>(
     conn: &mut DB::Connection,
     stmt: Statement,
@@ -462,6 +463,7 @@ where
     Ok(rows.into_iter().map(QueryResult::from).collect())
 }
 
+/// The first row of a statement on `conn`, as SeaORM's row.
 async fn fetch_optional<DB>(
     conn: &mut DB::Connection,
     stmt: Statement,

@@ -23,7 +23,7 @@ use sea_orm::{
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::Mutex;
 
-use super::bound;
+use super::{bound, fetch_all, fetch_optional};
 use crate::seaorm::errors::{exec_error, query_error};
 use crate::seaorm::kept::Taken;
 
@@ -177,21 +177,11 @@ where
 
     async fn query_one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let mut tx = self.tx.lock().await;
-        let conn: &mut DB::Connection = &mut tx;
-        bound(stmt)
-            .fetch_optional(conn)
-            .await
-            .map(|row| row.map(QueryResult::from))
-            .map_err(query_error)
+        fetch_optional::<DB>(&mut tx, stmt).await
     }
 
     async fn query_all(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let mut tx = self.tx.lock().await;
-        let conn: &mut DB::Connection = &mut tx;
-        bound(stmt)
-            .fetch_all(conn)
-            .await
-            .map(|rows| rows.into_iter().map(QueryResult::from).collect())
-            .map_err(query_error)
+        fetch_all::<DB>(&mut tx, stmt).await
     }
 }
