@@ -613,7 +613,8 @@ impl LoadVisitor for LoadRecord {
 }
 
 /// A load with snapshots (the factory's `snapshot_loader`): the newest snapshot at or below the version
-/// asked for, then the events after it up to that version, in order; none of either for an
+/// asked for, then the events from its version on (the event it was taken at first) up to that
+/// version, in order; none of either for an
 /// unknown aggregate; nothing more once the visitor breaks. The same whether the events'
 /// recorder shares the snapshot recorder's connection pool or has its own (`same_store`).
 pub async fn loads_visit_the_newest_snapshot_then_the_later_events(factory: &impl RecorderFactory) {
@@ -640,11 +641,11 @@ pub async fn loads_visit_the_newest_snapshot_then_the_later_events(factory: &imp
     };
     for recorder in [&events, &elsewhere] {
         for (lte, newest, after) in [
-            (None, Some(4), &[5, 6][..]),
-            (Some(6), Some(4), &[5, 6]),
-            (Some(5), Some(4), &[5]),
-            (Some(4), Some(4), &[]),
-            (Some(3), Some(2), &[3]),
+            (None, Some(4), &[4, 5, 6][..]),
+            (Some(6), Some(4), &[4, 5, 6]),
+            (Some(5), Some(4), &[4, 5]),
+            (Some(4), Some(4), &[4]),
+            (Some(3), Some(2), &[2, 3]),
             (Some(1), None, &[1]),
             (Some(0), None, &[]),
         ] {
@@ -668,10 +669,10 @@ pub async fn loads_visit_the_newest_snapshot_then_the_later_events(factory: &imp
         let stopped = load(recorder.clone(), id, None, LoadRecord::new(true, 0)).await;
         assert_eq!(stopped.snapshot, Some(Some(snapshot(4))));
         assert!(stopped.events.is_empty(), "{:?}", stopped.events);
-        let stopped = load(recorder.clone(), id, Some(3), LoadRecord::new(false, 1)).await;
-        assert_eq!(stopped.events, history[2..3]);
-        let stopped = load(recorder.clone(), id, None, LoadRecord::new(false, 1)).await;
-        assert_eq!(stopped.events, history[4..5]);
+        let stopped = load(recorder.clone(), id, Some(3), LoadRecord::new(false, 2)).await;
+        assert_eq!(stopped.events, history[1..3]);
+        let stopped = load(recorder.clone(), id, None, LoadRecord::new(false, 2)).await;
+        assert_eq!(stopped.events, history[3..5]);
     }
 }
 

@@ -6,4 +6,5 @@ pub mod backends;
 pub mod contract;
 pub mod faults;
 pub mod interop;
+pub mod logs;
 pub mod world;

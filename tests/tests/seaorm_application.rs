@@ -4,12 +4,13 @@
 
 use eventsourcing_seaorm::application::factory::Infrastructure;
 use eventsourcing_seaorm::application::{Application, ApplicationError};
-use eventsourcing_seaorm::domain::Aggregate;
+use eventsourcing_seaorm::domain::{Aggregate, Snapshot};
 use eventsourcing_seaorm::persistence::StoredEvent;
 use eventsourcing_seaorm::seaorm::entity::{OriginatorId, stored_events};
 use eventsourcing_seaorm::seaorm::{SeaOrmRecorder, SeaOrmSnapshotRecorder, SeaOrmStore, Tables};
 use eventsourcing_seaorm_tests::backends::{Backend, TestDatabase, unique_name};
 use eventsourcing_seaorm_tests::interop::World;
+use eventsourcing_seaorm_tests::logs::CapturedLogs;
 use sea_orm::{ColumnTrait, EntityName, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
 const NO_ENV: [(&str, &str); 0] = [];
@@ -497,7 +498,7 @@ async fn loads_from_a_snapshot_select_the_later_events_on_every_backend() {
     // The events after a snapshot are selected while the snapshot is decoded (the database
     // answers while the snapshot is read), on the same connection: the aggregate is the same
     // as replayed, at every version, and a later row that cannot be mapped is still the
-    // error, as is a snapshot that cannot be mapped.
+    // error.
     for backend in BACKENDS {
         let Some(db) = TestDatabase::new(backend) else {
             continue;
@@ -534,25 +535,99 @@ async fn loads_from_a_snapshot_select_the_later_events_on_every_backend() {
         };
         assert_eq!(mapper_error.row.originator_version, 6, "{backend:?}");
 
-        // A snapshot that cannot be mapped (at version 5, the newest) is the error, before any
-        // event after it.
-        let snapshots = app.repository().snapshot_store().unwrap().recorder();
-        let unmappable = StoredEvent {
-            originator_id: world.id(),
-            originator_version: 5,
-            topic: "eventsourcing.domain:Snapshot".into(),
-            state: b"not json either".to_vec(),
+        db.drop_tables(seaorm_recorder(&app).store().connection())
+            .await;
+    }
+}
+
+/// An edit that spoils a stored snapshot.
+type Corruption = fn(&mut StoredEvent);
+
+#[tokio::test]
+async fn corrupt_snapshots_are_passed_over_and_snapshots_beyond_the_events_refused() {
+    // A newest snapshot that cannot be decoded (a state that is not JSON, a topic no aggregate
+    // has, a state the aggregate cannot read) is passed over with a warning naming it, and the
+    // aggregate is read from its events. A snapshot at a version no event has is refused.
+    let logs = CapturedLogs::start(tracing::Level::WARN);
+    for backend in BACKENDS {
+        let Some(db) = TestDatabase::new(backend) else {
+            continue;
         };
-        snapshots.insert_events(&[unmappable]).await.unwrap();
+        let app = seaorm_app(&db, "CorruptSnapshots", &[]).await.unwrap();
+        let snapshots = app
+            .repository()
+            .snapshot_store()
+            .unwrap()
+            .recorder()
+            .clone();
+        let good_state = |world: &World| {
+            let snapshot = Snapshot::take(world).unwrap();
+            app.mapper().to_stored_event(&snapshot).unwrap()
+        };
+        let corruptions: [(&str, Corruption); 3] = [
+            ("garbage state", |s| s.state = b"\x00 not json".to_vec()),
+            ("unknown topic", |s| s.topic = "nowhere:Nothing".into()),
+            ("unreadable state", |s| {
+                s.state = b"{\"history\": 7}".to_vec()
+            }),
+        ];
+        for (what, corrupt) in corruptions {
+            let mut world = World::create();
+            world.make_it_so("a".into());
+            app.save(&mut world).await.unwrap();
+            app.take_snapshot::<World>(world.id(), None).await.unwrap();
+            world.make_it_so("b".into());
+            world.make_it_so("c".into());
+            app.save(&mut world).await.unwrap();
+            // The newest snapshot, at version 3, corrupted.
+            let at_3: World = app.repository().get_at(world.id(), 3).await.unwrap();
+            let mut newest = good_state(&at_3);
+            assert_eq!(newest.originator_version, 3);
+            corrupt(&mut newest);
+            snapshots.insert_events(&[newest]).await.unwrap();
+
+            let loaded: World = app.repository().get(world.id()).await.unwrap();
+            assert_eq!(loaded, world, "{backend:?}, {what}");
+            let text = logs.text();
+            let warning = text
+                .lines()
+                .rev()
+                .find(|line| line.contains(&world.id().to_string()))
+                .unwrap_or_else(|| panic!("{backend:?}, {what}: no warning in {text}"));
+            assert!(warning.contains("WARN"), "{warning}");
+            assert!(warning.contains("snapshot_version=3"), "{warning}");
+            assert!(warning.contains("CorruptSnapshots"), "{warning}");
+            // A later save follows on from the events, and a new snapshot serves again.
+            world.make_it_so("d".into());
+            app.save(&mut world).await.unwrap();
+            app.take_snapshot::<World>(world.id(), None).await.unwrap();
+            let loaded: World = app.repository().get(world.id()).await.unwrap();
+            assert_eq!(loaded, world, "{backend:?}, {what}");
+        }
+
+        // A snapshot beyond the events (version 9 of an aggregate with 2 events) is refused by
+        // name; below it, the events serve.
+        let mut world = World::create();
+        world.make_it_so("a".into());
+        app.save(&mut world).await.unwrap();
+        let mut beyond = good_state(&world);
+        beyond.originator_version = 9;
+        snapshots.insert_events(&[beyond]).await.unwrap();
         let err = app.repository().get::<World>(world.id()).await.unwrap_err();
-        let ApplicationError::Mapper(mapper_error) = &err else {
-            panic!("{backend:?}: {err:?}")
-        };
-        assert_eq!(mapper_error.row.originator_version, 5, "{backend:?}");
-        assert_eq!(mapper_error.row.topic, "eventsourcing.domain:Snapshot");
-        // Below it the good snapshot still serves.
-        let at: World = app.repository().get_at(world.id(), 4).await.unwrap();
-        assert_eq!(at.history, ["a", "b", "c"], "{backend:?}");
+        match &err {
+            ApplicationError::SnapshotBeyondEvents {
+                application_name,
+                aggregate_id,
+                snapshot_version: 9,
+            } => {
+                assert_eq!(application_name, "CorruptSnapshots");
+                assert_eq!(*aggregate_id, world.id());
+            }
+            other => panic!("{backend:?}: {other:?}"),
+        }
+        assert!(err.to_string().contains("version 9"), "{err}");
+        let at: World = app.repository().get_at(world.id(), 2).await.unwrap();
+        assert_eq!(at, world, "{backend:?}");
         db.drop_tables(seaorm_recorder(&app).store().connection())
             .await;
     }

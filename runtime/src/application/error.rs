@@ -58,6 +58,21 @@ pub enum ApplicationError {
         /// The application.
         application_name: String,
     },
+    /// The aggregate's newest snapshot (at or below the version asked for) is at a version that
+    /// no recorded event has: it is beyond the events, and is refused rather than loaded (a save
+    /// after it would leave a gap of versions). Delete the snapshot, or record the missing
+    /// events.
+    #[error(
+        "application {application_name:?}, aggregate {aggregate_id}: the snapshot at version {snapshot_version} is beyond the recorded events (no event has its version): refused"
+    )]
+    SnapshotBeyondEvents {
+        /// The application.
+        application_name: String,
+        /// The aggregate's id.
+        aggregate_id: Uuid,
+        /// The snapshot's version.
+        snapshot_version: u64,
+    },
     /// A notification log request is not valid.
     #[error("notification log of {application_name:?}: {reason}")]
     NotificationLog {
@@ -94,6 +109,16 @@ impl ApplicationError {
             self,
             ApplicationError::Persistence(PersistenceError::OutcomeUnknown { .. })
         )
+    }
+
+    /// The notification id of an unreadable row of the notification log, which a reader can
+    /// skip on purpose ([`NotificationLogReader::skip`](super::NotificationLogReader::skip));
+    /// `None` for every other error.
+    pub fn bad_notification_id(&self) -> Option<u64> {
+        match self {
+            ApplicationError::Persistence(error) => error.bad_notification_id(),
+            _ => None,
+        }
     }
 
     /// Whether this is a version conflict: another writer saved the same aggregate version first,

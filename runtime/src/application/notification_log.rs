@@ -91,15 +91,23 @@ impl NotificationLog {
         stop: Option<u64>,
         topics: &[&str],
     ) -> Result<Vec<Notification>, ApplicationError> {
-        if limit > self.section_size {
-            return Err(self.error(format!(
-                "requested limit {limit} is greater than the section size {}",
-                self.section_size
-            )));
-        }
         let mut query = NotificationQuery::new(Some(start), limit).topics(topics.iter().copied());
         query.stop = stop;
-        Ok(self.recorder.select_notifications(&query).await?)
+        self.select_query(&query).await
+    }
+
+    /// The notifications of `query`, whose limit is at most a section.
+    pub async fn select_query(
+        &self,
+        query: &NotificationQuery,
+    ) -> Result<Vec<Notification>, ApplicationError> {
+        if query.limit > self.section_size {
+            return Err(self.error(format!(
+                "requested limit {} is greater than the section size {}",
+                query.limit, self.section_size
+            )));
+        }
+        Ok(self.recorder.select_notifications(query).await?)
     }
 
     /// A reader that follows the log from notification id `start`.
@@ -108,17 +116,23 @@ impl NotificationLog {
             log: self.clone(),
             next: start.max(1),
             topics: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 }
 
 /// Follows a notification log from a position, a section at a time. Reading again after the
 /// end returns what has been recorded since.
+///
+/// A row that cannot be read stops the reader with an error naming its notification id
+/// ([`ApplicationError::bad_notification_id`]); the reader reads past it only when told to
+/// ([`skip`](Self::skip)), so that nothing is passed over silently.
 #[derive(Debug, Clone)]
 pub struct NotificationLogReader {
     log: NotificationLog,
     next: u64,
     topics: Vec<String>,
+    skipped: Vec<u64>,
 }
 
 impl NotificationLogReader {
@@ -133,15 +147,31 @@ impl NotificationLogReader {
         self.next
     }
 
+    /// Leaves out the notification with id `notification_id` from now on: a row that cannot
+    /// be read, named by an error's [`ApplicationError::bad_notification_id`]. The rows around
+    /// it are read as usual.
+    pub fn skip(&mut self, notification_id: u64) {
+        if notification_id >= self.next && !self.skipped.contains(&notification_id) {
+            self.skipped.push(notification_id);
+        }
+    }
+
+    /// The ids left out by [`skip`](Self::skip) that are still ahead of the position.
+    pub fn skipped(&self) -> &[u64] {
+        &self.skipped
+    }
+
     /// The next notifications (at most a section); empty when there are none yet.
     pub async fn next_batch(&mut self) -> Result<Vec<Notification>, ApplicationError> {
-        let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
-        let batch = self
-            .log
-            .select(self.next, self.log.section_size, None, &topics)
-            .await?;
+        let query = NotificationQuery::new(Some(self.next), self.log.section_size)
+            .topics(self.topics.iter().map(String::as_str))
+            .excluding(self.skipped.iter().copied());
+        let batch = self.log.select_query(&query).await?;
         if let Some(last) = batch.last() {
             self.next = last.id + 1;
+            // Skipped ids behind the position need not be sent again.
+            let next = self.next;
+            self.skipped.retain(|&id| id >= next);
         }
         Ok(batch)
     }

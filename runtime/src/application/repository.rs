@@ -6,11 +6,13 @@ use uuid::Uuid;
 use super::{AggregateCache, ApplicationError, EventStore};
 use crate::domain::{Aggregate, DomainError, Snapshot, SnapshotState, project_one};
 use crate::persistence::{
-    EventQuery, InTurn, LoadVisitor, SnapshotLoader, StoredEventRef, after_snapshot,
+    EventQuery, InTurn, LoadVisitor, SnapshotLoader, StoredEventRef, from_snapshot,
 };
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
-/// for (when snapshotting is enabled), then the events after it.
+/// for (when snapshotting is enabled), then the events after it. A newest snapshot that cannot
+/// be decoded is passed over with a warning naming it (the aggregate is read from its events);
+/// one beyond the recorded events is refused ([`ApplicationError::SnapshotBeyondEvents`]).
 #[derive(Debug, Clone)]
 pub struct Repository {
     application_name: Arc<str>,
@@ -152,29 +154,22 @@ impl Repository {
         // no list of events in between: the first row that cannot be mapped or applied, in
         // version order, is the error. With snapshots the loader may select the events while
         // the snapshot is decoded (the SeaORM recorders do, on one connection).
-        let mut rebuild = Rebuild {
-            repository: self,
-            aggregate_id,
-            aggregate: None,
-            failure: None,
-        };
-        match &self.loader {
-            Some(loader) => loader.load(aggregate_id, version, &mut rebuild).await?,
-            None => {
-                let query = after_snapshot(None, version);
-                self.events
-                    .recorder()
-                    .visit_events(aggregate_id, query, &mut |event| rebuild.event(event))
-                    .await?
+        let mut rebuild = Rebuild::new(self, aggregate_id);
+        if let Some(loader) = &self.loader {
+            loader.load(aggregate_id, version, &mut rebuild).await?;
+            if !rebuild.snapshot_unusable {
+                return rebuild.finish(version);
             }
+            // The snapshot could not be decoded (and was named in a warning): the events alone.
+            rebuild = Rebuild::new(self, aggregate_id);
         }
-        let Rebuild {
-            aggregate, failure, ..
-        } = rebuild;
-        if let Some(failure) = failure {
-            return Err(failure);
-        }
-        aggregate.ok_or_else(|| self.not_found(aggregate_id, version))
+        self.events
+            .recorder()
+            .visit_events(aggregate_id, from_snapshot(None, version), &mut |event| {
+                rebuild.event(event)
+            })
+            .await?;
+        rebuild.finish(version)
     }
 
     /// Takes a snapshot of the aggregate at `version` (its current version when `None`) and
@@ -217,9 +212,25 @@ struct Rebuild<'a, A> {
     aggregate_id: Uuid,
     aggregate: Option<A>,
     failure: Option<ApplicationError>,
+    /// The version of the snapshot the aggregate was read from, until the event at that
+    /// version is seen (a snapshot beyond the events is refused).
+    unconfirmed_snapshot: Option<u64>,
+    /// The newest snapshot could not be decoded: the aggregate is to be read from its events.
+    snapshot_unusable: bool,
 }
 
-impl<A: Aggregate> Rebuild<'_, A> {
+impl<'a, A: Aggregate> Rebuild<'a, A> {
+    fn new(repository: &'a Repository, aggregate_id: Uuid) -> Self {
+        Self {
+            repository,
+            aggregate_id,
+            aggregate: None,
+            failure: None,
+            unconfirmed_snapshot: None,
+            snapshot_unusable: false,
+        }
+    }
+
     fn settle(&mut self, outcome: Result<(), ApplicationError>) -> ControlFlow<()> {
         match outcome {
             Ok(()) => ControlFlow::Continue(()),
@@ -227,6 +238,26 @@ impl<A: Aggregate> Rebuild<'_, A> {
                 self.failure = Some(error);
                 ControlFlow::Break(())
             }
+        }
+    }
+
+    /// The aggregate read, or the first failure.
+    fn finish(self, version: Option<u64>) -> Result<A, ApplicationError> {
+        if let Some(failure) = self.failure {
+            return Err(failure);
+        }
+        if let Some(snapshot_version) = self.unconfirmed_snapshot {
+            return Err(self.beyond_the_events(snapshot_version));
+        }
+        self.aggregate
+            .ok_or_else(|| self.repository.not_found(self.aggregate_id, version))
+    }
+
+    fn beyond_the_events(&self, snapshot_version: u64) -> ApplicationError {
+        ApplicationError::SnapshotBeyondEvents {
+            application_name: self.repository.application_name.to_string(),
+            aggregate_id: self.aggregate_id,
+            snapshot_version,
         }
     }
 }
@@ -247,11 +278,40 @@ impl<A: Aggregate> LoadVisitor for Rebuild<'_, A> {
                     .into_aggregate::<A>()
                     .map_err(|e| repository.domain_error(id, e))
             });
-        let outcome = rebuilt.map(|aggregate| self.aggregate = Some(aggregate));
-        self.settle(outcome)
+        match rebuilt {
+            Ok(aggregate) => {
+                self.aggregate = Some(aggregate);
+                self.unconfirmed_snapshot = Some(stored.originator_version);
+                ControlFlow::Continue(())
+            }
+            Err(error) => {
+                // A snapshot is a cache of what the events hold: one that cannot be decoded
+                // (garbage state, an unknown topic, a state the aggregate no longer reads) is
+                // passed over, and named, rather than making the aggregate unloadable.
+                tracing::warn!(
+                    application = %repository.application_name,
+                    aggregate_id = %id,
+                    snapshot_version = stored.originator_version,
+                    topic = stored.topic,
+                    %error,
+                    "snapshot cannot be decoded: the aggregate is read from its events"
+                );
+                self.snapshot_unusable = true;
+                ControlFlow::Break(())
+            }
+        }
     }
 
     fn event(&mut self, stored: StoredEventRef<'_>) -> ControlFlow<()> {
+        if let Some(snapshot_version) = self.unconfirmed_snapshot.take() {
+            // The loader hands over the event the snapshot was taken at first: already in the
+            // snapshot's state.
+            if stored.originator_version == snapshot_version {
+                return ControlFlow::Continue(());
+            }
+            let beyond = self.beyond_the_events(snapshot_version);
+            return self.settle(Err(beyond));
+        }
         let (repository, id) = (self.repository, self.aggregate_id);
         let outcome = repository
             .events

@@ -45,14 +45,21 @@ pub enum PersistenceError {
         message: String,
     },
     /// A stored row cannot be read (for example an originator id that is not a UUID).
+    ///
+    /// A row of the notification log is named by its notification id (`notification_id`,
+    /// also in `row`), which a reader can leave out of its next selects
+    /// ([`NotificationQuery::excluding`](super::NotificationQuery::excluding)) to read the
+    /// healthy rows around it.
     #[error("bad row in table {table} of application {application_name:?} ({row}): {reason}")]
     Data {
         /// The application.
         application_name: String,
         /// The table.
         table: String,
-        /// Which row.
+        /// Which row, in words (notification id, originator id, as far as they could be read).
         row: String,
+        /// The row's notification id, when it was read as a notification.
+        notification_id: Option<u64>,
         /// What is wrong with it.
         reason: String,
     },
@@ -114,6 +121,20 @@ pub enum PersistenceError {
         /// The operation.
         operation: &'static str,
     },
+}
+
+impl PersistenceError {
+    /// The notification id of an unreadable row of the notification log, which a reader can
+    /// skip on purpose ([`NotificationQuery::excluding`](super::NotificationQuery::excluding));
+    /// `None` for every other error.
+    pub fn bad_notification_id(&self) -> Option<u64> {
+        match self {
+            PersistenceError::Data {
+                notification_id, ..
+            } => *notification_id,
+            _ => None,
+        }
+    }
 }
 
 /// ` in application "NAME"`, or nothing for an empty name.

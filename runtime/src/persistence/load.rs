@@ -1,4 +1,5 @@
-//! Loading an aggregate from its newest snapshot: the snapshot, then the events after it.
+//! Loading an aggregate from its newest snapshot: the snapshot, then the events from its version
+//! on.
 //!
 //! A repository with snapshots reads both through a [`SnapshotLoader`], chosen once when the
 //! application is built: [`InTurn`] asks the snapshot recorder, then the event recorder, and
@@ -14,15 +15,16 @@ use uuid::Uuid;
 
 use super::{AggregateRecorder, EventQuery, PersistenceError, StoredEvent, StoredEventRef};
 
-/// What a load does with the rows it reads: the newest snapshot first, then each event after
-/// it.
+/// What a load does with the rows it reads: the newest snapshot first, then each event from the
+/// snapshot's version on.
 pub trait LoadVisitor: Send {
     /// The newest snapshot, `None` when there is none. Called once, before any event; the
     /// events after the snapshot may already be being selected.
     fn snapshot(&mut self, snapshot: Option<StoredEventRef<'_>>) -> ControlFlow<()>;
 
-    /// The next event after the snapshot (every event from the first when there is none), in
-    /// version order.
+    /// The next event, in version order: the event the snapshot was taken at first (so that a
+    /// snapshot beyond the recorded events can be told), then those after it; every event from
+    /// the first when there is no snapshot.
     fn event(&mut self, event: StoredEventRef<'_>) -> ControlFlow<()>;
 }
 
@@ -30,9 +32,9 @@ pub trait LoadVisitor: Send {
 #[async_trait]
 pub trait SnapshotLoader: Send + Sync + fmt::Debug {
     /// Hands the newest snapshot of `originator_id` at or below version `lte` to
-    /// [`LoadVisitor::snapshot`] (`None` when there is none), then the events after that
-    /// snapshot's version (every one when there is none), at or below `lte`, to
-    /// [`LoadVisitor::event`] in version order. Stops when the visitor breaks.
+    /// [`LoadVisitor::snapshot`] (`None` when there is none), then the events from that
+    /// snapshot's version on ([`from_snapshot`]; every one when there is none), at or below
+    /// `lte`, to [`LoadVisitor::event`] in version order. Stops when the visitor breaks.
     async fn load(
         &self,
         originator_id: Uuid,
@@ -79,18 +81,19 @@ impl SnapshotLoader for InTurn {
         self.events
             .visit_events(
                 originator_id,
-                after_snapshot(snapshot.map(|s| s.originator_version), lte),
+                from_snapshot(snapshot.map(|s| s.originator_version), lte),
                 &mut |event| visitor.event(event),
             )
             .await
     }
 }
 
-/// The query of the events after a snapshot at version `snapshot` (every event when there is
-/// none), at or below `lte`.
-pub fn after_snapshot(snapshot: Option<u64>, lte: Option<u64>) -> EventQuery {
+/// The query of the events from a snapshot at version `snapshot` on, at or below `lte`: the event
+/// the snapshot was taken at, which a load checks is recorded (a snapshot beyond the events is
+/// refused), then those after it. Every event when there is no snapshot.
+pub fn from_snapshot(snapshot: Option<u64>, lte: Option<u64>) -> EventQuery {
     let mut query = EventQuery::new();
-    query.gt = snapshot;
+    query.gt = snapshot.map(|version| version.saturating_sub(1));
     query.lte = lte;
     query
 }

@@ -136,8 +136,8 @@ impl EventQuery {
 }
 
 /// Which notifications to select: ids from `start` (inclusive unless `inclusive_of_start` is
-/// false), up to `stop` (inclusive), with one of `topics` (any topic when empty), at most
-/// `limit`, in id order.
+/// false), up to `stop` (inclusive), with one of `topics` (any topic when empty), none of
+/// `excluded`, at most `limit`, in id order.
 ///
 /// ```
 /// use eventsourcing_seaorm::persistence::NotificationQuery;
@@ -156,6 +156,10 @@ pub struct NotificationQuery {
     pub topics: Vec<String>,
     /// Whether the notification with id `start` is included.
     pub inclusive_of_start: bool,
+    /// Ids left out: rows known to be unreadable, which a reader chose to skip (see
+    /// [`PersistenceError::bad_notification_id`]). They are left out by the database's select,
+    /// so they do not count towards `limit`.
+    pub excluded: Vec<u64>,
 }
 
 impl NotificationQuery {
@@ -167,6 +171,7 @@ impl NotificationQuery {
             stop: None,
             topics: Vec::new(),
             inclusive_of_start: true,
+            excluded: Vec::new(),
         }
     }
     /// Stop at id `stop` (inclusive).
@@ -184,6 +189,12 @@ impl NotificationQuery {
         self.inclusive_of_start = false;
         self
     }
+    /// Leave out the notifications with these ids (rows that cannot be read, skipped on
+    /// purpose).
+    pub fn excluding<I: IntoIterator<Item = u64>>(mut self, ids: I) -> Self {
+        self.excluded.extend(ids);
+        self
+    }
 
     /// Whether a notification with this id and topic is selected (ignoring `limit`).
     pub fn includes(&self, id: u64, topic: &str) -> bool {
@@ -195,6 +206,7 @@ impl NotificationQuery {
         after_start
             && self.stop.is_none_or(|stop| id <= stop)
             && (self.topics.is_empty() || self.topics.iter().any(|t| t == topic))
+            && !self.excluded.contains(&id)
     }
 }
 
@@ -312,6 +324,8 @@ mod tests {
         assert!(!q.includes(3, "b"));
         assert!(!q.includes(6, "a"));
         assert!(!q.clone().exclusive_of_start().includes(3, "a"));
+        assert!(!q.clone().excluding([3]).includes(3, "a"));
+        assert!(q.clone().excluding([3]).includes(4, "a"));
         assert!(NotificationQuery::new(None, 1).includes(1, "x"));
     }
 }

@@ -153,17 +153,20 @@ pub(crate) fn db_error(
     }
 }
 
-/// A row of `application_name` in `table` that cannot be read: which row, and why.
+/// A row of `application_name` in `table` that cannot be read: which row (and its
+/// notification id, for a row of the log), and why.
 pub(crate) fn data_error(
     application_name: &str,
     table: &str,
     row: String,
+    notification_id: Option<u64>,
     reason: String,
 ) -> PersistenceError {
     PersistenceError::Data {
         application_name: application_name.to_owned(),
         table: table.to_owned(),
         row,
+        notification_id,
         reason,
     }
 }

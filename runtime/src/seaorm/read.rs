@@ -2,8 +2,8 @@
 //! visited borrowed from the rows), sections of the notification log, `MAX(…)` values, and a
 //! load from the newest snapshot on one connection.
 //!
-//! A load from a snapshot sends two statements: the newest snapshot, then the events after its
-//! version. Both go on one connection, and the events' statement is sent before the snapshot
+//! A load from a snapshot sends two statements: the newest snapshot, then the events from its
+//! version on. Both go on one connection, and the events' statement is sent before the snapshot
 //! is decoded, so that the database answers while the snapshot is read
 //! (docs/benchmarks/PROFILE.md, ninth round).
 
@@ -19,7 +19,7 @@ use super::rows;
 use super::statements::{EventBounds, NotificationBounds, Statements};
 use crate::persistence::{
     EventQuery, LoadVisitor, Notification, NotificationQuery, PersistenceError, StoredEvent,
-    StoredEventRef, after_snapshot, newest_snapshot,
+    StoredEventRef, from_snapshot, newest_snapshot,
 };
 
 /// The error of a bad event row of `originator_id`.
@@ -32,6 +32,7 @@ fn bad_event(
             &statements.application_name,
             &statements.table,
             format!("originator {originator_id}"),
+            None,
             reason,
         )
     }
@@ -98,14 +99,27 @@ pub(crate) async fn select_notifications(
         .all(|| statements.select_notifications_within(query, &bounds))
         .await
         .map_err(|e| db_error(&statements.application_name, "selecting notifications", e))?;
-    let bad =
-        |(row, reason)| data_error(&statements.application_name, &statements.table, row, reason);
+    // Every error of a row of the log names its notification id, which the reader can leave
+    // out of its next select (`NotificationQuery::excluding`).
+    let bad = |id: Option<u64>, reason| {
+        let row = match id {
+            Some(id) => format!("notification {id}"),
+            None => "a notification".to_owned(),
+        };
+        data_error(
+            &statements.application_name,
+            &statements.table,
+            row,
+            id,
+            reason,
+        )
+    };
     rows.iter()
         .map(|row| {
-            let (id, originator_id) =
-                rows::notification_head(row, &statements.dialect).map_err(bad)?;
+            let (id, originator_id) = rows::notification_head(row, &statements.dialect)
+                .map_err(|(id, reason)| bad(id, reason))?;
             let event = rows::event(row, 2, originator_id)
-                .map_err(|reason| bad((format!("originator {originator_id}"), reason)))?;
+                .map_err(|reason| bad(Some(id), format!("originator {originator_id}: {reason}")))?;
             Ok(Notification { id, event })
         })
         .collect()
@@ -127,13 +141,14 @@ pub(crate) async fn select_max(
             &statements.application_name,
             &statements.table,
             "max".to_owned(),
+            None,
             reason,
         )
     })
 }
 
 /// A load from the newest snapshot at or below `lte` (in `snapshots`' table) and the events
-/// after it (in `events`' table), both read on one connection of the driver's pool.
+/// from its version on (in `events`' table), both read on one connection of the driver's pool.
 pub(crate) async fn visit_from_snapshot(
     driver: &Driver,
     snapshots: &Statements,
@@ -172,7 +187,7 @@ pub(crate) async fn visit_from_snapshot(
         }
         None => None,
     };
-    let query = after_snapshot(snapshot.as_ref().map(|s| s.originator_version), lte);
+    let query = from_snapshot(snapshot.as_ref().map(|s| s.originator_version), lte);
     let Some(stmt) = events.select_events(id, query) else {
         // Not kept: on MySQL the snapshot's statement may still have its end unread.
         let _ = visitor.snapshot(snapshot);

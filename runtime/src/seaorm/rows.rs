@@ -51,19 +51,19 @@ pub(crate) fn event(
     Ok(event_ref(row, first, originator_id, &mut None)?.to_owned_event())
 }
 
-/// A notification row's id (column 0) and originator (column 1); when bad, which row (as far
-/// as it could be read) and why.
+/// A notification row's id (column 0) and originator (column 1); when bad, which row (its
+/// notification id when that could be read) and why.
 pub(crate) fn notification_head(
     row: &QueryResult,
     dialect: &Dialect,
-) -> Result<(u64, Uuid), (String, Bad)> {
+) -> Result<(u64, Uuid), (Option<u64>, Bad)> {
     let id: i64 = row
         .try_get_by_index(0)
-        .map_err(|e| ("(notification)".to_owned(), e.to_string()))?;
+        .map_err(|e| (None, format!("id: {e}")))?;
+    let id = u64::try_from(id).map_err(|_| (None, format!("negative id {id}")))?;
     let originator_id = dialect
         .read_uuid(row, 1)
-        .map_err(|e| (format!("id {id}"), e))?;
-    let id = u64::try_from(id).map_err(|_| (format!("id {id}"), "negative id".to_owned()))?;
+        .map_err(|e| (Some(id), format!("originator_id: {e}")))?;
     Ok((id, originator_id))
 }
 

@@ -386,9 +386,17 @@ impl Statements {
                 .map(|bound| Value::BigInt(Some(bound))),
         );
         values.extend(query.topics.iter().map(|t| Value::from(t.as_str())));
+        // An excluded id above what the database stores is never there.
+        let excluded: Vec<i64> = (query.excluded.iter())
+            .filter_map(|&id| i64::try_from(id).ok())
+            .collect();
+        values.extend(excluded.iter().map(|&id| Value::BigInt(Some(id))));
         let start = start.map(|_| query.inclusive_of_start);
-        let build = || self.build_select_notifications(start, stop.is_some(), query.topics.len());
-        let sql = if query.topics.is_empty() {
+        let build = || {
+            let parts = (start, stop.is_some(), query.topics.len(), excluded.len());
+            self.build_select_notifications(parts)
+        };
+        let sql = if query.topics.is_empty() && excluded.is_empty() {
             let shape = notification_shape(start, stop.is_some());
             self.notifications[shape].get_or_init(build).clone()
         } else {
@@ -398,10 +406,14 @@ impl Statements {
     }
 
     /// The text of a select of notifications: after `start` (inclusive when `Some(true)`), up
-    /// to a stop when `stop`, of `topics` topics when there are any; the parameters are the
-    /// application, the start, the stop and the topics that are present. The text ends with the
-    /// `ORDER BY`: the caller adds the limit ([`with_limit`]).
-    fn build_select_notifications(&self, start: Option<bool>, stop: bool, topics: usize) -> String {
+    /// to a stop when `stop`, of `topics` topics when there are any, leaving out `excluded`
+    /// ids when there are any; the parameters are the application, the start, the stop, the
+    /// topics and the excluded ids that are present. The text ends with the `ORDER BY`: the
+    /// caller adds the limit ([`with_limit`]).
+    fn build_select_notifications(
+        &self,
+        (start, stop, topics, excluded): (Option<bool>, bool, usize, usize),
+    ) -> String {
         let dialect = &self.dialect;
         let id = dialect.quote(self.key);
         let mut sql = format!(
@@ -430,6 +442,14 @@ impl Statements {
                 " AND {} IN ({})",
                 dialect.quote("topic"),
                 self.placeholders(parameters, topics)
+            );
+            parameters += topics;
+        }
+        if excluded > 0 {
+            let _ = write!(
+                sql,
+                " AND {id} NOT IN ({})",
+                self.placeholders(parameters, excluded)
             );
         }
         let _ = write!(sql, " ORDER BY {id}");

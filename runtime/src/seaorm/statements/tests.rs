@@ -73,6 +73,40 @@ fn limits_are_text_on_sqlite_and_parameters_elsewhere() {
     assert_eq!(bound, 4);
 }
 
+/// Excluded notification ids follow the topics as parameters, left out by the select itself;
+/// an id above what the database stores is not bound.
+#[test]
+fn excluded_notifications_are_left_out_by_the_select() {
+    let query = NotificationQuery::new(Some(1), 10)
+        .topics(["a", "b"])
+        .excluding([3, 5, u64::MAX]);
+    let postgres = statements(DbBackend::Postgres);
+    let (sql, bound) = sql_and_bound(postgres.select_notifications(&query).unwrap());
+    assert!(
+        sql.ends_with(r#""topic" IN ($3, $4) AND "id" NOT IN ($5, $6) ORDER BY "id" LIMIT $7"#),
+        "{sql}"
+    );
+    assert_eq!(bound, 7);
+    let sqlite = statements(DbBackend::Sqlite);
+    let (sql, bound) = sql_and_bound(
+        sqlite
+            .select_notifications(&NotificationQuery::new(None, 10).excluding([2]))
+            .unwrap(),
+    );
+    assert!(
+        sql.ends_with(r#""id" NOT IN (?) ORDER BY "id" LIMIT 10"#),
+        "{sql}"
+    );
+    assert_eq!(bound, 2);
+    // The shape without exclusions keeps its cached text.
+    let (sql, _) = sql_and_bound(
+        sqlite
+            .select_notifications(&NotificationQuery::new(None, 10))
+            .unwrap(),
+    );
+    assert!(!sql.contains("NOT IN"), "{sql}");
+}
+
 /// The placeholders in a statement's text: `$1`, `$2`… in order on PostgreSQL, `?`
 /// elsewhere; their number must be the number of values bound.
 fn check_placeholders(backend: DbBackend, stmt: Statement, limit: Option<i64>) {
