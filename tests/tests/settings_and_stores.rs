@@ -95,3 +95,47 @@ async fn sqlite_files_open_read_only() {
     );
     assert!(!missing.exists());
 }
+
+/// `WRITE_QUEUE_LIMIT` bounds the application store's write queue; 0 or a word is an error that
+/// names the setting.
+#[tokio::test]
+async fn the_write_queue_limit_is_a_setting() {
+    use eventsourcing_seaorm::application::factory::Infrastructure;
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}", dir.0.join("limit.sqlite3").display());
+    let build = |limit: &'static str| {
+        Application::builder("Worlds")
+            .environment(NO_ENV)
+            .setting("PERSISTENCE_MODULE", "eventsourcing_seaorm")
+            .setting("DATABASE_URL", url.clone())
+            .setting("WORLDS_WRITE_QUEUE_LIMIT", limit)
+            .build()
+    };
+    let app = build("7").await.unwrap();
+    let Infrastructure::SeaOrm(store) = app.infrastructure() else {
+        panic!("not SeaORM")
+    };
+    assert_eq!(store.write_queue_limit(), 7);
+    let mut world = World::create();
+    world.make_it_so("a".into());
+    app.save(&mut world).await.unwrap();
+    assert_eq!(store.queued_saves(), 0);
+    let app = build("").await.unwrap();
+    let Infrastructure::SeaOrm(store) = app.infrastructure() else {
+        panic!("not SeaORM")
+    };
+    assert_eq!(
+        store.write_queue_limit(),
+        eventsourcing_seaorm::seaorm::WRITE_QUEUE_LIMIT
+    );
+    for bad in ["0", "many", "-3"] {
+        let error = build(bad).await.unwrap_err();
+        let ApplicationError::Setting { key, value, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(
+            (key.as_str(), value.as_str()),
+            ("WORLDS_WRITE_QUEUE_LIMIT", bad)
+        );
+    }
+}

@@ -235,6 +235,22 @@ pub async fn store_recorders(
     snapshotting: bool,
 ) -> Result<(Infrastructure, Recorders), ApplicationError> {
     let name = settings.application_name();
+    let store = match settings.get_u64(keys::WRITE_QUEUE_LIMIT)? {
+        None => store,
+        Some(limit @ 1..) => {
+            store.with_write_queue_limit(usize::try_from(limit).unwrap_or(usize::MAX))
+        }
+        Some(_) => {
+            let (key, value) = settings
+                .find_non_empty(keys::WRITE_QUEUE_LIMIT)
+                .unwrap_or((keys::WRITE_QUEUE_LIMIT.to_owned(), "0"));
+            return Err(ApplicationError::setting(
+                key,
+                value,
+                "expected a positive number of saves",
+            ));
+        }
+    };
     if settings.get_bool(keys::CREATE_TABLE, true)? {
         store
             .create_tables()

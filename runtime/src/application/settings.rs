@@ -36,6 +36,10 @@ pub mod keys {
     /// Seconds to wait for the server of `DATABASE_URL` to answer a first connection (default
     /// 5); a refused connection fails at once.
     pub const CONNECT_TIMEOUT: &str = "CONNECT_TIMEOUT";
+    /// Most saves of the application's SeaORM store that wait in its write queue or are being
+    /// recorded at once (default 1024, `seaorm::WRITE_QUEUE_LIMIT`); further saves wait for
+    /// room. A positive integer.
+    pub const WRITE_QUEUE_LIMIT: &str = "WRITE_QUEUE_LIMIT";
 }
 
 /// An application's settings.

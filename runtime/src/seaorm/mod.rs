@@ -51,4 +51,4 @@ pub use recorder::SeaOrmRecorder;
 pub use schema::Tables;
 pub use snapshot_recorder::SeaOrmSnapshotRecorder;
 pub use statements::MAX_APPLICATION_NAME;
-pub use store::SeaOrmStore;
+pub use store::{SeaOrmStore, WRITE_QUEUE_LIMIT};

@@ -197,7 +197,12 @@ impl SeaOrmRecorder {
         let Some(save) = self.save(events, tracking)? else {
             return Ok(Vec::new());
         };
-        match self.store.queue.submit(&self.store.driver, save).await {
+        match self
+            .store
+            .queue
+            .submit(&self.store.driver, &self.store.room, save)
+            .await
+        {
             Ok(ids) => Ok(ids),
             Err(failure) => Err(self.failed(events, tracking, failure, None).await),
         }

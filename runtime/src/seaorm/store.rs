@@ -7,7 +7,7 @@ use super::dialect::{self, Dialect};
 use super::driver::Driver;
 use super::errors::db_error;
 use super::schema::{self, Tables};
-use super::write_queue::WriteQueue;
+use super::write_queue::{QueueRoom, WriteQueue};
 use crate::persistence::PersistenceError;
 
 /// A database reached through SeaORM, with the three tables: makes recorders for applications
@@ -20,6 +20,14 @@ use crate::persistence::PersistenceError;
 /// queue, so its writers do not wait on SQLite's busy timeout for each other (except briefly
 /// after a writer stopped waiting for its save: the queue moves on while SQLite's worker is
 /// still rolling that save back).
+///
+/// The queue is bounded: at most [`WRITE_QUEUE_LIMIT`] saves of a store (and of its clones)
+/// wait in it or are being recorded at once ([`with_write_queue_limit`](Self::with_write_queue_limit)
+/// changes it; the setting `WRITE_QUEUE_LIMIT` does for an application). A further save waits
+/// for room before it queues, which slows its caller down rather than letting saves pile up. A
+/// save whose caller stops waiting (a timeout, a dropped request) before a writer took it into a
+/// group leaves the queue and is never recorded; one already in a group is recorded, or not, with
+/// the group, all or nothing (reload the aggregate to know).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -37,7 +45,14 @@ pub struct SeaOrmStore {
     pub(crate) tables: Arc<Tables>,
     pub(crate) dialect: Arc<Dialect>,
     pub(crate) queue: Arc<WriteQueue>,
+    pub(crate) room: QueueRoom,
 }
+
+/// How many saves of a store may wait in its write queue or be being recorded at once, unless
+/// [`SeaOrmStore::with_write_queue_limit`] (or the setting `WRITE_QUEUE_LIMIT`) says otherwise.
+/// With a group of up to 64 saves per transaction, that is a few dozen transactions of work
+/// queued: enough that concurrent writers never wait for room in normal running.
+pub const WRITE_QUEUE_LIMIT: usize = 1024;
 
 fn store_error(operation: &'static str, source: sea_orm::DbErr) -> PersistenceError {
     db_error("", operation, source)
@@ -106,6 +121,7 @@ impl SeaOrmStore {
             tables: Arc::new(tables),
             dialect: Arc::new(dialect),
             queue,
+            room: QueueRoom::new(WRITE_QUEUE_LIMIT),
         })
     }
 
@@ -114,6 +130,27 @@ impl SeaOrmStore {
     pub fn with_dialect(mut self, dialect: Dialect) -> Self {
         self.dialect = Arc::new(dialect);
         self
+    }
+
+    /// Lets at most `limit` saves of this store (and of the clones made from it afterwards)
+    /// wait in the write queue or be being recorded at once; a further save waits for room
+    /// before it queues. A limit of 0 counts as 1.
+    pub fn with_write_queue_limit(mut self, limit: usize) -> Self {
+        self.room = QueueRoom::new(limit);
+        self
+    }
+
+    /// The most saves of this store that may wait in the write queue or be being recorded at
+    /// once ([`WRITE_QUEUE_LIMIT`] unless changed).
+    pub fn write_queue_limit(&self) -> usize {
+        self.room.limit()
+    }
+
+    /// The saves of this store waiting in the write queue or being recorded now (a figure for a
+    /// service's metrics: at [`write_queue_limit`](Self::write_queue_limit), saves wait for
+    /// room).
+    pub fn queued_saves(&self) -> usize {
+        self.room.taken()
     }
 
     /// Records saves in SeaORM's own transactions on the pool (a connection taken from the pool

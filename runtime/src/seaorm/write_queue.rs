@@ -17,14 +17,19 @@
 //! The queue answers each save with its notification ids or with what failed
 //! ([`InsertFailure`]); the recorder makes that a [`PersistenceError`].
 //!
+//! The queue is bounded: a save takes room in its store's [`QueueRoom`] before it queues (and
+//! waits for room when the store already has its limit of saves waiting or being recorded),
+//! and gives it back when answered. A save whose writer stops waiting before a writer took it
+//! into a group leaves the queue at once: it is never recorded.
+//!
 //! [`PersistenceError`]: crate::persistence::PersistenceError
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
-use tokio::sync::oneshot;
 use tokio::sync::oneshot::error::TryRecvError;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::driver::{Driver, LOST_RETRIES, Transaction};
 use super::errors::{InsertFailure, Step, is_connection_lost, is_retryable};
@@ -72,6 +77,53 @@ struct Job {
     ticket: u64,
     save: Save,
     reply: oneshot::Sender<Answer>,
+    /// Its place in its store's room, given back when the job is answered or withdrawn.
+    _room: OwnedSemaphorePermit,
+}
+
+/// How many saves of a store may wait in the write queue or be being recorded at once; a
+/// further save waits for room before it queues. Shared by the clones of a store.
+#[derive(Debug, Clone)]
+pub(crate) struct QueueRoom {
+    limit: usize,
+    places: Arc<Semaphore>,
+}
+
+impl QueueRoom {
+    /// Room for `limit` saves (at least one).
+    pub(crate) fn new(limit: usize) -> Self {
+        let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            limit,
+            places: Arc::new(Semaphore::new(limit)),
+        }
+    }
+
+    /// The most saves it has room for.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The saves waiting or being recorded now.
+    pub(crate) fn taken(&self) -> usize {
+        self.limit - self.places.available_permits()
+    }
+}
+
+/// Takes a save back out of the queue when its writer stops waiting (its future dropped)
+/// before a writer took the save into a group: an abandoned save is never recorded, and gives
+/// its room back at once.
+struct Withdraw<'a> {
+    queue: &'a WriteQueue,
+    ticket: Option<u64>,
+}
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket {
+            self.queue.lock_waiting().retain(|job| job.ticket != ticket);
+        }
+    }
 }
 
 /// The writers of a store (of a SQLite file: of every store on it in this process).
@@ -91,17 +143,40 @@ impl std::fmt::Debug for Job {
 }
 
 impl WriteQueue {
-    /// Records a save through `driver`, with the others waiting at the same time.
-    pub(crate) async fn submit(&self, driver: &Driver, save: Save) -> Answer {
-        let (reply, mut result) = oneshot::channel();
-        // sqlx's SQLite pool only: its cancellation is what makes recording in place safe.
-        let in_place = driver.is_sqlite_pool();
+    /// Records a save through `driver`, with the others waiting at the same time, once `room`
+    /// has a place for it.
+    pub(crate) async fn submit(&self, driver: &Driver, room: &QueueRoom, save: Save) -> Answer {
+        // Never closed: the error cannot happen, but is not a panic.
+        let Ok(place) = Arc::clone(&room.places).acquire_owned().await else {
+            return Err(stopped());
+        };
+        let (reply, result) = oneshot::channel();
         let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         self.lock_waiting().push(Job {
             ticket,
             save,
             reply,
+            _room: place,
         });
+        let mut withdraw = Withdraw {
+            queue: self,
+            ticket: Some(ticket),
+        };
+        let answer = self.wait(driver, ticket, result).await;
+        withdraw.ticket = None;
+        answer
+    }
+
+    /// Waits for the save `ticket` to be answered, recording the saves waiting (its own among
+    /// them) whenever this writer is at the head of the queue.
+    async fn wait(
+        &self,
+        driver: &Driver,
+        ticket: u64,
+        mut result: oneshot::Receiver<Answer>,
+    ) -> Answer {
+        // sqlx's SQLite pool only: its cancellation is what makes recording in place safe.
+        let in_place = driver.is_sqlite_pool();
         loop {
             let head = self.head.lock().await;
             // A writer ahead of this one may have recorded this save with its own.
