@@ -62,6 +62,10 @@ pub struct Options {
     pub quick: bool,
     /// Where `RESULTS.md` and `events_per_second.svg` go.
     pub out: PathBuf,
+    /// Whether a `tracing` subscriber is installed, at level INFO, formatting every span of
+    /// the library as it closes (into nothing): what the library's spans cost a service that
+    /// keeps them.
+    pub tracing_info: bool,
     /// The command line as given, for the report.
     pub command: String,
 }
@@ -73,6 +77,8 @@ usage: cargo run --release -p eventsourcing-seaorm-bench -- [options]
   --backend sqlite|postgres|mysql|all   which databases (default: all)
   --transport tcp|socket|both           how to reach PostgreSQL and MySQL (default: both)
   --quick                               a run of well under a minute (default: full, a few minutes)
+  --tracing none|info                   without a tracing subscriber (default), or with one at
+                                        INFO that formats every span as it closes (to no output)
   --out DIR                             where RESULTS.md and events_per_second.svg go
                                         (default: docs/benchmarks; with --quick: target/benchmarks-quick,
                                         so that a quick run does not replace the published figures)
@@ -98,6 +104,7 @@ impl Options {
         let mut transports = vec![Transport::Tcp, Transport::Socket];
         let mut quick = false;
         let mut out = None;
+        let mut tracing_info = false;
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -139,6 +146,17 @@ impl Options {
                     }
                 }
                 "--out" => out = Some(PathBuf::from(value("--out")?)),
+                "--tracing" => {
+                    tracing_info = match value("--tracing")?.as_str() {
+                        "none" => false,
+                        "info" => true,
+                        other => {
+                            return Err(BenchError::Usage(format!(
+                                "unknown tracing level {other:?}\n\n{USAGE}"
+                            )));
+                        }
+                    }
+                }
                 other => {
                     return Err(BenchError::Usage(format!(
                         "unknown argument {other:?}\n\n{USAGE}"
@@ -163,6 +181,7 @@ impl Options {
             transports,
             quick,
             out,
+            tracing_info,
             command,
         }))
     }
@@ -182,6 +201,7 @@ mod tests {
         assert_eq!(options.backends, Backend::ALL);
         assert_eq!(options.transports, [Transport::Tcp, Transport::Socket]);
         assert!(!options.quick);
+        assert!(!options.tracing_info);
         assert!(options.out.ends_with("docs/benchmarks"));
     }
 

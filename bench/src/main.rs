@@ -23,6 +23,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.tracing_info {
+        // Every span the library opens is formatted when it closes, as a service that keeps
+        // them (in its log or an exporter) pays; the output goes nowhere, which leaves the
+        // writing itself, the service's own cost, out.
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_writer(std::io::sink)
+            .init();
+    }
     let started = Instant::now();
     let machine = Machine::detect();
     let sizes = if options.quick {

@@ -18,6 +18,7 @@ pub mod memory;
 pub mod persistence;
 pub mod redact;
 pub mod seaorm;
+mod trace;
 
 pub use eventsourcing_seaorm_macros::{aggregate, entity, event};
 /// SeaORM, as this crate uses it (connections, transactions, entities).

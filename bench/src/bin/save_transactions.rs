@@ -72,6 +72,7 @@ async fn main() -> Result<(), BenchError> {
         transports: vec![Transport::Socket, Transport::Tcp],
         quick: false,
         out: "target/benchmarks-save-transactions".into(),
+        tracing_info: false,
         command: String::new(),
     };
     let plan = Sizes::full().plan;

@@ -16,9 +16,11 @@ use super::{
 use crate::domain::{Aggregate, Transcoding};
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, JsonTranscoder, Mapper, PersistenceError,
-    ProcessRecorder, Tracking,
+    ProcessRecorder, StoredEvent, Tracking,
 };
 use crate::seaorm::SeaOrmStore;
+use crate::trace::Stopwatch;
+use tracing::Instrument;
 
 /// An event-sourced application: settings, a mapper, recorders, a repository and a
 /// notification log, as in the Python original's `Application`.
@@ -126,15 +128,24 @@ impl Application {
     ) -> Result<Vec<Recording>, ApplicationError> {
         let mut batch = SaveBatch::new(&self.mapper);
         items.collect(&mut batch)?;
-        let ids = match tracking {
-            None if batch.events.is_empty() => Vec::new(),
-            None => self.recorder.insert_events(&batch.events).await?,
+        let span = save_span(&self.name, &batch.events, tracking, false);
+        let stopwatch = Stopwatch::start(&span);
+        let inserted = match tracking {
+            None if batch.events.is_empty() => Ok(Vec::new()),
+            None => {
+                self.recorder
+                    .insert_events(&batch.events)
+                    .instrument(span.clone())
+                    .await
+            }
             Some(tracking) => {
                 self.recorder
                     .insert_events_with_tracking(&batch.events, Some(tracking))
-                    .await?
+                    .instrument(span.clone())
+                    .await
             }
         };
+        let ids = saved(&span, &stopwatch, inserted)?;
         if ids.len() != batch.events.len() {
             tracing::warn!(
                 application = %self.name,
@@ -192,10 +203,14 @@ impl Application {
         };
         let mut batch = SaveBatch::new(&self.mapper);
         items.collect(&mut batch)?;
-        let ids = seaorm
+        let span = save_span(&self.name, &batch.events, None, true);
+        let stopwatch = Stopwatch::start(&span);
+        let inserted = seaorm
             .events
             .insert_events_in(transaction, &batch.events)
-            .await?;
+            .instrument(span.clone())
+            .await;
+        let ids = saved(&span, &stopwatch, inserted)?;
         let mut after = AfterSave {
             intervals: &self.intervals,
             cache: None,
@@ -275,6 +290,90 @@ impl Application {
         self.repository
             .take_snapshot::<A>(aggregate_id, version)
             .await
+    }
+}
+
+/// The `save` span (level INFO) of a save of `events`: the application, the aggregates and
+/// their versions, the events, the tracking position, whether it is in the caller's
+/// transaction; the notification ids, and (from the SeaORM recorders) the size of the group it
+/// was committed with and the tries again, are recorded when it is done, or the error. Its
+/// duration is the span's own. No state, key or password is in any field.
+fn save_span(
+    application: &str,
+    events: &[StoredEvent],
+    tracking: Option<&Tracking>,
+    in_transaction: bool,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        "save",
+        application = %application,
+        aggregates = %SavedAggregates(events),
+        events = events.len(),
+        tracking = tracing::field::Empty,
+        in_transaction,
+        notification_ids = tracing::field::Empty,
+        group_size = tracing::field::Empty,
+        retries = tracing::field::Empty,
+        duration_us = tracing::field::Empty,
+        error = tracing::field::Empty,
+    );
+    if let Some(t) = tracking {
+        span.record(
+            "tracking",
+            tracing::field::display(format_args!("{}#{}", t.application_name, t.notification_id)),
+        );
+    }
+    span
+}
+
+/// Records a save's outcome and duration in its span.
+fn saved(
+    span: &tracing::Span,
+    stopwatch: &Stopwatch,
+    inserted: Result<Vec<u64>, PersistenceError>,
+) -> Result<Vec<u64>, ApplicationError> {
+    stopwatch.record(span);
+    match &inserted {
+        Ok(ids) => {
+            if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+                span.record(
+                    "notification_ids",
+                    tracing::field::display(format_args!("{first}..={last}")),
+                );
+            }
+        }
+        Err(error) => {
+            span.record("error", tracing::field::display(error));
+        }
+    }
+    Ok(inserted?)
+}
+
+/// The aggregates of a save as a span shows them: each id with the versions saved
+/// (`id v1..=v3`), the first 8, then how many more.
+struct SavedAggregates<'a>(&'a [StoredEvent]);
+
+impl std::fmt::Display for SavedAggregates<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 8;
+        let mut runs = self.0.chunk_by(|a, b| a.originator_id == b.originator_id);
+        for (index, run) in runs.by_ref().take(SHOWN).enumerate() {
+            let (Some(first), Some(last)) = (run.first(), run.last()) else {
+                continue;
+            };
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{} v{}", first.originator_id, first.originator_version)?;
+            if run.len() > 1 {
+                write!(f, "..={}", last.originator_version)?;
+            }
+        }
+        let more = runs.count();
+        if more > 0 {
+            write!(f, " and {more} more")?;
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,9 @@
 use std::sync::Arc;
 
+use tracing::Instrument;
+
+use crate::trace::Stopwatch;
+
 use super::ApplicationError;
 use crate::persistence::{ApplicationRecorder, Notification, NotificationQuery};
 
@@ -107,7 +111,38 @@ impl NotificationLog {
                 query.limit, self.section_size
             )));
         }
-        Ok(self.recorder.select_notifications(query).await?)
+        let span = tracing::info_span!(
+            "read_log",
+            application = %self.application_name,
+            start = query.start,
+            limit = query.limit,
+            stop = query.stop,
+            topics = query.topics.len(),
+            skipped = query.excluded.len(),
+            notifications = tracing::field::Empty,
+            last_id = tracing::field::Empty,
+            duration_us = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let stopwatch = Stopwatch::start(&span);
+        let selected = self
+            .recorder
+            .select_notifications(query)
+            .instrument(span.clone())
+            .await;
+        stopwatch.record(&span);
+        match &selected {
+            Ok(notifications) => {
+                span.record("notifications", notifications.len());
+                if let Some(last) = notifications.last() {
+                    span.record("last_id", last.id);
+                }
+            }
+            Err(error) => {
+                span.record("error", tracing::field::display(error));
+            }
+        }
+        Ok(selected?)
     }
 
     /// A reader that follows the log from notification id `start`.

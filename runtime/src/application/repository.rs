@@ -1,6 +1,8 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use crate::trace::Stopwatch;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{AggregateCache, ApplicationError, EventStore};
@@ -103,17 +105,24 @@ impl Repository {
         match cache.get::<A>(aggregate_id) {
             Some(cached) if !self.fastforward => Ok(cached),
             Some(mut cached) => {
-                let mut newer = false;
+                let span = self.load_span(aggregate_id, None, "cache");
+                let stopwatch = Stopwatch::start(&span);
+                let mut newer = 0;
                 let query = EventQuery::new().gt(cached.version());
-                self.events
+                let caught_up = self
+                    .events
                     .for_each::<A::Event>(aggregate_id, query, |event| {
-                        newer = true;
+                        newer += 1;
                         cached
                             .apply_event(event)
                             .map_err(|e| self.domain_error(aggregate_id, e))
                     })
-                    .await?;
-                if newer {
+                    .instrument(span.clone())
+                    .await;
+                span.record("events", newer);
+                stopwatch.record(&span);
+                traced(&span, caught_up)?;
+                if newer > 0 {
                     cache.put(&cached);
                 }
                 Ok(cached)
@@ -145,10 +154,45 @@ impl Repository {
         Ok(!first.is_empty())
     }
 
+    /// The `load` span (level INFO): the application, the aggregate, the version asked for,
+    /// where it is read from (`store`, or `cache` when a cached copy catches up); the events
+    /// read, the snapshot it started from (or the one passed over) and any error are recorded
+    /// when it is done.
+    fn load_span(&self, aggregate_id: Uuid, version: Option<u64>, from: &str) -> tracing::Span {
+        tracing::info_span!(
+            "load",
+            application = %self.application_name,
+            aggregate_id = %aggregate_id,
+            version,
+            from,
+            snapshot_version = tracing::field::Empty,
+            snapshot_passed_over = tracing::field::Empty,
+            events = tracing::field::Empty,
+            duration_us = tracing::field::Empty,
+            error = tracing::field::Empty,
+        )
+    }
+
     async fn reconstruct<A: Aggregate>(
         &self,
         aggregate_id: Uuid,
         version: Option<u64>,
+    ) -> Result<A, ApplicationError> {
+        let span = self.load_span(aggregate_id, version, "store");
+        let stopwatch = Stopwatch::start(&span);
+        let loaded = self
+            .rebuild(aggregate_id, version, &span)
+            .instrument(span.clone())
+            .await;
+        stopwatch.record(&span);
+        traced(&span, loaded)
+    }
+
+    async fn rebuild<A: Aggregate>(
+        &self,
+        aggregate_id: Uuid,
+        version: Option<u64>,
+        span: &tracing::Span,
     ) -> Result<A, ApplicationError> {
         // Each event is applied as it is decoded, after the snapshot when there is one, with
         // no list of events in between: the first row that cannot be mapped or applied, in
@@ -158,9 +202,10 @@ impl Repository {
         if let Some(loader) = &self.loader {
             loader.load(aggregate_id, version, &mut rebuild).await?;
             if !rebuild.snapshot_unusable {
-                return rebuild.finish(version);
+                return rebuild.finish(version, span);
             }
             // The snapshot could not be decoded (and was named in a warning): the events alone.
+            span.record("snapshot_passed_over", true);
             rebuild = Rebuild::new(self, aggregate_id);
         }
         self.events
@@ -169,7 +214,7 @@ impl Repository {
                 rebuild.event(event)
             })
             .await?;
-        rebuild.finish(version)
+        rebuild.finish(version, span)
     }
 
     /// Takes a snapshot of the aggregate at `version` (its current version when `None`) and
@@ -204,6 +249,17 @@ impl Repository {
     }
 }
 
+/// Records an error in its span.
+fn traced<T>(
+    span: &tracing::Span,
+    outcome: Result<T, ApplicationError>,
+) -> Result<T, ApplicationError> {
+    if let Err(error) = &outcome {
+        span.record("error", tracing::field::display(error));
+    }
+    outcome
+}
+
 /// Builds an aggregate from what a load reads ([`SnapshotLoader::load`], or `visit_events`
 /// without snapshots): the snapshot's state, then each event applied as it is decoded. The
 /// first failure stops it.
@@ -217,6 +273,10 @@ struct Rebuild<'a, A> {
     unconfirmed_snapshot: Option<u64>,
     /// The newest snapshot could not be decoded: the aggregate is to be read from its events.
     snapshot_unusable: bool,
+    /// The version of the snapshot the aggregate was read from.
+    snapshot_version: Option<u64>,
+    /// The events applied.
+    events: usize,
 }
 
 impl<'a, A: Aggregate> Rebuild<'a, A> {
@@ -228,6 +288,8 @@ impl<'a, A: Aggregate> Rebuild<'a, A> {
             failure: None,
             unconfirmed_snapshot: None,
             snapshot_unusable: false,
+            snapshot_version: None,
+            events: 0,
         }
     }
 
@@ -241,8 +303,12 @@ impl<'a, A: Aggregate> Rebuild<'a, A> {
         }
     }
 
-    /// The aggregate read, or the first failure.
-    fn finish(self, version: Option<u64>) -> Result<A, ApplicationError> {
+    /// The aggregate read, or the first failure; what was read goes into the load's `span`.
+    fn finish(self, version: Option<u64>, span: &tracing::Span) -> Result<A, ApplicationError> {
+        span.record("events", self.events);
+        if let Some(snapshot_version) = self.snapshot_version {
+            span.record("snapshot_version", snapshot_version);
+        }
         if let Some(failure) = self.failure {
             return Err(failure);
         }
@@ -282,6 +348,7 @@ impl<A: Aggregate> LoadVisitor for Rebuild<'_, A> {
             Ok(aggregate) => {
                 self.aggregate = Some(aggregate);
                 self.unconfirmed_snapshot = Some(stored.originator_version);
+                self.snapshot_version = Some(stored.originator_version);
                 ControlFlow::Continue(())
             }
             Err(error) => {
@@ -312,6 +379,7 @@ impl<A: Aggregate> LoadVisitor for Rebuild<'_, A> {
             let beyond = self.beyond_the_events(snapshot_version);
             return self.settle(Err(beyond));
         }
+        self.events += 1;
         let (repository, id) = (self.repository, self.aggregate_id);
         let outcome = repository
             .events

@@ -203,7 +203,13 @@ impl SeaOrmRecorder {
             .submit(&self.store.driver, &self.store.room, save)
             .await
         {
-            Ok(ids) => Ok(ids),
+            Ok(recorded) => {
+                // Into the caller's span: the application's `save`, which has these fields.
+                let span = tracing::Span::current();
+                span.record("group_size", recorded.group_size);
+                span.record("retries", recorded.retries);
+                Ok(recorded.ids)
+            }
             Err(failure) => Err(self.failed(events, tracking, failure, None).await),
         }
     }

@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use tokio::sync::oneshot::error::TryRecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use tracing::Instrument;
 
 use super::driver::{Driver, LOST_RETRIES, Transaction};
 use super::errors::{InsertFailure, Step, is_connection_lost, is_retryable};
@@ -37,6 +38,7 @@ use super::lock::{lock, lock_key};
 use super::statements::{ROWS_PER_INSERT, Statements};
 use super::write::{TrackingRow, retry_pause, write_save};
 use crate::persistence::{StoredEvent, Tracking};
+use crate::trace::Stopwatch;
 
 /// Most saves recorded in one transaction.
 const MAX_GROUP: usize = 64;
@@ -44,7 +46,18 @@ const MAX_GROUP: usize = 64;
 const GROUP_RETRIES: u32 = 20;
 
 /// A save's answer: the events' notification ids, or what failed.
-pub(crate) type Answer = Result<Vec<u64>, InsertFailure>;
+pub(crate) type Answer = Result<Recorded, InsertFailure>;
+
+/// A recorded save: its notification ids, and how its group went.
+#[derive(Debug)]
+pub(crate) struct Recorded {
+    /// The events' notification ids.
+    pub(crate) ids: Vec<u64>,
+    /// How many saves were committed in its transaction.
+    pub(crate) group_size: usize,
+    /// How many times the group's transaction was tried again before it committed.
+    pub(crate) retries: u32,
+}
 
 /// One save to record.
 pub(crate) struct Save {
@@ -264,16 +277,51 @@ enum GroupFailure {
 /// Records a group of saves. Optimistically in one transaction with no savepoints; when a save
 /// fails, the transaction is rolled back, that save gets its failure, and the others are
 /// recorded again without it. The whole group is retried when the database broke a deadlock.
-async fn record_group(driver: Driver, mut jobs: Vec<Job>) {
+///
+/// Traced as a `group_commit` span (level INFO): the saves and rows it was given, how many
+/// saves committed, the tries again and why, the step that failed.
+async fn record_group(driver: Driver, jobs: Vec<Job>) {
+    let span = tracing::info_span!(
+        "group_commit",
+        saves = jobs.len(),
+        rows = jobs.iter().map(|job| job.save.events.len()).sum::<usize>(),
+        committed = tracing::field::Empty,
+        retries = tracing::field::Empty,
+        failed_step = tracing::field::Empty,
+        duration_us = tracing::field::Empty,
+    );
+    let stopwatch = Stopwatch::start(&span);
+    record_group_in(driver, jobs).instrument(span.clone()).await;
+    stopwatch.record(&span);
+}
+
+async fn record_group_in(driver: Driver, mut jobs: Vec<Job>) {
     let backend = driver.seaorm().get_database_backend();
     let mut attempt = 0;
     let mut lost = 0;
     let mut merge = true;
+    // Every try after the first is a retry: after a deadlock or a lost connection, a merged
+    // `INSERT` recorded again save by save, a failed save taken out.
+    let mut retries = 0;
+    let mut tried = false;
     while !jobs.is_empty() {
+        if tried {
+            retries += 1;
+        }
+        tried = true;
         match try_group(&driver, &jobs, merge, lost > 0).await {
             Ok(results) => {
+                let span = tracing::Span::current();
+                span.record("committed", jobs.len());
+                span.record("retries", retries);
+                let group_size = jobs.len();
                 for (job, ids) in jobs.into_iter().zip(results) {
-                    let _ = job.reply.send(Ok(ids));
+                    let recorded = Recorded {
+                        ids,
+                        group_size,
+                        retries,
+                    };
+                    let _ = job.reply.send(Ok(recorded));
                 }
                 return;
             }
@@ -290,7 +338,7 @@ async fn record_group(driver: Driver, mut jobs: Vec<Job>) {
                     && is_connection_lost(&failure.error) =>
             {
                 lost += 1;
-                tracing::debug!(error = %failure.error, "a group of saves lost its connection: recorded again");
+                tracing::info!(error = %failure.error, "a group of saves lost its connection: recorded again");
             }
             Err(GroupFailure::Whole(failure))
                 if attempt < GROUP_RETRIES && is_retryable(backend, &failure.error) =>
@@ -300,6 +348,9 @@ async fn record_group(driver: Driver, mut jobs: Vec<Job>) {
                 retry_pause(attempt).await;
             }
             Err(GroupFailure::Whole(failure)) => {
+                let span = tracing::Span::current();
+                span.record("retries", retries);
+                span.record("failed_step", tracing::field::debug(failure.step));
                 // Every save of the group gets the step and the database's error itself.
                 for job in jobs {
                     let failure = InsertFailure {

@@ -201,7 +201,7 @@ impl Driver {
                 }
                 Err(error) if lost < LOST_RETRIES && is_connection_lost(&error) => {
                     lost += 1;
-                    tracing::debug!(%error, "a select lost its connection: sent again");
+                    tracing::info!(%error, "a select lost its connection: sent again");
                 }
                 Err(error) => return Err(error),
             }
@@ -268,7 +268,7 @@ impl Driver {
                 }
                 Some(error) if !visited && lost < LOST_RETRIES && is_connection_lost(&error) => {
                     lost += 1;
-                    tracing::debug!(%error, "a select lost its connection: sent again");
+                    tracing::info!(%error, "a select lost its connection: sent again");
                 }
                 Some(error) => return Err(error),
             }
