@@ -1,6 +1,8 @@
 //! The JSON writer: Python's `json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)` with
 //! the Python original's transcodings, writing straight into a byte buffer.
 
+use chrono::Datelike;
+
 use crate::domain::{Map, Value, format_isoformat, format_naive_isoformat};
 
 use super::{
@@ -92,10 +94,12 @@ impl Writer<'_> {
             }
             Value::DateTime(dt) => {
                 enter(depth)?;
+                check_year(dt.year())?;
                 self.transcoded_str(DATETIME_ISO, &format_isoformat(dt));
             }
             Value::NaiveDateTime(dt) => {
                 enter(depth)?;
+                check_year(dt.year())?;
                 self.transcoded_str(DATETIME_ISO, &format_naive_isoformat(dt));
             }
             Value::Custom(custom) => {
@@ -141,6 +145,17 @@ fn enter(depth: usize) -> Result<usize, TranscoderError> {
         });
     }
     Ok(depth)
+}
+
+/// An error for a datetime's (local) year that `isoformat()` text cannot hold: the reader, as
+/// Python's `fromisoformat`, reads years of four digits, where chrono's reach ±262143.
+fn check_year(year: i32) -> Result<(), TranscoderError> {
+    if !(0..=9999).contains(&year) {
+        return Err(TranscoderError::Unwritable {
+            reason: format!("a datetime in year {year} has no four-digit isoformat"),
+        });
+    }
+    Ok(())
 }
 
 /// JSON's integer grammar: `-?(0|[1-9][0-9]*)`.
