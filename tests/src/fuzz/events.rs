@@ -43,6 +43,12 @@ pub(super) fn fast_path_agrees(data: &[u8], object: Option<Map>) {
     agrees::<SnapshotState>(SNAPSHOT_TOPIC, data, object.as_ref());
 }
 
+/// The mapper of the `django_plain` fixture: JSON only.
+fn plain_mapper() -> &'static Mapper {
+    static MAPPER: LazyLock<Mapper> = LazyLock::new(|| Mapper::new(transcoder().clone()));
+    &MAPPER
+}
+
 fn agrees<P: EventPayload>(topic: &str, data: &[u8], object: Option<&Map>) {
     let transcoder = transcoder();
     if let Some(mut fields) = transcoder.fields(data)
@@ -70,14 +76,12 @@ fn agrees<P: EventPayload>(topic: &str, data: &[u8], object: Option<&Map>) {
         }
     }
     if object.is_some() {
-        stores_again::<P>(topic, data);
+        stores_again::<P>(plain_mapper(), topic, data);
     }
 }
 
 /// An event the mapper reads from `data` stores and reads again to the same event.
-fn stores_again<P: EventPayload>(topic: &str, data: &[u8]) {
-    static MAPPER: LazyLock<Mapper> = LazyLock::new(|| Mapper::new(transcoder().clone()));
-    let mapper = &*MAPPER;
+pub(super) fn stores_again<P: EventPayload>(mapper: &Mapper, topic: &str, data: &[u8]) {
     let stored = StoredEventRef {
         originator_id: Uuid::nil(),
         originator_version: 1,
