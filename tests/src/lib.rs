@@ -1,10 +1,12 @@
 //! Shared code of the cross-crate tests: the recorder contract suite, written once and run
 //! against every backend, helpers to reach the test databases, the Python fixtures' domain, and
-//! the seed's `World` aggregate that the tests and the bench share.
+//! the seed's `World` aggregate that the tests and the bench share, and the properties of the
+//! fuzz targets.
 
 pub mod backends;
 pub mod contract;
 pub mod faults;
+pub mod fuzz;
 pub mod interop;
 pub mod logs;
 pub mod world;

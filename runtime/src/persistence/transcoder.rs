@@ -92,7 +92,8 @@ pub enum TranscoderError {
         name: String,
     },
     /// A value cannot be written as JSON that reads back the same: a [`Value::BigInt`] whose
-    /// text is not an integer, or lists and maps nested deeper than
+    /// text is not an integer, a datetime whose year is not of four digits (chrono's years go
+    /// past 9999 and below 0), or lists and maps nested deeper than
     /// [`JsonTranscoder::MAX_DEPTH`].
     #[error("state cannot be written as JSON: {reason}")]
     Unwritable {
@@ -206,7 +207,7 @@ impl JsonTranscoder {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, NaiveDateTime};
+    use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike};
     use uuid::Uuid;
 
     use super::*;
@@ -353,6 +354,51 @@ mod tests {
             transcoder.encode(&state),
             Err(TranscoderError::Unwritable { .. })
         ));
+    }
+
+    #[test]
+    fn datetimes_beyond_four_digit_years_are_not_written() {
+        // Found by the json_roundtrip fuzz target: the year -262143 was written as
+        // "-262143-01-01T00:00:00+00:00", which no reader reads back.
+        let transcoder = JsonTranscoder::new();
+        let at = |year: i32| {
+            NaiveDateTime::new(
+                chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+                chrono::NaiveTime::MIN,
+            )
+        };
+        let utc = FixedOffset::east_opt(0).unwrap();
+        for year in [-262_143, -1, 10_000, 262_142] {
+            for value in [
+                Value::NaiveDateTime(at(year)),
+                Value::DateTime(at(year).and_local_timezone(utc).unwrap()),
+            ] {
+                assert!(
+                    matches!(
+                        transcoder.encode_value(&value),
+                        Err(TranscoderError::Unwritable { .. })
+                    ),
+                    "{value:?}"
+                );
+            }
+        }
+        // The local year counts: 9999-12-31T23:00-02:00 is in 10000 in UTC, and reads back.
+        let west = FixedOffset::west_opt(2 * 3600).unwrap();
+        for value in [
+            Value::NaiveDateTime(at(0)),
+            Value::NaiveDateTime(at(9999)),
+            Value::DateTime(
+                at(9999)
+                    .with_ordinal(365)
+                    .and_then(|dt| dt.with_hour(23))
+                    .unwrap()
+                    .and_local_timezone(west)
+                    .unwrap(),
+            ),
+        ] {
+            let json = transcoder.encode_value(&value).unwrap();
+            assert_eq!(transcoder.decode_value(&json).unwrap(), value);
+        }
     }
 
     /// `run_end` one byte at a time.

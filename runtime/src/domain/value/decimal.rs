@@ -121,6 +121,16 @@ impl DecimalValue {
         let exponent = exponent
             .checked_sub(frac_part.len() as i64)
             .ok_or_else(invalid)?;
+        // The canonical text shows the exponent of the first significant digit, which may pass
+        // the limit when the written one does not (`55E+1000000000000000` is
+        // `5.5E+1000000000000001`); such text would not parse again.
+        let significant = digits.trim_start_matches('0').len().max(1) as i64;
+        if exponent.saturating_add(significant - 1).unsigned_abs() > MAX_EXPONENT {
+            return Err(ValueError::Invalid {
+                what: "Decimal",
+                reason: format!("{text:?} has an exponent beyond ±{MAX_EXPONENT}"),
+            });
+        }
         Ok(Self::from_parts(negative, &digits, exponent))
     }
 
@@ -295,6 +305,33 @@ mod tests {
             "1E-9223372036854775808",
         ] {
             assert!(DecimalValue::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn canonical_text_parses_again_near_the_exponent_limit() {
+        // Found by the json_roundtrip fuzz target: "55E+1000000000000000" was kept as
+        // "5.5E+1000000000000001", which did not parse again.
+        for beyond in [
+            "55E+1000000000000000",
+            "0.5E-1000000000000000",
+            "-12.5E+1000000000000000",
+            "-125E+999999999999999",
+            "0.00E-1000000000000000",
+        ] {
+            assert!(DecimalValue::parse(beyond).is_err(), "{beyond:?}");
+        }
+        for within in [
+            "5.5E+1000000000000000",
+            "55E+999999999999999",
+            "-12.5E+999999999999999",
+            "5E-1000000000000000",
+            "0.5E-999999999999999",
+            "0E+1000000000000000",
+            "0.00E-999999999999998",
+        ] {
+            let decimal = DecimalValue::parse(within).unwrap();
+            assert_eq!(DecimalValue::parse(decimal.as_str()).unwrap(), decimal);
         }
     }
 

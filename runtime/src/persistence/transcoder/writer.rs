@@ -1,6 +1,8 @@
 //! The JSON writer: Python's `json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)` with
 //! the Python original's transcodings, writing straight into a byte buffer.
 
+use chrono::Datelike;
+
 use crate::domain::{Map, Value, format_isoformat, format_naive_isoformat};
 
 use super::{
@@ -92,10 +94,12 @@ impl Writer<'_> {
             }
             Value::DateTime(dt) => {
                 enter(depth)?;
+                check_year(dt.year())?;
                 self.transcoded_str(DATETIME_ISO, &format_isoformat(dt));
             }
             Value::NaiveDateTime(dt) => {
                 enter(depth)?;
+                check_year(dt.year())?;
                 self.transcoded_str(DATETIME_ISO, &format_naive_isoformat(dt));
             }
             Value::Custom(custom) => {
@@ -141,6 +145,17 @@ fn enter(depth: usize) -> Result<usize, TranscoderError> {
         });
     }
     Ok(depth)
+}
+
+/// An error for a datetime's (local) year that `isoformat()` text cannot hold: the reader, as
+/// Python's `fromisoformat`, reads years of four digits, where chrono's reach ±262143.
+fn check_year(year: i32) -> Result<(), TranscoderError> {
+    if !(0..=9999).contains(&year) {
+        return Err(TranscoderError::Unwritable {
+            reason: format!("a datetime in year {year} has no four-digit isoformat"),
+        });
+    }
+    Ok(())
 }
 
 /// JSON's integer grammar: `-?(0|[1-9][0-9]*)`.
@@ -234,7 +249,11 @@ pub(super) fn write_float(out: &mut Vec<u8>, value: f64) {
     // Rust's `{:e}` gives the shortest digits that read back to the same float: `-1.2345e20`,
     // `5e-324`, `0e0`. When two strings of that length read back (possible only from 16
     // digits on), Python takes the one nearest the exact value, rounding a tie to even, which is
-    // what Rust's `{:.N$e}` does; Rust's shortest form may round the tie up instead.
+    // what Rust's `{:.N$e}` does; Rust's shortest form may round the tie up instead. But the
+    // nearest string of that length may not read back at all: just below a power of two the
+    // floats are twice as dense as above it, so a string below the value by a little less than
+    // half the gap above reads as the float below (2^481, 6.243497100631985e+144, was written
+    // as 6.243497100631984e+144). Python then keeps the shortest form, as this does.
     let mut buf = [0u8; 32];
     let mut len = format_exponential(&mut buf, value, None);
     let shortest_digits = buf[..len]
@@ -243,7 +262,15 @@ pub(super) fn write_float(out: &mut Vec<u8>, value: f64) {
         .filter(|b| b.is_ascii_digit())
         .count();
     if shortest_digits >= 16 {
-        len = format_exponential(&mut buf, value, Some(shortest_digits - 1));
+        let mut nearest = [0u8; 32];
+        let nearest_len = format_exponential(&mut nearest, value, Some(shortest_digits - 1));
+        let reads_back = std::str::from_utf8(&nearest[..nearest_len])
+            .ok()
+            .and_then(|text| text.parse::<f64>().ok())
+            == Some(value);
+        if reads_back {
+            (buf, len) = (nearest, nearest_len);
+        }
     }
     let text = &buf[..len];
     let (negative, text) = match text.split_first() {
@@ -348,6 +375,9 @@ mod tests {
             (-1_125_899_906_842_624.0 - 0.25, "-1125899906842624.2"),
             (1_125_899_906_842_624.0 + 0.75, "1125899906842624.8"),
             (12345678901234567.0, "1.2345678901234568e+16"),
+            // Powers of two whose nearest 16-digit string reads back as the float below.
+            (2f64.powi(481), "6.243497100631985e+144"),
+            (2f64.powi(-1017), "7.120236347223045e-307"),
             (123456789012345678.0, "1.2345678901234568e+17"),
             (1.2345e20, "1.2345e+20"),
             (1e22, "1e+22"),
@@ -376,6 +406,15 @@ mod tests {
                 assert_eq!(float(value).parse::<f64>().unwrap(), value);
             }
             x *= 7.3;
+        }
+        // Found by the json_roundtrip fuzz target: 2^481 and 45 other powers of two did not
+        // read back.
+        let mut power_of_two = f64::from_bits(1);
+        while power_of_two.is_finite() {
+            for value in [power_of_two, -power_of_two] {
+                assert_eq!(float(value).parse::<f64>().unwrap(), value);
+            }
+            power_of_two *= 2.0;
         }
     }
 

@@ -1,0 +1,4 @@
+#![no_main]
+//! See `eventsourcing_seaorm_tests::fuzz::decimal`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| eventsourcing_seaorm_tests::fuzz::decimal(data));
