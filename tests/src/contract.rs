@@ -567,6 +567,8 @@ pub async fn visited_events_are_the_selected_events(factory: &impl RecorderFacto
 /// snapshot when `stop_at_snapshot`, and after `stop_after` events.
 struct LoadRecord {
     snapshot: Option<Option<StoredEvent>>,
+    /// What the loader said of the snapshot's event.
+    recorded: Option<bool>,
     events: Vec<StoredEvent>,
     stop_at_snapshot: bool,
     stop_after: usize,
@@ -576,6 +578,7 @@ impl LoadRecord {
     fn new(stop_at_snapshot: bool, stop_after: usize) -> Self {
         Self {
             snapshot: None,
+            recorded: None,
             events: Vec::new(),
             stop_at_snapshot,
             stop_after,
@@ -598,11 +601,28 @@ impl LoadVisitor for LoadRecord {
         }
     }
 
+    fn snapshot_event(&mut self, recorded: bool) -> ControlFlow<()> {
+        assert!(
+            matches!(self.snapshot, Some(Some(_))),
+            "said of a snapshot handed over"
+        );
+        assert!(self.recorded.is_none(), "said once");
+        assert!(self.events.is_empty(), "said before the events");
+        self.recorded = Some(recorded);
+        ControlFlow::Continue(())
+    }
+
     fn event(&mut self, event: StoredEventRef<'_>) -> ControlFlow<()> {
         assert!(
             self.snapshot.is_some(),
             "the snapshot comes before the events"
         );
+        if matches!(self.snapshot, Some(Some(_))) {
+            assert!(
+                self.recorded.is_some(),
+                "the snapshot's event is said of first"
+            );
+        }
         self.events.push(event.to_owned_event());
         if self.events.len() == self.stop_after {
             ControlFlow::Break(())
@@ -613,7 +633,7 @@ impl LoadVisitor for LoadRecord {
 }
 
 /// A load with snapshots (the factory's `snapshot_loader`): the newest snapshot at or below the version
-/// asked for, then the events from its version on (the event it was taken at first) up to that
+/// asked for, whether the event at its version is recorded, then the events after it up to that
 /// version, in order; none of either for an
 /// unknown aggregate; nothing more once the visitor breaks. The same whether the events'
 /// recorder shares the snapshot recorder's connection pool or has its own (`same_store`).
@@ -641,11 +661,11 @@ pub async fn loads_visit_the_newest_snapshot_then_the_later_events(factory: &imp
     };
     for recorder in [&events, &elsewhere] {
         for (lte, newest, after) in [
-            (None, Some(4), &[4, 5, 6][..]),
-            (Some(6), Some(4), &[4, 5, 6]),
-            (Some(5), Some(4), &[4, 5]),
-            (Some(4), Some(4), &[4]),
-            (Some(3), Some(2), &[2, 3]),
+            (None, Some(4), &[5, 6][..]),
+            (Some(6), Some(4), &[5, 6]),
+            (Some(5), Some(4), &[5]),
+            (Some(4), Some(4), &[]),
+            (Some(3), Some(2), &[3]),
             (Some(1), None, &[1]),
             (Some(0), None, &[]),
         ] {
@@ -669,10 +689,40 @@ pub async fn loads_visit_the_newest_snapshot_then_the_later_events(factory: &imp
         let stopped = load(recorder.clone(), id, None, LoadRecord::new(true, 0)).await;
         assert_eq!(stopped.snapshot, Some(Some(snapshot(4))));
         assert!(stopped.events.is_empty(), "{:?}", stopped.events);
-        let stopped = load(recorder.clone(), id, Some(3), LoadRecord::new(false, 2)).await;
-        assert_eq!(stopped.events, history[1..3]);
-        let stopped = load(recorder.clone(), id, None, LoadRecord::new(false, 2)).await;
-        assert_eq!(stopped.events, history[3..5]);
+        let stopped = load(recorder.clone(), id, Some(3), LoadRecord::new(false, 1)).await;
+        assert_eq!(stopped.events, history[2..3]);
+        let stopped = load(recorder.clone(), id, None, LoadRecord::new(false, 1)).await;
+        assert_eq!(stopped.events, history[4..5]);
+
+        // A snapshot beyond the events (version 9 of an aggregate of 6) is said to have no
+        // recorded event; below it, one of an event that is recorded is said to have it.
+        let beyond_id = Uuid::new_v4();
+        let beyond_history: Vec<StoredEvent> = (1..=6)
+            .map(|v| stored(beyond_id, v, "app:Happened"))
+            .collect();
+        recorder.insert_events(&beyond_history).await.unwrap();
+        let beyond_snapshot = StoredEvent {
+            originator_id: beyond_id,
+            ..snapshot(9)
+        };
+        snapshots
+            .insert_events(std::slice::from_ref(&beyond_snapshot))
+            .await
+            .unwrap();
+        let beyond = load(recorder.clone(), beyond_id, None, LoadRecord::new(false, 0)).await;
+        assert_eq!(beyond.snapshot, Some(Some(beyond_snapshot)));
+        assert_eq!(beyond.recorded, Some(false));
+        assert!(beyond.events.is_empty(), "{:?}", beyond.events);
+        let below = load(
+            recorder.clone(),
+            beyond_id,
+            Some(8),
+            LoadRecord::new(false, 0),
+        )
+        .await;
+        assert_eq!(below.snapshot, Some(None));
+        assert_eq!(below.recorded, None);
+        assert_eq!(below.events, beyond_history);
     }
 }
 

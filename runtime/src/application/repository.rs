@@ -268,8 +268,8 @@ struct Rebuild<'a, A> {
     aggregate_id: Uuid,
     aggregate: Option<A>,
     failure: Option<ApplicationError>,
-    /// The version of the snapshot the aggregate was read from, until the event at that
-    /// version is seen (a snapshot beyond the events is refused).
+    /// The version of the snapshot the aggregate was read from, until the loader says whether
+    /// the event at that version is recorded (a snapshot beyond the events is refused).
     unconfirmed_snapshot: Option<u64>,
     /// The newest snapshot could not be decoded: the aggregate is to be read from its events.
     snapshot_unusable: bool,
@@ -311,9 +311,6 @@ impl<'a, A: Aggregate> Rebuild<'a, A> {
         }
         if let Some(failure) = self.failure {
             return Err(failure);
-        }
-        if let Some(snapshot_version) = self.unconfirmed_snapshot {
-            return Err(self.beyond_the_events(snapshot_version));
         }
         self.aggregate
             .ok_or_else(|| self.repository.not_found(self.aggregate_id, version))
@@ -369,16 +366,17 @@ impl<A: Aggregate> LoadVisitor for Rebuild<'_, A> {
         }
     }
 
-    fn event(&mut self, stored: StoredEventRef<'_>) -> ControlFlow<()> {
-        if let Some(snapshot_version) = self.unconfirmed_snapshot.take() {
-            // The loader hands over the event the snapshot was taken at first: already in the
-            // snapshot's state.
-            if stored.originator_version == snapshot_version {
-                return ControlFlow::Continue(());
+    fn snapshot_event(&mut self, recorded: bool) -> ControlFlow<()> {
+        match self.unconfirmed_snapshot.take() {
+            Some(snapshot_version) if !recorded => {
+                let beyond = self.beyond_the_events(snapshot_version);
+                self.settle(Err(beyond))
             }
-            let beyond = self.beyond_the_events(snapshot_version);
-            return self.settle(Err(beyond));
+            _ => ControlFlow::Continue(()),
         }
+    }
+
+    fn event(&mut self, stored: StoredEventRef<'_>) -> ControlFlow<()> {
         self.events += 1;
         let (repository, id) = (self.repository, self.aggregate_id);
         let outcome = repository

@@ -1,5 +1,5 @@
-//! Loading an aggregate from its newest snapshot: the snapshot, then the events from its version
-//! on.
+//! Loading an aggregate from its newest snapshot: the snapshot, whether the event at its version
+//! is recorded, then the events after it.
 //!
 //! A repository with snapshots reads both through a [`SnapshotLoader`], chosen once when the
 //! application is built: [`InTurn`] asks the snapshot recorder, then the event recorder, and
@@ -15,16 +15,24 @@ use uuid::Uuid;
 
 use super::{AggregateRecorder, EventQuery, PersistenceError, StoredEvent, StoredEventRef};
 
-/// What a load does with the rows it reads: the newest snapshot first, then each event from the
-/// snapshot's version on.
+/// What a load does with the rows it reads: the newest snapshot first, whether the event at
+/// its version is recorded, then each event after it.
 pub trait LoadVisitor: Send {
     /// The newest snapshot, `None` when there is none. Called once, before any event; the
     /// events after the snapshot may already be being selected.
     fn snapshot(&mut self, snapshot: Option<StoredEventRef<'_>>) -> ControlFlow<()>;
 
-    /// The next event, in version order: the event the snapshot was taken at first (so that a
-    /// snapshot beyond the recorded events can be told), then those after it; every event from
-    /// the first when there is no snapshot.
+    /// Whether the aggregate's event at the snapshot's version is recorded: `false` for a
+    /// snapshot beyond the events (which the repository refuses). Called after
+    /// [`snapshot`](Self::snapshot) handed over a snapshot, before any event. The default does
+    /// nothing.
+    fn snapshot_event(&mut self, recorded: bool) -> ControlFlow<()> {
+        let _ = recorded;
+        ControlFlow::Continue(())
+    }
+
+    /// The next event after the snapshot (every event from the first when there is none), in
+    /// version order.
     fn event(&mut self, event: StoredEventRef<'_>) -> ControlFlow<()>;
 }
 
@@ -32,9 +40,10 @@ pub trait LoadVisitor: Send {
 #[async_trait]
 pub trait SnapshotLoader: Send + Sync + fmt::Debug {
     /// Hands the newest snapshot of `originator_id` at or below version `lte` to
-    /// [`LoadVisitor::snapshot`] (`None` when there is none), then the events from that
-    /// snapshot's version on ([`from_snapshot`]; every one when there is none), at or below
-    /// `lte`, to [`LoadVisitor::event`] in version order. Stops when the visitor breaks.
+    /// [`LoadVisitor::snapshot`] (`None` when there is none), says whether the event at its
+    /// version is recorded ([`LoadVisitor::snapshot_event`]), then hands the events after that
+    /// snapshot's version (every one when there is none), at or below `lte`, to
+    /// [`LoadVisitor::event`] in version order. Stops when the visitor breaks.
     async fn load(
         &self,
         originator_id: Uuid,
@@ -78,19 +87,55 @@ impl SnapshotLoader for InTurn {
         {
             return Ok(());
         }
+        let Some(snapshot_version) = snapshot.map(|s| s.originator_version) else {
+            return self
+                .events
+                .visit_events(originator_id, from_snapshot(None, lte), &mut |event| {
+                    visitor.event(event)
+                })
+                .await;
+        };
+        // From the snapshot's version: its own event, when recorded, comes first and is only
+        // reported.
+        let mut unreported = true;
+        let mut stopped = false;
+        let query = from_snapshot(Some(snapshot_version), lte);
         self.events
-            .visit_events(
-                originator_id,
-                from_snapshot(snapshot.map(|s| s.originator_version), lte),
-                &mut |event| visitor.event(event),
-            )
-            .await
+            .visit_events(originator_id, query, &mut |event| {
+                if unreported {
+                    unreported = false;
+                    let recorded = event.originator_version == snapshot_version;
+                    if visitor.snapshot_event(recorded).is_break() {
+                        stopped = true;
+                        return ControlFlow::Break(());
+                    }
+                    if recorded {
+                        return ControlFlow::Continue(());
+                    }
+                }
+                visitor.event(event)
+            })
+            .await?;
+        if unreported && !stopped {
+            let _ = visitor.snapshot_event(false);
+        }
+        Ok(())
     }
 }
 
+/// The query of the events after a snapshot at version `snapshot` (every event when there is
+/// none), at or below `lte`.
+pub fn after_snapshot(snapshot: Option<u64>, lte: Option<u64>) -> EventQuery {
+    let mut query = EventQuery::new();
+    query.gt = snapshot;
+    query.lte = lte;
+    query
+}
+
 /// The query of the events from a snapshot at version `snapshot` on, at or below `lte`: the event
-/// the snapshot was taken at, which a load checks is recorded (a snapshot beyond the events is
-/// refused), then those after it. Every event when there is no snapshot.
+/// the snapshot was taken at (so that a loader that has no other way can tell whether it is
+/// recorded, [`LoadVisitor::snapshot_event`]), then those after it. Every event when there is no
+/// snapshot.
 pub fn from_snapshot(snapshot: Option<u64>, lte: Option<u64>) -> EventQuery {
     let mut query = EventQuery::new();
     query.gt = snapshot.map(|version| version.saturating_sub(1));

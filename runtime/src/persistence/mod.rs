@@ -23,7 +23,9 @@ mod transcoder;
 pub use cipher::{AesCipher, Cipher, CipherError};
 pub use compressor::{Compressor, CompressorError, ZlibCompressor};
 pub use error::{MapperError, MapperErrorKind, PersistenceError, RowRef};
-pub use load::{InTurn, LoadVisitor, SnapshotLoader, from_snapshot, newest_snapshot};
+pub use load::{
+    InTurn, LoadVisitor, SnapshotLoader, after_snapshot, from_snapshot, newest_snapshot,
+};
 pub use mapper::Mapper;
 pub use recorder::{
     AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,

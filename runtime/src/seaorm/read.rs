@@ -2,12 +2,13 @@
 //! visited borrowed from the rows), sections of the notification log, `MAX(…)` values, and a
 //! load from the newest snapshot on one connection.
 //!
-//! A load from a snapshot sends two statements: the newest snapshot, then the events from its
-//! version on. Both go on one connection, and the events' statement is sent before the snapshot
+//! A load from a snapshot sends two statements: the newest snapshot (with whether the event at its
+//! version is recorded), then the events after its version. Both go on one connection, and the events' statement is sent before the snapshot
 //! is decoded, so that the database answers while the snapshot is read
 //! (docs/benchmarks/PROFILE.md, ninth round).
 
 use std::ops::ControlFlow;
+use std::sync::OnceLock;
 
 use sea_orm::{DbErr, QueryResult, Statement};
 use uuid::Uuid;
@@ -19,7 +20,7 @@ use super::rows;
 use super::statements::{EventBounds, NotificationBounds, Statements};
 use crate::persistence::{
     EventQuery, LoadVisitor, Notification, NotificationQuery, PersistenceError, StoredEvent,
-    StoredEventRef, from_snapshot, newest_snapshot,
+    StoredEventRef, after_snapshot,
 };
 
 /// The error of a bad event row of `originator_id`.
@@ -148,17 +149,22 @@ pub(crate) async fn select_max(
 }
 
 /// A load from the newest snapshot at or below `lte` (in `snapshots`' table) and the events
-/// from its version on (in `events`' table), both read on one connection of the driver's pool.
+/// after it (in `events`' table), both read on one connection of the driver's pool.
+///
+/// The snapshot's select also says whether the event at its version is recorded (an index
+/// probe in the same statement, [`Statements::select_newest_snapshot_checked`], whose texts
+/// `texts` caches), so that a snapshot beyond the events is told without another row.
 pub(crate) async fn visit_from_snapshot(
     driver: &Driver,
     snapshots: &Statements,
     events: &Statements,
+    texts: &[OnceLock<String>; 2],
     originator_id: Uuid,
     lte: Option<u64>,
     visitor: &mut dyn LoadVisitor,
 ) -> Result<(), PersistenceError> {
     let id = originator_id;
-    let newest_bounds = EventBounds::of(newest_snapshot(lte));
+    let newest_select = snapshots.select_newest_snapshot_checked(id, lte, events, texts);
     // The snapshot's select is sent again on another connection when its connection was lost
     // (nothing has been handed to the visitor yet).
     let mut lost = 0;
@@ -167,11 +173,8 @@ pub(crate) async fn visit_from_snapshot(
             .connection_after(lost)
             .await
             .map_err(selecting(snapshots))?;
-        let newest = match &newest_bounds {
-            Some(bounds) => {
-                conn.optional(snapshots.select_events_within(id, bounds))
-                    .await
-            }
+        let newest = match &newest_select {
+            Some(select) => conn.optional(select.clone()).await,
             None => Ok(None),
         };
         match newest {
@@ -181,16 +184,27 @@ pub(crate) async fn visit_from_snapshot(
         }
     };
     let mut copy = None;
-    let snapshot = match &newest {
+    let (snapshot, recorded) = match &newest {
         Some(row) => {
-            Some(rows::event_ref(row, 0, id, &mut copy).map_err(bad_event(snapshots, id))?)
+            let snapshot =
+                rows::event_ref(row, 0, id, &mut copy).map_err(bad_event(snapshots, id))?;
+            let recorded = rows::optional_version(row, 3).map_err(bad_event(snapshots, id))?;
+            (Some(snapshot), Some(recorded.is_some()))
         }
-        None => None,
+        None => (None, None),
     };
-    let query = from_snapshot(snapshot.as_ref().map(|s| s.originator_version), lte);
+    // The snapshot, then whether its event is recorded.
+    let hand_over = |visitor: &mut dyn LoadVisitor| {
+        let flow = visitor.snapshot(snapshot);
+        match recorded {
+            Some(recorded) if flow.is_continue() => visitor.snapshot_event(recorded),
+            _ => flow,
+        }
+    };
+    let query = after_snapshot(snapshot.as_ref().map(|s| s.originator_version), lte);
     let Some(stmt) = events.select_events(id, query) else {
         // Not kept: on MySQL the snapshot's statement may still have its end unread.
-        let _ = visitor.snapshot(snapshot);
+        let _ = hand_over(visitor);
         return Ok(());
     };
     let bad = bad_event(events, id);
@@ -203,7 +217,7 @@ pub(crate) async fn visit_from_snapshot(
     // snapshot is then decoded while the database answers.
     if driver.streams_rows() {
         let mut rows = conn.rows(stmt);
-        let (first, flow) = tokio::join!(biased; rows.next(), async { visitor.snapshot(snapshot) });
+        let (first, flow) = tokio::join!(biased; rows.next(), async { hand_over(visitor) });
         if flow.is_break() {
             return Ok(());
         }
@@ -216,8 +230,7 @@ pub(crate) async fn visit_from_snapshot(
             next = rows.next().await;
         }
     } else {
-        let (all, flow) =
-            tokio::join!(biased; conn.all(stmt), async { visitor.snapshot(snapshot) });
+        let (all, flow) = tokio::join!(biased; conn.all(stmt), async { hand_over(visitor) });
         if flow.is_break() {
             return Ok(());
         }

@@ -67,6 +67,17 @@ pub(crate) fn notification_head(
     Ok((id, originator_id))
 }
 
+/// An optional version in column `index` (NULL: none), as the checked select of the newest
+/// snapshot gives the version of the event at the snapshot's version.
+pub(crate) fn optional_version(row: &QueryResult, index: usize) -> Result<Option<u64>, Bad> {
+    let version: Option<i64> = row
+        .try_get_by_index(index)
+        .map_err(|e| format!("the version of the snapshot's event: {e}"))?;
+    version
+        .map(|v| u64::try_from(v).map_err(|_| format!("negative originator_version {v}")))
+        .transpose()
+}
+
 /// The value of a `SELECT MAX(…)` row (`None` when the table has no such rows).
 pub(crate) fn max(row: Option<QueryResult>) -> Result<Option<u64>, Bad> {
     let max: Option<i64> = match row {

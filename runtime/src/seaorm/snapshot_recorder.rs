@@ -1,5 +1,5 @@
 use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
@@ -60,10 +60,14 @@ impl SeaOrmSnapshotRecorder {
     /// stores are on the same pool (`seaorm/read.rs`); otherwise one recorder after the other
     /// ([`InTurn`]).
     pub fn loader(&self, events: &SeaOrmRecorder) -> Arc<dyn SnapshotLoader> {
-        if self.store().shares_pool_with(events.store()) {
+        // The one-connection load checks the snapshot's event in the events of its own
+        // application: recorders of two applications load in turn.
+        let same_application = self.0.application_name() == events.application_name();
+        if self.store().shares_pool_with(events.store()) && same_application {
             Arc::new(OneConnection {
                 snapshots: self.0.clone(),
                 events: events.clone(),
+                texts: Default::default(),
             })
         } else {
             Arc::new(InTurn::new(
@@ -104,6 +108,9 @@ impl AggregateRecorder for SeaOrmSnapshotRecorder {
 struct OneConnection {
     snapshots: SeaOrmRecorder,
     events: SeaOrmRecorder,
+    /// The texts of the checked select of the newest snapshot (without and with a version
+    /// bound).
+    texts: [OnceLock<String>; 2],
 }
 
 #[async_trait]
@@ -118,6 +125,7 @@ impl SnapshotLoader for OneConnection {
             &self.snapshots.store().driver,
             self.snapshots.statements(),
             self.events.statements(),
+            &self.texts,
             originator_id,
             lte,
             visitor,

@@ -328,6 +328,55 @@ impl Statements {
         self.statement(with_limit(dialect, sql, limit, &mut values), values)
     }
 
+    /// The `SELECT` of an aggregate's newest snapshot at or below `lte` (this is the snapshots'
+    /// statements), with a fourth column: the version of the event recorded at the snapshot's
+    /// version in `events`' table of the same application, NULL when there is none (a snapshot
+    /// beyond the events). The index probe runs on the server, in the same statement: no row
+    /// more comes back. `texts` caches the two shapes' text (without and with `lte`).
+    pub(crate) fn select_newest_snapshot_checked(
+        &self,
+        originator_id: Uuid,
+        lte: Option<u64>,
+        events: &Statements,
+        texts: &[OnceLock<String>; 2],
+    ) -> Option<Statement> {
+        let lte = lte.map(|lte| i64::try_from(lte).unwrap_or(i64::MAX));
+        if lte.is_some_and(|lte| lte < 1) {
+            return None;
+        }
+        let dialect = &self.dialect;
+        let mut values = vec![self.application(), dialect.uuid_value(originator_id)];
+        values.extend(lte.map(|lte| Value::BigInt(Some(lte))));
+        let sql = texts[usize::from(lte.is_some())]
+            .get_or_init(|| self.build_select_newest_snapshot_checked(events, lte.is_some()))
+            .clone();
+        Some(self.statement(with_limit(dialect, sql, Some(1), &mut values), values))
+    }
+
+    /// The text of [`select_newest_snapshot_checked`](Self::select_newest_snapshot_checked),
+    /// without its `LIMIT`.
+    fn build_select_newest_snapshot_checked(&self, events: &Statements, lte: bool) -> String {
+        let dialect = &self.dialect;
+        let [app, id, version] =
+            ["application_name", "originator_id", "originator_version"].map(|c| dialect.quote(c));
+        let mut sql = format!(
+            "SELECT s.{version}, s.{}, s.{}, (SELECT e.{version} FROM {} e WHERE e.{app} = s.{app} \
+             AND e.{id} = s.{id} AND e.{version} = s.{version}) FROM {} s WHERE s.{app} = {} \
+             AND s.{id} = {}",
+            dialect.quote("topic"),
+            dialect.quote("state"),
+            events.quoted_table,
+            self.quoted_table,
+            dialect.placeholder(1),
+            dialect.placeholder(2),
+        );
+        if lte {
+            let _ = write!(sql, " AND s.{version} <= {}", dialect.placeholder(3));
+        }
+        let _ = write!(sql, " ORDER BY s.{version} DESC");
+        sql
+    }
+
     /// The text of a select of an originator's events with these optional parts; the
     /// parameters are the application, the originator, then `gt` and `lte` when present. The
     /// text ends with the `ORDER BY`: the caller adds the limit ([`with_limit`]).
