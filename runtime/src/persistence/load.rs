@@ -98,7 +98,6 @@ impl SnapshotLoader for InTurn {
         // From the snapshot's version: its own event, when recorded, comes first and is only
         // reported.
         let mut unreported = true;
-        let mut stopped = false;
         let query = from_snapshot(Some(snapshot_version), lte);
         self.events
             .visit_events(originator_id, query, &mut |event| {
@@ -106,7 +105,6 @@ impl SnapshotLoader for InTurn {
                     unreported = false;
                     let recorded = event.originator_version == snapshot_version;
                     if visitor.snapshot_event(recorded).is_break() {
-                        stopped = true;
                         return ControlFlow::Break(());
                     }
                     if recorded {
@@ -116,7 +114,8 @@ impl SnapshotLoader for InTurn {
                 visitor.event(event)
             })
             .await?;
-        if unreported && !stopped {
+        if unreported {
+            // No event from the snapshot's version on: it is beyond the events.
             let _ = visitor.snapshot_event(false);
         }
         Ok(())
