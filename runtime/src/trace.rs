@@ -2,6 +2,7 @@
 //! field, `duration_us`, since a span may close later than its operation ends (sqlx's SQLite
 //! worker keeps the span of a connection's last statement until its next one).
 
+use std::fmt;
 use std::time::Instant;
 
 use tracing::Span;
@@ -20,6 +21,14 @@ impl Stopwatch {
         if let Some(started) = self.0 {
             let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
             span.record("duration_us", micros);
+        }
+    }
+
+    /// Records the duration, and the error when `outcome` is one (in `span`'s `error` field).
+    pub(crate) fn finish<T, E: fmt::Display>(&self, span: &Span, outcome: &Result<T, E>) {
+        self.record(span);
+        if let Err(error) = outcome {
+            span.record("error", tracing::field::display(error));
         }
     }
 }

@@ -332,19 +332,14 @@ fn saved(
     stopwatch: &Stopwatch,
     inserted: Result<Vec<u64>, PersistenceError>,
 ) -> Result<Vec<u64>, ApplicationError> {
-    stopwatch.record(span);
-    match &inserted {
-        Ok(ids) => {
-            if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
-                span.record(
-                    "notification_ids",
-                    tracing::field::display(format_args!("{first}..={last}")),
-                );
-            }
-        }
-        Err(error) => {
-            span.record("error", tracing::field::display(error));
-        }
+    stopwatch.finish(span, &inserted);
+    if let Ok(ids) = &inserted
+        && let (Some(first), Some(last)) = (ids.first(), ids.last())
+    {
+        span.record(
+            "notification_ids",
+            tracing::field::display(format_args!("{first}..={last}")),
+        );
     }
     Ok(inserted?)
 }

@@ -130,16 +130,11 @@ impl NotificationLog {
             .select_notifications(query)
             .instrument(span.clone())
             .await;
-        stopwatch.record(&span);
-        match &selected {
-            Ok(notifications) => {
-                span.record("notifications", notifications.len());
-                if let Some(last) = notifications.last() {
-                    span.record("last_id", last.id);
-                }
-            }
-            Err(error) => {
-                span.record("error", tracing::field::display(error));
+        stopwatch.finish(&span, &selected);
+        if let Ok(notifications) = &selected {
+            span.record("notifications", notifications.len());
+            if let Some(last) = notifications.last() {
+                span.record("last_id", last.id);
             }
         }
         Ok(selected?)

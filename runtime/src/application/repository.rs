@@ -120,8 +120,8 @@ impl Repository {
                     .instrument(span.clone())
                     .await;
                 span.record("events", newer);
-                stopwatch.record(&span);
-                traced(&span, caught_up)?;
+                stopwatch.finish(&span, &caught_up);
+                caught_up?;
                 if newer > 0 {
                     cache.put(&cached);
                 }
@@ -184,8 +184,8 @@ impl Repository {
             .rebuild(aggregate_id, version, &span)
             .instrument(span.clone())
             .await;
-        stopwatch.record(&span);
-        traced(&span, loaded)
+        stopwatch.finish(&span, &loaded);
+        loaded
     }
 
     async fn rebuild<A: Aggregate>(
@@ -247,17 +247,6 @@ impl Repository {
         snapshots.put(std::slice::from_ref(&snapshot)).await?;
         Ok(())
     }
-}
-
-/// Records an error in its span.
-fn traced<T>(
-    span: &tracing::Span,
-    outcome: Result<T, ApplicationError>,
-) -> Result<T, ApplicationError> {
-    if let Err(error) = &outcome {
-        span.record("error", tracing::field::display(error));
-    }
-    outcome
 }
 
 /// Builds an aggregate from what a load reads ([`SnapshotLoader::load`], or `visit_events`

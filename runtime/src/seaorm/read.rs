@@ -2,10 +2,10 @@
 //! visited borrowed from the rows), sections of the notification log, `MAX(…)` values, and a
 //! load from the newest snapshot on one connection.
 //!
-//! A load from a snapshot sends two statements: the newest snapshot (with whether the event at its
-//! version is recorded), then the events after its version. Both go on one connection, and the events' statement is sent before the snapshot
-//! is decoded, so that the database answers while the snapshot is read
-//! (docs/benchmarks/PROFILE.md, ninth round).
+//! A load from a snapshot sends two statements: the newest snapshot (with whether the event at
+//! its version is recorded), then the events after its version. Both go on one connection, and
+//! the events' statement is sent before the snapshot is decoded, so that the database answers
+//! while the snapshot is read (docs/benchmarks/PROFILE.md, ninth round).
 
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
@@ -20,7 +20,7 @@ use super::rows;
 use super::statements::{EventBounds, NotificationBounds, Statements};
 use crate::persistence::{
     EventQuery, LoadVisitor, Notification, NotificationQuery, PersistenceError, StoredEvent,
-    StoredEventRef, after_snapshot,
+    StoredEventRef, after_snapshot, newest_snapshot,
 };
 
 /// The error of a bad event row of `originator_id`.
@@ -164,7 +164,8 @@ pub(crate) async fn visit_from_snapshot(
     visitor: &mut dyn LoadVisitor,
 ) -> Result<(), PersistenceError> {
     let id = originator_id;
-    let newest_select = snapshots.select_newest_snapshot_checked(id, lte, events, texts);
+    let newest_select = EventBounds::of(newest_snapshot(lte))
+        .map(|bounds| snapshots.select_newest_snapshot_checked(id, &bounds, events, texts));
     // The snapshot's select is sent again on another connection when its connection was lost
     // (nothing has been handed to the visitor yet).
     let mut lost = 0;

@@ -328,7 +328,8 @@ impl Statements {
         self.statement(with_limit(dialect, sql, limit, &mut values), values)
     }
 
-    /// The `SELECT` of an aggregate's newest snapshot at or below `lte` (this is the snapshots'
+    /// The `SELECT` of an aggregate's newest snapshot within `bounds` (of
+    /// [`newest_snapshot`](crate::persistence::newest_snapshot); this is the snapshots'
     /// statements), with a fourth column: the version of the event recorded at the snapshot's
     /// version in `events`' table of the same application, NULL when there is none (a snapshot
     /// beyond the events). The index probe runs on the server, in the same statement: no row
@@ -336,21 +337,17 @@ impl Statements {
     pub(crate) fn select_newest_snapshot_checked(
         &self,
         originator_id: Uuid,
-        lte: Option<u64>,
+        bounds: &EventBounds,
         events: &Statements,
         texts: &[OnceLock<String>; 2],
-    ) -> Option<Statement> {
-        let lte = lte.map(|lte| i64::try_from(lte).unwrap_or(i64::MAX));
-        if lte.is_some_and(|lte| lte < 1) {
-            return None;
-        }
+    ) -> Statement {
         let dialect = &self.dialect;
         let mut values = vec![self.application(), dialect.uuid_value(originator_id)];
-        values.extend(lte.map(|lte| Value::BigInt(Some(lte))));
-        let sql = texts[usize::from(lte.is_some())]
-            .get_or_init(|| self.build_select_newest_snapshot_checked(events, lte.is_some()))
+        values.extend(bounds.lte.map(|lte| Value::BigInt(Some(lte))));
+        let sql = texts[usize::from(bounds.lte.is_some())]
+            .get_or_init(|| self.build_select_newest_snapshot_checked(events, bounds.lte.is_some()))
             .clone();
-        Some(self.statement(with_limit(dialect, sql, Some(1), &mut values), values))
+        self.statement(with_limit(dialect, sql, bounds.limit, &mut values), values)
     }
 
     /// The text of [`select_newest_snapshot_checked`](Self::select_newest_snapshot_checked),

@@ -302,13 +302,10 @@ async fn record_group_in(driver: Driver, mut jobs: Vec<Job>) {
     let mut merge = true;
     // Every try after the first is a retry: after a deadlock or a lost connection, a merged
     // `INSERT` recorded again save by save, a failed save taken out.
-    let mut retries = 0;
-    let mut tried = false;
+    let mut tries: u32 = 0;
     while !jobs.is_empty() {
-        if tried {
-            retries += 1;
-        }
-        tried = true;
+        tries += 1;
+        let retries = tries - 1;
         match try_group(&driver, &jobs, merge, lost > 0).await {
             Ok(results) => {
                 let span = tracing::Span::current();
