@@ -1,8 +1,8 @@
 //! The bench's error type: whatever stops a scenario, with what it was doing.
 
-use eventsourcing_seaorm::__private::sea_orm::{DbErr, sqlx};
 use eventsourcing_seaorm::application::ApplicationError;
 use eventsourcing_seaorm::persistence::PersistenceError;
+use eventsourcing_seaorm::sea_orm::{DbErr, sqlx};
 
 /// Why a benchmark step failed.
 #[derive(Debug, thiserror::Error)]

@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use eventsourcing_seaorm::__private::sea_orm::DbBackend;
-use eventsourcing_seaorm::__private::sea_orm::sqlx::{
+use eventsourcing_seaorm::sea_orm::DbBackend;
+use eventsourcing_seaorm::sea_orm::sqlx::{
     self, AssertSqlSafe, Connection, MySqlConnection, PgConnection, Row, SqliteConnection,
 };
 use eventsourcing_seaorm::seaorm::Tables;

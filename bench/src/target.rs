@@ -7,16 +7,16 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use eventsourcing_seaorm::__private::sea_orm::sqlx::sqlite::{
+use eventsourcing_seaorm::application::Application;
+use eventsourcing_seaorm::sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous,
 };
-use eventsourcing_seaorm::__private::sea_orm::sqlx::{
+use eventsourcing_seaorm::sea_orm::sqlx::{
     ConnectOptions as _, Connection, MySqlConnection, PgConnection,
 };
-use eventsourcing_seaorm::__private::sea_orm::{
+use eventsourcing_seaorm::sea_orm::{
     ConnectionTrait, Database as SeaOrmDatabase, DatabaseConnection,
 };
-use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::seaorm::{
     SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, SeaOrmStore, Tables, connect_options,
 };

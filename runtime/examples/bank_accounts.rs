@@ -126,7 +126,7 @@ impl BankAccounts {
     }
 
     async fn get_account(&self, account_id: Uuid) -> Result<BankAccount, BankError> {
-        Ok(self.app.repository().get(account_id).await?)
+        Ok(self.app.get(account_id).await?)
     }
 
     async fn get_balance(&self, account_id: Uuid) -> Result<Decimal, BankError> {

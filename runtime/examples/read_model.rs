@@ -200,11 +200,11 @@ async fn run(database_url: &str, application_name: &str) -> Result<(), Box<dyn E
     let id = account.id();
 
     // A second deposit: the event and the updated row, in one transaction.
-    let mut account: BankAccount = app.repository().get(id).await?;
+    let mut account: BankAccount = app.get(id).await?;
     account.deposit(2_500)?;
     bank.save_with_balance(&mut account).await?;
 
-    let account: BankAccount = app.repository().get(id).await?;
+    let account: BankAccount = app.get(id).await?;
     assert_eq!((account.version(), account.balance_cents), (3, 12_500));
     let row = bank.balance_row(id).await?.expect("the account's row");
     assert_eq!((row.version, row.balance_cents), (3, 12_500));
@@ -217,7 +217,7 @@ async fn run(database_url: &str, application_name: &str) -> Result<(), Box<dyn E
     // table already has, which every database refuses as a duplicate primary key. It stands
     // for any failure of your own writes.
     let max_notification_id = app.recorder().max_notification_id().await?;
-    let mut account: BankAccount = app.repository().get(id).await?;
+    let mut account: BankAccount = app.get(id).await?;
     account.deposit(5_000)?;
     let txn = bank.db.begin().await?;
     let recordings = app.save_in(&txn, &mut account).await?;
@@ -238,7 +238,7 @@ async fn run(database_url: &str, application_name: &str) -> Result<(), Box<dyn E
     println!("read-model write failed ({failed}); rolled back");
 
     // Neither the event nor the row was recorded.
-    let reloaded: BankAccount = app.repository().get(id).await?;
+    let reloaded: BankAccount = app.get(id).await?;
     assert_eq!((reloaded.version(), reloaded.balance_cents), (3, 12_500));
     assert!(
         app.events()

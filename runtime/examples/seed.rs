@@ -48,14 +48,14 @@ impl Worlds {
     }
 
     async fn make_it_so(&self, world_id: Uuid, what: &str) -> Result<(), ApplicationError> {
-        let mut world: World = self.app.repository().get(world_id).await?;
+        let mut world: World = self.app.get(world_id).await?;
         world.make_it_so(what.to_owned());
         self.app.save(&mut world).await?;
         Ok(())
     }
 
     async fn get_world_history(&self, world_id: Uuid) -> Result<Vec<String>, ApplicationError> {
-        let world: World = self.app.repository().get(world_id).await?;
+        let world: World = self.app.get(world_id).await?;
         Ok(world.history)
     }
 }
@@ -75,7 +75,7 @@ async fn run() -> Result<(), ApplicationError> {
     assert!(app.is_snapshotting_enabled());
     app.take_snapshot::<World>(world_id, None).await?;
     worlds.make_it_so(world_id, "robots").await?;
-    let world: World = app.repository().get(world_id).await?;
+    let world: World = app.get(world_id).await?;
     assert_eq!(world.version(), 5);
     assert_eq!(world.history.last().map(String::as_str), Some("robots"));
 

@@ -76,14 +76,14 @@ impl Worlds {
     }
 
     async fn make_it_so(&self, world_id: Uuid, what: &str) -> Result<(), ApplicationError> {
-        let mut world: World = self.app.repository().get(world_id).await?;
+        let mut world: World = self.app.get(world_id).await?;
         world.make_it_so(what.to_owned());
         self.app.save(&mut world).await?;
         Ok(())
     }
 
     async fn get_world_history(&self, world_id: Uuid) -> Result<Vec<String>, ApplicationError> {
-        let world: World = self.app.repository().get(world_id).await?;
+        let world: World = self.app.get(world_id).await?;
         Ok(world.history)
     }
 }
@@ -140,7 +140,7 @@ async fn run(database_url: &str) -> Result<(), Box<dyn Error>> {
         .select_events(world_id, EventQuery::new().gt(4))
         .await?;
     assert_eq!(after_snapshot.len(), 1);
-    let world: World = app.repository().get(world_id).await?;
+    let world: World = app.get(world_id).await?;
     assert_eq!(world.version(), 5);
     assert_eq!(world.history, ["dinosaurs", "trucks", "internet", "robots"]);
 

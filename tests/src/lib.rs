@@ -8,5 +8,6 @@ pub mod contract;
 pub mod faults;
 pub mod fuzz;
 pub mod interop;
+pub mod inventory;
 pub mod logs;
 pub mod world;

@@ -36,9 +36,9 @@
 //! and `command200secret` (ours only: the benchmark's scenario 6, 500 aggregates of 3 events
 //! of ~200-byte states, one command on each in turn, plain and with zlib + AES).
 
-use eventsourcing_seaorm::__private::sea_orm::sqlx;
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::{Aggregate, DomainEvent};
+use eventsourcing_seaorm::sea_orm::sqlx;
 use eventsourcing_seaorm_bench::BenchError;
 use eventsourcing_seaorm_bench::args::{Backend, Transport};
 use eventsourcing_seaorm_bench::by_hand;

@@ -10,8 +10,8 @@ use super::notification_log::DEFAULT_SECTION_SIZE;
 use super::save::{AfterSave, SaveBatch};
 use super::settings::{RedactedPairs, keys};
 use super::{
-    AggregateCache, ApplicationError, EventStore, NotificationLog, Recording, Repository, Saveable,
-    Settings,
+    AggregateCache, ApplicationError, EventStore, NotificationLog, Recording, Repository,
+    RetryPolicy, Saveable, Settings,
 };
 use crate::domain::{Aggregate, Transcoding};
 use crate::persistence::{
@@ -26,9 +26,19 @@ use tracing::Instrument;
 /// notification log, as in the Python original's `Application`.
 ///
 /// Define your own application as a struct holding one, with methods that load aggregates from
-/// [`repository`](Self::repository), call their event methods, and [`save`](Self::save) them.
-#[derive(Debug)]
+/// [`repository`](Self::repository), call their event methods, and [`save`](Self::save) them;
+/// or call [`execute`](Self::execute) and [`create`](Self::create), which load, run a command
+/// and save, trying again on a conflict.
+///
+/// It is cheap to clone (its parts are shared), so a web framework's handlers can each hold
+/// one, for example as axum's state.
+#[derive(Debug, Clone)]
 pub struct Application {
+    inner: Arc<Parts>,
+}
+
+#[derive(Debug)]
+struct Parts {
     name: Arc<str>,
     settings: Settings,
     mapper: Arc<Mapper>,
@@ -40,6 +50,8 @@ pub struct Application {
     /// The recorders as SeaORM's, on that infrastructure (for saves in a caller's
     /// transaction).
     seaorm: Option<SeaOrmRecorders>,
+    /// How commands try again after a conflict.
+    retry: RetryPolicy,
 }
 
 impl Application {
@@ -51,63 +63,84 @@ impl Application {
 
     /// The application's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.inner.name
     }
 
     /// The settings it was built with.
     pub fn settings(&self) -> &Settings {
-        &self.settings
+        &self.inner.settings
     }
 
     /// The mapper (transcoder, compressor, cipher).
     pub fn mapper(&self) -> &Mapper {
-        &self.mapper
+        &self.inner.mapper
     }
 
     /// The infrastructure the settings selected (memory or a SeaORM store).
     pub fn infrastructure(&self) -> &Infrastructure {
-        &self.infrastructure
+        &self.inner.infrastructure
     }
 
     /// The recorder of events, notifications and tracking.
     pub fn recorder(&self) -> &Arc<dyn ProcessRecorder> {
-        &self.recorder
+        &self.inner.recorder
     }
 
     /// The application's recorders as SeaORM's own types, when it stores through SeaORM
     /// (for their SeaORM-specific operations, such as saving in a transaction of your own).
     pub fn seaorm_recorders(&self) -> Option<&SeaOrmRecorders> {
-        self.seaorm.as_ref()
+        self.inner.seaorm.as_ref()
+    }
+
+    /// The SeaORM recorders, or the error of an `operation` that needs them.
+    pub(crate) fn seaorm_or_unsupported(
+        &self,
+        operation: &'static str,
+    ) -> Result<&SeaOrmRecorders, ApplicationError> {
+        self.inner
+            .seaorm
+            .as_ref()
+            .ok_or(ApplicationError::Persistence(
+                PersistenceError::Unsupported {
+                    recorder: "the application's recorder (not a SeaORM recorder)",
+                    operation,
+                },
+            ))
+    }
+
+    /// How commands and units of work try again after a version conflict.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
     }
 
     /// The repository that loads aggregates.
     pub fn repository(&self) -> &Repository {
-        &self.repository
+        &self.inner.repository
     }
 
     /// The notification log.
     pub fn notification_log(&self) -> &NotificationLog {
-        &self.notification_log
+        &self.inner.notification_log
     }
 
     /// The event store of aggregate events.
     pub fn events(&self) -> &EventStore {
-        self.repository.event_store()
+        self.inner.repository.event_store()
     }
 
     /// The snapshot store, when snapshotting is enabled.
     pub fn snapshots(&self) -> Option<&EventStore> {
-        self.repository.snapshot_store()
+        self.inner.repository.snapshot_store()
     }
 
     /// Whether snapshots are stored.
     pub fn is_snapshotting_enabled(&self) -> bool {
-        self.repository.snapshot_store().is_some()
+        self.inner.repository.snapshot_store().is_some()
     }
 
     /// Loads an aggregate (a shortcut for `repository().get`).
     pub async fn get<A: Aggregate>(&self, aggregate_id: Uuid) -> Result<A, ApplicationError> {
-        self.repository.get(aggregate_id).await
+        self.inner.repository.get(aggregate_id).await
     }
 
     /// Records the pending events of the given aggregates (and bare events) in one atomic
@@ -126,20 +159,22 @@ impl Application {
         mut items: S,
         tracking: Option<&Tracking>,
     ) -> Result<Vec<Recording>, ApplicationError> {
-        let mut batch = SaveBatch::new(&self.mapper);
+        let mut batch = SaveBatch::new(&self.inner.mapper);
         items.collect(&mut batch)?;
-        let span = save_span(&self.name, &batch.events, tracking, false);
+        let span = save_span(&self.inner.name, &batch.events, tracking, false);
         let stopwatch = Stopwatch::start(&span);
         let inserted = match tracking {
             None if batch.events.is_empty() => Ok(Vec::new()),
             None => {
-                self.recorder
+                self.inner
+                    .recorder
                     .insert_events(&batch.events)
                     .instrument(span.clone())
                     .await
             }
             Some(tracking) => {
-                self.recorder
+                self.inner
+                    .recorder
                     .insert_events_with_tracking(&batch.events, Some(tracking))
                     .instrument(span.clone())
                     .await
@@ -148,15 +183,15 @@ impl Application {
         let ids = saved(&span, &stopwatch, inserted)?;
         if ids.len() != batch.events.len() {
             tracing::warn!(
-                application = %self.name,
+                application = %self.inner.name,
                 events = batch.events.len(),
                 ids = ids.len(),
                 "recorder returned a different number of notification ids than events"
             );
         }
         let mut after = AfterSave {
-            intervals: &self.intervals,
-            cache: self.repository.cache(),
+            intervals: &self.inner.intervals,
+            cache: self.inner.repository.cache(),
             snapshots: Vec::new(),
             deferred: Vec::new(),
         };
@@ -193,17 +228,10 @@ impl Application {
         transaction: &DatabaseTransaction,
         mut items: S,
     ) -> Result<Vec<Recording>, ApplicationError> {
-        let Some(seaorm) = &self.seaorm else {
-            return Err(ApplicationError::Persistence(
-                PersistenceError::Unsupported {
-                    recorder: "the application's recorder (not a SeaORM recorder)",
-                    operation: "saving in a database transaction",
-                },
-            ));
-        };
-        let mut batch = SaveBatch::new(&self.mapper);
+        let seaorm = self.seaorm_or_unsupported("saving in a database transaction")?;
+        let mut batch = SaveBatch::new(&self.inner.mapper);
         items.collect(&mut batch)?;
-        let span = save_span(&self.name, &batch.events, None, true);
+        let span = save_span(&self.inner.name, &batch.events, None, true);
         let stopwatch = Stopwatch::start(&span);
         let inserted = seaorm
             .events
@@ -212,14 +240,14 @@ impl Application {
             .await;
         let ids = saved(&span, &stopwatch, inserted)?;
         let mut after = AfterSave {
-            intervals: &self.intervals,
+            intervals: &self.inner.intervals,
             cache: None,
             snapshots: Vec::new(),
             deferred: Vec::new(),
         };
         items.saved(&mut after);
         // The transaction may still roll back: cached copies must come from the store again.
-        if let Some(cache) = self.repository.cache() {
+        if let Some(cache) = self.inner.repository.cache() {
             for event in &batch.events {
                 cache.remove(event.originator_id);
             }
@@ -232,8 +260,11 @@ impl Application {
     /// as in [`record_snapshots`](Self::record_snapshots): the events are already written.
     async fn record_snapshots_in(&self, transaction: &DatabaseTransaction, after: AfterSave<'_>) {
         let (Some(store), Some(recorder)) = (
-            self.repository.snapshot_store(),
-            self.seaorm.as_ref().and_then(|s| s.snapshots.as_ref()),
+            self.inner.repository.snapshot_store(),
+            self.inner
+                .seaorm
+                .as_ref()
+                .and_then(|s| s.snapshots.as_ref()),
         ) else {
             return;
         };
@@ -252,11 +283,11 @@ impl Application {
             Err(e) => Err(e.to_string()),
         };
         if let Err(error) = result {
-            tracing::error!(application = %self.name, %error, "snapshots not recorded");
+            tracing::error!(application = %self.inner.name, %error, "snapshots not recorded");
         }
         if !after.deferred.is_empty() {
             tracing::info!(
-                application = %self.name,
+                application = %self.inner.name,
                 count = after.deferred.len(),
                 "snapshots of versions before the current one are not taken inside a caller's transaction"
             );
@@ -266,17 +297,17 @@ impl Application {
     /// Snapshots are an optimisation taken after the events are recorded: failing to record one
     /// must not make a successful save look failed, so failures are logged.
     async fn record_snapshots(&self, after: AfterSave<'_>) {
-        let Some(store) = self.repository.snapshot_store() else {
+        let Some(store) = self.inner.repository.snapshot_store() else {
             return;
         };
         if !after.snapshots.is_empty()
             && let Err(error) = store.put(&after.snapshots).await
         {
-            tracing::error!(application = %self.name, %error, "snapshots not recorded");
+            tracing::error!(application = %self.inner.name, %error, "snapshots not recorded");
         }
         for (take, id, version) in after.deferred {
-            if let Err(error) = take(&self.repository, id, version).await {
-                tracing::error!(application = %self.name, aggregate = %id, version, %error, "snapshot not recorded");
+            if let Err(error) = take(&self.inner.repository, id, version).await {
+                tracing::error!(application = %self.inner.name, aggregate = %id, version, %error, "snapshot not recorded");
             }
         }
     }
@@ -287,7 +318,8 @@ impl Application {
         aggregate_id: Uuid,
         version: Option<u64>,
     ) -> Result<(), ApplicationError> {
-        self.repository
+        self.inner
+            .repository
             .take_snapshot::<A>(aggregate_id, version)
             .await
     }
@@ -411,6 +443,8 @@ pub struct ApplicationBuilder {
     store: Option<SeaOrmStore>,
     databases: HashMap<String, DatabaseConnection>,
     section_size: u64,
+    in_memory: bool,
+    retry: Option<RetryPolicy>,
 }
 
 impl std::fmt::Debug for ApplicationBuilder {
@@ -431,6 +465,8 @@ impl std::fmt::Debug for ApplicationBuilder {
             .field("store", &self.store)
             .field("databases", &databases)
             .field("section_size", &self.section_size)
+            .field("in_memory", &self.in_memory)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -449,7 +485,36 @@ impl ApplicationBuilder {
             store: None,
             databases: HashMap::new(),
             section_size: DEFAULT_SECTION_SIZE,
+            in_memory: false,
+            retry: None,
         }
+    }
+
+    /// Stores events in the database at this URL (`sqlite://events.sqlite3`,
+    /// `postgres://…`, `mysql://…`) through SeaORM: the setting `DATABASE_URL`, given in code.
+    pub fn database_url(self, url: impl Into<String>) -> Self {
+        self.setting(keys::DATABASE_URL, url)
+    }
+
+    /// Stores events in this SQLite file through SeaORM (created when missing): the setting
+    /// `DATABASE_URL=sqlite://<path>`, given in code.
+    pub fn sqlite(self, path: impl AsRef<str>) -> Self {
+        let url = format!("sqlite://{}", path.as_ref());
+        self.database_url(url)
+    }
+
+    /// Keeps events in memory, whatever the settings say (they are lost when the program
+    /// exits): for tests and examples.
+    pub fn in_memory(mut self) -> Self {
+        self.in_memory = true;
+        self
+    }
+
+    /// How [`Application::execute`], [`Application::create`] and units of work try again after
+    /// a version conflict (instead of the setting `COMMAND_ATTEMPTS` and the default back-off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
     }
 
     /// Sets a setting in code (the Python `env` argument): wins over the process environment.
@@ -567,8 +632,13 @@ impl ApplicationBuilder {
             .get_i64(keys::AGGREGATE_CACHE_MAXSIZE)?
             .map(|size| u64::try_from(size).unwrap_or(0));
         let fastforward = settings.get_bool(keys::AGGREGATE_CACHE_FASTFORWARD, true)?;
+        let retry = match self.retry {
+            Some(policy) => policy,
+            None => RetryPolicy::from_settings(&settings)?,
+        };
         let (infrastructure, recorders) = match (self.recorders, self.store) {
             (Some(recorders), _) => (Infrastructure::Custom, recorders),
+            (None, _) if self.in_memory => factory::memory_recorders(&settings, snapshotting),
             (None, Some(store)) => factory::store_recorders(store, &settings, snapshotting).await?,
             (None, None) => factory::recorders(&settings, snapshotting, &self.databases).await?,
         };
@@ -598,20 +668,23 @@ impl ApplicationBuilder {
         let log_recorder: Arc<dyn ApplicationRecorder> = recorders.events.clone();
         let notification_log = NotificationLog::new(name.clone(), log_recorder, self.section_size);
         Ok(Application {
-            name,
-            settings,
-            mapper,
-            recorder: recorders.events,
-            repository,
-            notification_log,
-            // Without a snapshot store (IS_SNAPSHOTTING_ENABLED=n) intervals have nothing to do.
-            intervals: if snapshotting {
-                self.intervals
-            } else {
-                HashMap::new()
-            },
-            infrastructure,
-            seaorm: recorders.seaorm,
+            inner: Arc::new(Parts {
+                name,
+                settings,
+                mapper,
+                recorder: recorders.events,
+                repository,
+                notification_log,
+                // Without a snapshot store (IS_SNAPSHOTTING_ENABLED=n) intervals have nothing to do.
+                intervals: if snapshotting {
+                    self.intervals
+                } else {
+                    HashMap::new()
+                },
+                infrastructure,
+                seaorm: recorders.seaorm,
+                retry,
+            }),
         })
     }
 }

@@ -3,6 +3,50 @@ use uuid::Uuid;
 use crate::domain::DomainError;
 use crate::persistence::{MapperError, PersistenceError};
 use crate::redact::redact_setting;
+use crate::seaorm::is_unavailable;
+
+/// What kind of failure an error is, in the terms a service answers its callers in: one
+/// `match` on [`ApplicationError::kind`] (or [`CommandError::kind`](super::CommandError::kind))
+/// maps every error to a response, without naming the error's variants.
+///
+/// ```
+/// use eventsourcing_seaorm::application::ErrorKind;
+///
+/// fn http_status(kind: ErrorKind) -> u16 {
+///     match kind {
+///         ErrorKind::NotFound => 404,
+///         ErrorKind::Conflict => 409,
+///         ErrorKind::Rejected => 422,
+///         ErrorKind::Unavailable => 503,
+///         // Saved or not: the caller must look before trying again.
+///         ErrorKind::OutcomeUnknown => 504,
+///         ErrorKind::Settings | ErrorKind::Other | _ => 500,
+///     }
+/// }
+/// assert_eq!(http_status(ErrorKind::Conflict), 409);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The aggregate has no recorded events (at the version asked for).
+    NotFound,
+    /// Another writer saved the same aggregate version first; nothing of this save was
+    /// recorded. Reloading and trying again may succeed.
+    Conflict,
+    /// The domain refused the command: an event method's (or a command's) own error.
+    Rejected,
+    /// The database could not be reached or could not do the work for now (no connection, a
+    /// lost connection, a deadlock, a locked SQLite file); nothing was recorded, and the same
+    /// request may succeed later.
+    Unavailable,
+    /// The connection failed while a save was being committed: it may or may not be recorded.
+    OutcomeUnknown,
+    /// A setting cannot be used, or the application is built on infrastructure that cannot
+    /// do what was asked.
+    Settings,
+    /// Anything else: bad stored data, a failed mapping, SQL the database refused.
+    Other,
+}
 
 /// Errors of the application layer.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +163,37 @@ impl ApplicationError {
             ApplicationError::Persistence(error) => error.bad_notification_id(),
             _ => None,
         }
+    }
+
+    /// What kind of failure this is ([`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ApplicationError::AggregateNotFound { .. } => ErrorKind::NotFound,
+            ApplicationError::Setting { .. } | ApplicationError::SnapshottingDisabled { .. } => {
+                ErrorKind::Settings
+            }
+            ApplicationError::Persistence(error) => match error {
+                PersistenceError::Conflict { .. } => ErrorKind::Conflict,
+                PersistenceError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+                PersistenceError::Configuration { .. } | PersistenceError::Unsupported { .. } => {
+                    ErrorKind::Settings
+                }
+                PersistenceError::Database { source, .. }
+                    if source
+                        .downcast_ref::<sea_orm::DbErr>()
+                        .is_some_and(is_unavailable) =>
+                {
+                    ErrorKind::Unavailable
+                }
+                _ => ErrorKind::Other,
+            },
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// Whether the aggregate asked for has no recorded events ([`ErrorKind::NotFound`]).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ApplicationError::AggregateNotFound { .. })
     }
 
     /// Whether this is a version conflict: another writer saved the same aggregate version first,

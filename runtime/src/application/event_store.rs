@@ -25,6 +25,10 @@ impl EventStore {
         &self.mapper
     }
 
+    pub(crate) fn mapper_arc(&self) -> Arc<Mapper> {
+        self.mapper.clone()
+    }
+
     /// The recorder.
     pub fn recorder(&self) -> &Arc<dyn AggregateRecorder> {
         &self.recorder

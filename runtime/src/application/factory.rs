@@ -80,8 +80,9 @@ pub struct SeaOrmRecorders {
 }
 
 /// The persistence module named by the settings, and the key it was found under. When none is
-/// named, it is the SeaORM module if connections were given in code, else memory.
-pub fn persistence_module(settings: &Settings, connections_given: bool) -> (String, String) {
+/// named, it is the SeaORM module if a database is named (`DATABASE_URL`, or connections given
+/// in code), else memory.
+pub fn persistence_module(settings: &Settings, database_named: bool) -> (String, String) {
     for key in [
         keys::PERSISTENCE_MODULE,
         keys::INFRASTRUCTURE_FACTORY,
@@ -91,7 +92,7 @@ pub fn persistence_module(settings: &Settings, connections_given: bool) -> (Stri
             return (found, value.to_owned());
         }
     }
-    let default = if connections_given {
+    let default = if database_named {
         SEAORM_MODULES[0]
     } else {
         MEMORY_MODULES[0]
@@ -195,21 +196,44 @@ pub const URL_SCHEMES: &[&str] = &[
     "mariadb://",
 ];
 
+/// Recorders in memory.
+pub fn memory_recorders(settings: &Settings, snapshotting: bool) -> (Infrastructure, Recorders) {
+    let name = settings.application_name();
+    let recorders = Recorders::new(
+        Arc::new(InMemoryRecorder::new(name)),
+        snapshotting.then(|| Arc::new(InMemoryRecorder::new(name)) as Arc<dyn AggregateRecorder>),
+    );
+    (Infrastructure::Memory, recorders)
+}
+
 /// Builds the recorders the settings ask for.
 pub async fn recorders(
     settings: &Settings,
     snapshotting: bool,
     databases: &HashMap<String, DatabaseConnection>,
 ) -> Result<(Infrastructure, Recorders), ApplicationError> {
-    let (key, module) = persistence_module(settings, !databases.is_empty());
-    let name = settings.application_name();
+    let database_url = settings.find_non_empty(keys::DATABASE_URL);
+    let (key, module) =
+        persistence_module(settings, !databases.is_empty() || database_url.is_some());
     if MEMORY_MODULES.contains(&module_of(&module)) {
-        let recorders = Recorders::new(
-            Arc::new(InMemoryRecorder::new(name)),
-            snapshotting
-                .then(|| Arc::new(InMemoryRecorder::new(name)) as Arc<dyn AggregateRecorder>),
-        );
-        return Ok((Infrastructure::Memory, recorders));
+        // Events kept in memory are lost at exit: never when a database was named as well.
+        let named = match &database_url {
+            Some((url_key, _)) => Some(url_key.clone()),
+            None if !databases.is_empty() => Some("a connection given in code".to_owned()),
+            None => None,
+        };
+        if let Some(named) = named {
+            return Err(ApplicationError::setting(
+                key,
+                module,
+                format!(
+                    "selects the in-memory recorders, which keep nothing after the program \
+                     exits, but {named} names a database: remove one of the two (without a \
+                     persistence module a database means SeaORM storage)"
+                ),
+            ));
+        }
+        return Ok(memory_recorders(settings, snapshotting));
     }
     if SEAORM_MODULES.contains(&module_of(&module)) {
         let conn = connection(settings, databases).await?;

@@ -8,6 +8,7 @@
 
 mod app;
 mod cache;
+mod command;
 mod error;
 mod event_store;
 pub mod factory;
@@ -15,12 +16,17 @@ mod notification_log;
 mod repository;
 mod save;
 pub mod settings;
+mod unit_of_work;
 
 pub use app::{Application, ApplicationBuilder};
 pub use cache::AggregateCache;
-pub use error::ApplicationError;
+pub use command::{
+    Command, CommandError, CommandOutput, Created, DEFAULT_COMMAND_ATTEMPTS, RetryPolicy,
+};
+pub use error::{ApplicationError, ErrorKind};
 pub use event_store::EventStore;
 pub use notification_log::{DEFAULT_SECTION_SIZE, NotificationLog, NotificationLogReader, Section};
 pub use repository::Repository;
 pub use save::{AfterSave, Recording, SaveBatch, Saveable};
 pub use settings::Settings;
+pub use unit_of_work::{UnitOfWork, WorkCommand, WorkCreated, WorkOutput};

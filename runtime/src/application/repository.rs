@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::{AggregateCache, ApplicationError, EventStore};
 use crate::domain::{Aggregate, DomainError, Snapshot, SnapshotState, project_one};
 use crate::persistence::{
-    EventQuery, InTurn, LoadVisitor, SnapshotLoader, StoredEventRef, from_snapshot,
+    AggregateRecorder, EventQuery, InTurn, LoadVisitor, SnapshotLoader, StoredEventRef,
+    from_snapshot,
 };
 
 /// Rebuilds aggregates from their events: the newest snapshot at or below the version asked
@@ -64,6 +65,28 @@ impl Repository {
             self.loader = Some(loader);
         }
         self
+    }
+
+    /// The same repository on other recorders (of the same tables, read in a transaction),
+    /// without a cache.
+    pub(crate) fn in_transaction(
+        &self,
+        events: Arc<dyn AggregateRecorder>,
+        snapshots: Option<Arc<dyn AggregateRecorder>>,
+    ) -> Repository {
+        let events = EventStore::new(self.events.mapper_arc(), events);
+        let snapshots = self
+            .snapshots
+            .as_ref()
+            .zip(snapshots)
+            .map(|(store, recorder)| EventStore::new(store.mapper_arc(), recorder));
+        Repository::new(
+            self.application_name.clone(),
+            events,
+            snapshots,
+            None,
+            false,
+        )
     }
 
     /// The event store.

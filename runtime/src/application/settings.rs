@@ -40,6 +40,10 @@ pub mod keys {
     /// recorded at once (default 1024, `seaorm::WRITE_QUEUE_LIMIT`); further saves wait for
     /// room. A positive integer.
     pub const WRITE_QUEUE_LIMIT: &str = "WRITE_QUEUE_LIMIT";
+    /// How many times a command ([`Application::execute`](crate::application::Application::execute),
+    /// a unit of work) is tried in all when it meets a version conflict (default 10). A
+    /// positive integer; `1` never tries again.
+    pub const COMMAND_ATTEMPTS: &str = "COMMAND_ATTEMPTS";
 }
 
 /// An application's settings.

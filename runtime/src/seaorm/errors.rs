@@ -70,6 +70,32 @@ pub(crate) fn is_connection_lost(error: &DbErr) -> bool {
     }
 }
 
+/// Whether the database could not be reached or could not do the work for now (no connection
+/// could be opened or taken from the pool, the connection was lost, the transaction was rolled
+/// back to break a deadlock, SQLite's file is locked beyond its busy timeout): the same request
+/// may succeed later. SQL the database refused, bad rows and conflicts are not.
+pub(crate) fn is_unavailable(error: &DbErr) -> bool {
+    if matches!(error, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) || is_connection_lost(error) {
+        return true;
+    }
+    let Some(database) = database_error(error) else {
+        return false;
+    };
+    let code = database.code().unwrap_or_default();
+    // Class 40 (deadlock, serialisation failure) and 53 (insufficient resources, too many
+    // connections) on PostgreSQL and MySQL; SQLite's BUSY (5) and its extended codes.
+    code.starts_with("40")
+        || code.starts_with("53")
+        || (database
+            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+            .is_some()
+            && code.parse::<u32>().is_ok_and(|code| code & 0xff == 5))
+        || matches!(
+            mysql_error_number(error),
+            Some(1040 | 1205 | 1213) // too many connections, lock wait timeout, deadlock
+        )
+}
+
 /// Which statement of a save failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -136,6 +162,25 @@ impl InsertFailure {
             (Step::Events, false) => SaveError::Database("inserting events", self.error),
             (Step::Tracking, false) => SaveError::Database("inserting tracking", self.error),
             (Step::Other(operation), _) => SaveError::Database(operation, self.error),
+        }
+    }
+}
+
+/// A failed `COMMIT` of a caller's transaction: the database's own answer means it was rolled
+/// back; anything else (a lost connection, a timeout) may have come after the server
+/// committed.
+pub(crate) fn commit_error(
+    application_name: &str,
+    operation: &'static str,
+    source: DbErr,
+) -> PersistenceError {
+    if database_error(&source).is_some() {
+        db_error(application_name, operation, source)
+    } else {
+        PersistenceError::OutcomeUnknown {
+            application_name: application_name.to_owned(),
+            operation,
+            source: Box::new(source),
         }
     }
 }

@@ -21,6 +21,7 @@
 //! | `driver.rs` | the one way statements are run, chosen when the store is built |
 //! | `kept.rs` | the pool's connection kept between reads and saves |
 //! | `errors.rs` | what a database error means (conflict, retry) |
+//! | `in_transaction.rs` | a recorder's selects in a caller's transaction (loads in a unit of work) |
 //! | `dialect.rs`, `schema.rs`, `connect.rs`, `entity/` | per-database SQL, the tables' DDL, connecting, SeaORM entities |
 
 mod connect;
@@ -28,6 +29,7 @@ pub mod dialect;
 mod driver;
 pub mod entity;
 mod errors;
+mod in_transaction;
 mod kept;
 mod lock;
 mod read;
@@ -47,6 +49,8 @@ pub use connect::{
     CONNECT_TIMEOUT, IDLE_CHECK, SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options,
     connect_within, recommend, url_problem,
 };
+pub(crate) use errors::{commit_error, is_unavailable};
+pub use in_transaction::ReadsInTransaction;
 pub use recorder::SeaOrmRecorder;
 pub use schema::Tables;
 pub use snapshot_recorder::SeaOrmSnapshotRecorder;

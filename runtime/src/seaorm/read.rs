@@ -24,7 +24,7 @@ use crate::persistence::{
 };
 
 /// The error of a bad event row of `originator_id`.
-fn bad_event(
+pub(crate) fn bad_event(
     statements: &Statements,
     originator_id: Uuid,
 ) -> impl Fn(rows::Bad) -> PersistenceError {
@@ -39,7 +39,7 @@ fn bad_event(
     }
 }
 
-fn selecting(statements: &Statements) -> impl Fn(DbErr) -> PersistenceError {
+pub(crate) fn selecting(statements: &Statements) -> impl Fn(DbErr) -> PersistenceError {
     move |error| db_error(&statements.application_name, "selecting events", error)
 }
 

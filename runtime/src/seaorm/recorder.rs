@@ -111,6 +111,10 @@ impl SeaOrmRecorder {
         &self.statements
     }
 
+    pub(crate) fn shared_statements(&self) -> Arc<Statements> {
+        self.statements.clone()
+    }
+
     /// The statement that serialises this recorder's writers, as it is sent: `LOCK TABLE … IN
     /// EXCLUSIVE MODE` on PostgreSQL (what the Django recorder takes), on MySQL/MariaDB a
     /// `SELECT … FOR UPDATE` of the application's first row (its one parameter is the

@@ -46,6 +46,11 @@ impl SeaOrmSnapshotRecorder {
         self.0.store()
     }
 
+    /// The recorder on the snapshots table that this one is.
+    pub(crate) fn table_recorder(&self) -> &SeaOrmRecorder {
+        &self.0
+    }
+
     /// Records snapshots inside a transaction the caller opened on the store's connection.
     pub async fn insert_events_in(
         &self,

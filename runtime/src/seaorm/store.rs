@@ -1,10 +1,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
+};
 
 use super::dialect::{self, Dialect};
-use super::driver::Driver;
+use super::driver::{Driver, begin_seaorm};
 use super::errors::db_error;
 use super::schema::{self, Tables};
 use super::write_queue::{QueueRoom, WriteQueue};
@@ -175,6 +177,15 @@ impl SeaOrmStore {
         schema::create_tables(self.connection(), &self.dialect, &self.tables)
             .await
             .map_err(|e| store_error("creating tables", e))
+    }
+
+    /// Begins a transaction on the store's connection for work of the caller's own with saves
+    /// in it ([`SeaOrmRecorder::insert_events_in`](super::SeaOrmRecorder::insert_events_in)):
+    /// on SQLite one that takes the write lock at once (`BEGIN IMMEDIATE`), so that reading
+    /// before writing does not make the first write fail when another connection wrote
+    /// meanwhile.
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        begin_seaorm(self.connection(), self.dialect.backend).await
     }
 
     /// The connection.
