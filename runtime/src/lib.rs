@@ -62,6 +62,8 @@
 //! [`domain`] (aggregates, events, snapshots) → [`persistence`] (transcoding, compression,
 //! encryption, the mapper and the recorder traits) → backends ([`memory`], [`seaorm`]) → [`application`]
 //! (application, repository, notification log, commands, units of work).
+//!
+//! [`testing`] holds given/when/then tests of aggregates, for users' own tests.
 
 // Lets generated code name `::eventsourcing_seaorm` inside this crate's own tests too.
 extern crate self as eventsourcing_seaorm;
@@ -72,6 +74,7 @@ pub mod memory;
 pub mod persistence;
 pub mod redact;
 pub mod seaorm;
+pub mod testing;
 mod trace;
 
 pub use eventsourcing_seaorm_macros::{aggregate, entity, event};
