@@ -60,7 +60,7 @@ use uuid::Uuid;
 use super::error::ErrorKind;
 use super::settings::keys;
 use super::{Application, ApplicationError, Settings};
-use crate::domain::Aggregate;
+use crate::domain::{Aggregate, Command, CommandOutput, Created};
 use crate::seaorm::is_unavailable;
 
 /// How commands try again after a version conflict: how many tries in all, and how long to wait
@@ -122,8 +122,8 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether a command that failed with `error` on try number `tried` (from 1) goes again,
-    /// after waiting; `false` at once when it does not.
+    /// Whether a command that failed on try number `tried` (from 1), with a conflict or not,
+    /// goes again, after waiting; `false` at once when it does not.
     pub(crate) async fn again(&self, tried: u32, conflict: bool) -> bool {
         if !conflict || tried >= self.attempts {
             return false;
@@ -133,12 +133,17 @@ impl RetryPolicy {
             .saturating_mul(1 << (tried - 1).min(16))
             .min(self.max_backoff);
         let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
-        if nanos > 0 {
-            // Full jitter: any time up to the bound (random bits from a v4 UUID, which the
-            // crate already makes with the system's generator).
-            let random = (Uuid::new_v4().as_u128() >> 64) as u64;
-            tokio::time::sleep(Duration::from_nanos(random % nanos)).await;
-        }
+        // Full jitter: any time up to the bound (random bits from a v4 UUID, which the crate
+        // already makes with the system's generator).
+        let random = (Uuid::new_v4().as_u128() >> 64) as u64;
+        let wait = Duration::from_nanos(random.checked_rem(nanos).unwrap_or(0));
+        tracing::debug!(
+            tried,
+            attempts = self.attempts,
+            wait_us = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX),
+            "version conflict: trying the command again"
+        );
+        tokio::time::sleep(wait).await;
         true
     }
 }
@@ -193,71 +198,6 @@ impl<E> CommandError<E> {
             CommandError::Rejected(error) => Some(error),
             _ => None,
         }
-    }
-}
-
-/// What a command's closure returns: a value, or the domain's refusal. Implemented for
-/// `Result<T, E>` and for `()` (an event method that cannot fail).
-pub trait CommandOutput {
-    /// What the command gives back.
-    type Value;
-    /// The domain's refusal.
-    type Rejection;
-    /// As a `Result`.
-    fn into_result(self) -> Result<Self::Value, Self::Rejection>;
-}
-
-impl<T, E> CommandOutput for Result<T, E> {
-    type Value = T;
-    type Rejection = E;
-    fn into_result(self) -> Self {
-        self
-    }
-}
-
-impl CommandOutput for () {
-    type Value = ();
-    type Rejection = Infallible;
-    fn into_result(self) -> Result<(), Infallible> {
-        Ok(())
-    }
-}
-
-/// A command on an aggregate of type `A`: any closure `FnMut(&mut A) -> R` where `R` is a
-/// [`CommandOutput`]. It may run more than once (once per try).
-pub trait Command<A>: FnMut(&mut A) -> Self::Outcome {
-    /// What the closure returns.
-    type Outcome: CommandOutput;
-}
-
-impl<A, F, R> Command<A> for F
-where
-    F: FnMut(&mut A) -> R,
-    R: CommandOutput,
-{
-    type Outcome = R;
-}
-
-/// What a constructor given to [`Application::create`] returns: the new aggregate, or
-/// `Result<A, E>` when it can refuse.
-pub trait Created<A> {
-    /// The domain's refusal.
-    type Rejection;
-    /// As a `Result`.
-    fn into_result(self) -> Result<A, Self::Rejection>;
-}
-
-impl<A: Aggregate> Created<A> for A {
-    type Rejection = Infallible;
-    fn into_result(self) -> Result<A, Infallible> {
-        Ok(self)
-    }
-}
-
-impl<A: Aggregate, E> Created<A> for Result<A, E> {
-    type Rejection = E;
-    fn into_result(self) -> Result<A, E> {
-        self
     }
 }
 
@@ -325,5 +265,26 @@ impl Application {
             .map_err(CommandError::Rejected)?;
         self.save(&mut aggregate).await?;
         Ok(aggregate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_policy_tries_again_only_after_conflicts_and_within_its_attempts() {
+        let policy = RetryPolicy {
+            attempts: 3,
+            first_backoff: Duration::ZERO,
+            max_backoff: Duration::ZERO,
+        };
+        assert!(policy.again(1, true).await);
+        assert!(policy.again(2, true).await);
+        assert!(!policy.again(3, true).await);
+        assert!(!policy.again(1, false).await);
+        assert!(!RetryPolicy::never().again(1, true).await);
+        assert_eq!(RetryPolicy::attempts(0).attempts, 1);
+        assert_eq!(RetryPolicy::default().attempts, DEFAULT_COMMAND_ATTEMPTS);
     }
 }

@@ -172,21 +172,23 @@ impl ApplicationError {
             ApplicationError::Setting { .. } | ApplicationError::SnapshottingDisabled { .. } => {
                 ErrorKind::Settings
             }
-            ApplicationError::Persistence(error) => match error {
-                PersistenceError::Conflict { .. } => ErrorKind::Conflict,
-                PersistenceError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
-                PersistenceError::Configuration { .. } | PersistenceError::Unsupported { .. } => {
-                    ErrorKind::Settings
+            ApplicationError::Persistence(error) => {
+                match error {
+                    PersistenceError::Conflict { .. }
+                    | PersistenceError::TrackingConflict { .. } => ErrorKind::Conflict,
+                    PersistenceError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+                    PersistenceError::Configuration { .. }
+                    | PersistenceError::Unsupported { .. } => ErrorKind::Settings,
+                    PersistenceError::Database { source, .. }
+                        if source
+                            .downcast_ref::<sea_orm::DbErr>()
+                            .is_some_and(is_unavailable) =>
+                    {
+                        ErrorKind::Unavailable
+                    }
+                    _ => ErrorKind::Other,
                 }
-                PersistenceError::Database { source, .. }
-                    if source
-                        .downcast_ref::<sea_orm::DbErr>()
-                        .is_some_and(is_unavailable) =>
-                {
-                    ErrorKind::Unavailable
-                }
-                _ => ErrorKind::Other,
-            },
+            }
             _ => ErrorKind::Other,
         }
     }

@@ -20,9 +20,7 @@ mod unit_of_work;
 
 pub use app::{Application, ApplicationBuilder};
 pub use cache::AggregateCache;
-pub use command::{
-    Command, CommandError, CommandOutput, Created, DEFAULT_COMMAND_ATTEMPTS, RetryPolicy,
-};
+pub use command::{CommandError, DEFAULT_COMMAND_ATTEMPTS, RetryPolicy};
 pub use error::{ApplicationError, ErrorKind};
 pub use event_store::EventStore;
 pub use notification_log::{DEFAULT_SECTION_SIZE, NotificationLog, NotificationLogReader, Section};

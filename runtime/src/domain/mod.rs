@@ -16,6 +16,7 @@
 //! reads them through [`FieldReader`], which the persistence layer implements.
 
 mod aggregate;
+mod command;
 mod error;
 mod event;
 mod field_reader;
@@ -26,6 +27,7 @@ mod value;
 
 pub(crate) use aggregate::project_one;
 pub use aggregate::{Aggregate, AggregateBase, project};
+pub use command::{Command, CommandOutput, Created};
 pub use error::{DomainError, ValueError};
 pub use event::{AggregateEvent, DomainEvent, EventMeta, EventPayload};
 pub use field_reader::FieldReader;

@@ -5,8 +5,9 @@ use std::marker::PhantomData;
 
 use uuid::Uuid;
 
-use super::{IntoCommandResult, IntoCreationResult, Outcome};
+use super::Outcome;
 use crate::domain::{Aggregate, AggregateEvent, DomainEvent, EventMeta, project, utc_now};
+use crate::domain::{CommandOutput, Created};
 
 /// An aggregate with a past, waiting for the command under test.
 ///
@@ -30,10 +31,10 @@ impl<A: Aggregate> AggregateTest<A> {
     #[track_caller]
     pub fn given<C>(created: C) -> Self
     where
-        C: IntoCreationResult<A>,
-        C::Error: Debug,
+        C: Created<A>,
+        C::Rejection: Debug,
     {
-        match created.into_creation_result() {
+        match created.into_result() {
             Ok(aggregate) => Self::with_past(aggregate),
             Err(error) => panic!("the given aggregate was not created: {error:?}"),
         }
@@ -84,11 +85,11 @@ impl<A: Aggregate> AggregateTest<A> {
     #[track_caller]
     pub fn and<R>(self, command: impl FnOnce(&mut A) -> R) -> Self
     where
-        R: IntoCommandResult,
-        R::Error: Debug,
+        R: CommandOutput,
+        R::Rejection: Debug,
     {
         let mut aggregate = self.aggregate;
-        if let Err(error) = command(&mut aggregate).into_command_result() {
+        if let Err(error) = command(&mut aggregate).into_result().map(drop) {
             panic!("a given command failed: {error:?}");
         }
         Self::with_past(aggregate)
@@ -114,12 +115,12 @@ impl<A: Aggregate> AggregateTest<A> {
     /// Runs the command under test on the aggregate: a closure calling a method that returns
     /// `()` or a `Result`. Check what it did on the returned [`Outcome`].
     #[must_use = "an aggregate test checks nothing until a `then_…` method is called"]
-    pub fn when<R: IntoCommandResult>(
+    pub fn when<R: CommandOutput>(
         self,
         command: impl FnOnce(&mut A) -> R,
-    ) -> Outcome<A, R::Error> {
+    ) -> Outcome<A, R::Rejection> {
         let mut aggregate = self.aggregate;
-        let result = command(&mut aggregate).into_command_result();
+        let result = command(&mut aggregate).into_result().map(drop);
         Outcome::new(Some(aggregate), result)
     }
 
@@ -139,8 +140,8 @@ impl<A: Aggregate> GivenNothing<A> {
     /// Checks what a constructor did: pass what it returned (the aggregate itself or a
     /// `Result`), and check its events or error on the returned [`Outcome`].
     #[must_use = "an aggregate test checks nothing until a `then_…` method is called"]
-    pub fn when_created<C: IntoCreationResult<A>>(self, created: C) -> Outcome<A, C::Error> {
-        match created.into_creation_result() {
+    pub fn when_created<C: Created<A>>(self, created: C) -> Outcome<A, C::Rejection> {
+        match created.into_result() {
             Ok(aggregate) => Outcome::new(Some(aggregate), Ok(())),
             Err(error) => Outcome::new(None, Err(error)),
         }

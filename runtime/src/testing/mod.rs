@@ -12,8 +12,8 @@
 //! [`GivenNothing::when_created`] for a constructor) runs the method, and the [`Outcome`]'s
 //! `then_…` methods check what it did. A check that fails panics with the expected and the
 //! actual payloads or error, so these run inside `#[test]` functions. Methods may return `()`
-//! or a `Result` ([`IntoCommandResult`]), constructors the aggregate or a `Result`
-//! ([`IntoCreationResult`]).
+//! or a `Result` ([`CommandOutput`](crate::domain::CommandOutput)), constructors the aggregate or a `Result`
+//! ([`Created`](crate::domain::Created)).
 //!
 //! ```
 //! use eventsourcing_seaorm::prelude::*;
@@ -77,10 +77,8 @@
 //! way.
 
 mod aggregate_test;
-mod into_result;
 mod outcome;
 mod payloads;
 
 pub use aggregate_test::{AggregateTest, GivenNothing};
-pub use into_result::{IntoCommandResult, IntoCreationResult};
 pub use outcome::Outcome;
