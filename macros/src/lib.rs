@@ -129,7 +129,7 @@ pub fn aggregate(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// ```
 /// use eventsourcing_seaorm::prelude::*;
-/// use eventsourcing_seaorm::__private::uuid::Uuid;
+/// use eventsourcing_seaorm::sea_orm::prelude::Uuid;
 ///
 /// #[aggregate]
 /// #[derive(Debug)]

@@ -93,9 +93,7 @@ pub mod prelude {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::domain::autoref::{
-        Decode, DecodeViaSerde, DecodeViaTranscode, Encode, EncodeViaSerde, EncodeViaTranscode,
-    };
+    pub use crate::domain::autoref::{Codec, CodecViaSerde, CodecViaTranscode};
     pub use chrono;
     pub use sea_orm;
     pub use uuid;

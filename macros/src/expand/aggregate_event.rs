@@ -3,6 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 
 use super::event_methods::body_args;
 use super::event_payload::{any_fields, bind_fields};
@@ -38,10 +39,10 @@ pub fn generate(model: &AggregateImpl) -> TokenStream {
     };
     let rejected = events
         .iter()
-        .any(|event| matches!(event.returns, Returns::Result(_)))
-        .then(|| rejected_fn(model));
+        .filter(|event| matches!(event.returns, Returns::Result(_)))
+        .map(|event| rejected_fn(model, event));
     quote! {
-        #rejected
+        #(#rejected)*
 
         #[automatically_derived]
         impl #krate::domain::AggregateEvent<#aggregate> for #event_enum {
@@ -90,7 +91,7 @@ fn create_arm(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
     let call = quote!(<#aggregate>::#body(#(#args),*));
     match &event.returns {
         Returns::Result(span) => {
-            let rejected = rejected_call(*span);
+            let rejected = rejected_call(event, *span);
             quote!(#pattern => ::core::result::Result::map_err(#call, |__es_error| #rejected))
         }
         Returns::Aggregate | Returns::Unit => quote!(#pattern => ::core::result::Result::Ok(#call)),
@@ -116,7 +117,7 @@ fn apply_arm(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
     let call = quote!(<#aggregate>::#body(#(#args),*));
     match &event.returns {
         Returns::Result(span) => {
-            let rejected = rejected_call(*span);
+            let rejected = rejected_call(event, *span);
             quote! {
                 #pattern => match #call {
                     ::core::result::Result::Ok(_) => ::core::result::Result::Ok(()),
@@ -135,18 +136,43 @@ fn apply_arm(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
 
 /// The call wrapping a body's error; spanned at the method's return type, where an error type
 /// that is not `std::error::Error + Send + Sync + 'static` is then reported.
-fn rejected_call(span: Span) -> TokenStream {
-    quote_spanned!(span=> __es_rejected(__es_topic, __es_error))
+fn rejected_call(event: &EventMethod, span: Span) -> TokenStream {
+    let mut rejected = name::rejected_fn(&event.func.sig.ident);
+    rejected.set_span(span);
+    quote_spanned!(span=> #rejected(__es_topic, __es_error))
 }
 
-fn rejected_fn(model: &AggregateImpl) -> TokenStream {
+/// The function wrapping the error of one event method's body, bounded by a trait of its own so
+/// that an error type that cannot be kept is reported naming the method.
+fn rejected_fn(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
     let krate = &model.krate;
+    let method = &event.func.sig.ident;
+    let bound = name::event_error_trait(method);
+    let rejected = name::rejected_fn(method);
+    let message = format!(
+        "the error type `{{Self}}` of event method `{}` must implement `std::error::Error + Send + Sync + 'static`",
+        method.unraw()
+    );
     quote! {
-        /// The error of an event body that failed while its event was replayed.
-        fn __es_rejected<E>(topic: &str, error: E) -> #krate::domain::DomainError
+        #[diagnostic::on_unimplemented(
+            message = #message,
+            label = "replaying the event keeps this error in `DomainError::Rejected`, as a `Box<dyn std::error::Error + Send + Sync>`",
+            note = "return an error type of your own instead, for example one with `#[derive(Debug, thiserror::Error)]`"
+        )]
+        #[allow(non_camel_case_types)]
+        trait #bound:
+            ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static
+        {
+        }
+
+        impl<E> #bound for E
         where
             E: ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static,
         {
+        }
+
+        /// The error of the event body that failed while its event was replayed.
+        fn #rejected<E: #bound>(topic: &str, error: E) -> #krate::domain::DomainError {
             #krate::domain::DomainError::Rejected {
                 topic: ::std::string::String::from(topic),
                 source: ::std::boxed::Box::new(error),

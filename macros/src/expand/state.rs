@@ -2,7 +2,7 @@
 //! it back, and upcasting state written by an older class version.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Path, Type};
 
@@ -10,9 +10,7 @@ use syn::{Path, Type};
 pub fn autoref_imports(krate: &Path) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
-        use #krate::__private::{
-            DecodeViaSerde as _, DecodeViaTranscode as _, EncodeViaSerde as _, EncodeViaTranscode as _,
-        };
+        use #krate::__private::{CodecViaSerde as _, CodecViaTranscode as _};
     }
 }
 
@@ -20,20 +18,27 @@ pub fn autoref_imports(krate: &Path) -> TokenStream {
 /// `Transcode` when `ty` implements it and serde otherwise; a failure returns the `ValueError`
 /// at `key` from the enclosing function.
 ///
-/// The method name carries the span of `ty`, so that a type that can be encoded neither way is
-/// reported at the user's type.
+/// A type that can be stored neither way is reported at the user's type (see `codec`).
 pub fn encode(krate: &Path, value: TokenStream, key: &str, ty: &Type) -> TokenStream {
-    let method = format_ident!("__es_encode", span = ty.span());
+    let codec = codec(krate, ty);
+    let encoded = quote_spanned!(ty.span()=> #codec.encode(#value));
     quote! {
-        (&#krate::__private::Encode(#value)).#method().map_err(|__es_error| __es_error.at_key(#key))?
+        #encoded.map_err(|__es_error| __es_error.at_key(#key))?
     }
 }
 
 /// An expression of type `Result<ty, ValueError>` decoding `value` (an expression of type
 /// `Value`), through `Transcode` when `ty` implements it and serde otherwise.
 pub fn decode_value(krate: &Path, value: TokenStream, ty: &Type) -> TokenStream {
-    let method = format_ident!("__es_decode", span = ty.span());
-    quote!((&#krate::__private::Decode::<#ty>::new()).#method(#value))
+    let codec = codec(krate, ty);
+    quote_spanned!(ty.span()=> #codec.decode(#value))
+}
+
+/// An expression of the codec storing `ty`. It and the calls on it carry the span of `ty`, so
+/// that a type that can be stored neither way is reported at the user's type, once: encoding and
+/// decoding fail the same bound there.
+fn codec(krate: &Path, ty: &Type) -> TokenStream {
+    quote_spanned!(ty.span()=> (&#krate::__private::Codec::<#ty>::new()).__es_codec())
 }
 
 /// An expression of type `ty` decoding the value under `key` taken out of `state` (a `Map`); a

@@ -64,6 +64,18 @@ pub fn event_body_fn(method: &Ident) -> Ident {
     )
 }
 
+/// `__es_error_of_make_it_so` for `make_it_so`: the trait an event method's error type must
+/// implement, named after the method because its message names it.
+pub fn event_error_trait(method: &Ident) -> Ident {
+    format_ident!("{}error_of_{}", GENERATED_PREFIX, method.unraw())
+}
+
+/// `__es_rejected_by_make_it_so` for `make_it_so`: the function that keeps an event method's
+/// error when its event is replayed.
+pub fn rejected_fn(method: &Ident) -> Ident {
+    format_ident!("{}rejected_by_{}", GENERATED_PREFIX, method.unraw())
+}
+
 /// Whether `name` starts with the prefix reserved for generated names.
 pub fn is_generated(name: &str) -> bool {
     name.starts_with(GENERATED_PREFIX)

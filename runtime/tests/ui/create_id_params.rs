@@ -1,4 +1,4 @@
-use eventsourcing_seaorm::__private::uuid::Uuid;
+use uuid::Uuid;
 use eventsourcing_seaorm::prelude::*;
 
 #[aggregate]
