@@ -24,6 +24,7 @@ use crate::internals::ast::{AggregateImpl, AggregateStruct, EntityModule};
 use crate::internals::attr::{EntityOptions, ImplOptions, StructOptions};
 use crate::internals::check;
 use crate::internals::ctxt::Ctxt;
+use crate::internals::source;
 
 /// `#[entity(kind, table_name = "...")]` on a module.
 pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -133,6 +134,7 @@ fn aggregate_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
     let mut model = AggregateStruct::from_item(&cx, options, &mut item);
     if let Some(model) = &mut model {
         check::aggregate_struct(&cx, model);
+        derives_above(&cx, model);
     }
     let errors = cx.check().err().map(syn::Error::into_compile_error);
     let Some(model) = model else {
@@ -149,6 +151,30 @@ fn aggregate_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
             #aggregate
         };
     }
+}
+
+/// Reports derives written above `#[aggregate]`, which rustc expands first, on the struct
+/// without its hidden field (their impls then fail to compile or conflict), and which it does
+/// not hand to the macro: only the source file shows them.
+fn derives_above(cx: &Ctxt, model: &mut AggregateStruct) {
+    let derives = source::derives_above_call_site();
+    if derives.is_empty() {
+        return;
+    }
+    model.clone_derived_above = derives.iter().any(|derive| {
+        derive
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|word| word == "Clone")
+    });
+    cx.error_spanned_by(
+        &model.item.ident,
+        format!(
+            "`{}` is written above `#[aggregate]`: derives above it expand first, on the struct \
+             without the hidden field that `#[aggregate]` adds; write `#[aggregate]` first, then \
+             the derives",
+            derives.join(" ")
+        ),
+    );
 }
 
 fn aggregate_impl(args: TokenStream, mut item: ItemImpl) -> TokenStream {

@@ -35,7 +35,7 @@ pub fn generate(model: &AggregateStruct) -> TokenStream {
             .expect("the base field parses as a named field");
         fields.named.push(base);
     }
-    if !derives_any(&["Clone"]) {
+    if !derives_any(&["Clone"]) && !model.clone_derived_above {
         item.attrs
             .push(syn::parse_quote!(#[derive(::core::clone::Clone)]));
     }

@@ -7,3 +7,4 @@ pub mod attr;
 pub mod check;
 pub mod ctxt;
 pub mod name;
+pub mod source;

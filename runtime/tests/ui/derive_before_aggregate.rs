@@ -1,6 +1,7 @@
 // Derives written above `#[aggregate]` expand before it, on the struct without its hidden base
-// field; `#[aggregate]` must come first. rustc hands `#[aggregate]` the struct without those
-// derives, so it cannot tell: these errors are rustc's, pinned so a change is noticed.
+// field. rustc hands `#[aggregate]` the struct without those derives, so the macro reads them
+// from the source file and says to write `#[aggregate]` first; it then does not generate a
+// second `Clone`. The derived `Clone` itself still fails, on the missing hidden field.
 use eventsourcing_seaorm::prelude::*;
 
 #[derive(Debug, Clone)]

@@ -26,6 +26,9 @@ pub struct AggregateStruct {
     pub versioning: Versioning,
     /// The fields, in declaration order.
     pub fields: Vec<Field>,
+    /// Whether a `#[derive(...)]` written above `#[aggregate]` (a mistake, reported) derives
+    /// `Clone` already, so that it is not generated again.
+    pub clone_derived_above: bool,
 }
 
 /// A field of the aggregate struct.
@@ -71,6 +74,7 @@ impl AggregateStruct {
             versioning: options.versioning,
             fields,
             item: item.clone(),
+            clone_derived_above: false,
         })
     }
 }
