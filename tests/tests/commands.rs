@@ -610,3 +610,50 @@ async fn error_kinds_of_an_unreachable_database_and_bad_settings() {
     let not_found: ApplicationError = app.get::<Item>(Uuid::new_v4()).await.unwrap_err();
     assert_eq!(not_found.kind(), ErrorKind::NotFound);
 }
+
+/// A transaction the database rolled back to break a deadlock or a serialisation failure
+/// (SQLSTATE class 40, raised here on purpose on PostgreSQL) is tried again as a whole, and
+/// on its own it is `ErrorKind::Unavailable`.
+#[tokio::test]
+async fn a_unit_of_work_rolled_back_by_the_database_runs_again() {
+    let Some(db) = TestDatabase::new(Backend::Postgres) else {
+        return;
+    };
+    let conn = db.connect().await;
+    let app = app_on(&db, conn.clone(), "Inventory").await;
+    let id = app
+        .create(|| Item::create("cam".into()))
+        .await
+        .unwrap()
+        .id();
+    let deadlock = "DO $$ BEGIN RAISE EXCEPTION 'as if deadlocked' USING ERRCODE = '40P01'; END $$";
+    let runs = Arc::new(AtomicU32::new(0));
+    let outcome = {
+        let runs = runs.clone();
+        app.unit_of_work(move |work| {
+            let runs = runs.clone();
+            async move {
+                work.execute::<Item, _>(id, |item| item.receive(1)).await?;
+                if runs.fetch_add(1, Ordering::Relaxed) == 0 {
+                    work.transaction().execute_unprepared(deadlock).await?;
+                }
+                Ok::<_, CommandError<StockError>>(())
+            }
+        })
+        .await
+    };
+    outcome.unwrap();
+    assert_eq!(runs.load(Ordering::Relaxed), 2);
+    assert_eq!(app.get::<Item>(id).await.unwrap().on_hand, 1);
+
+    let error = app
+        .unit_of_work(|work| async move {
+            work.transaction().execute_unprepared(deadlock).await?;
+            Ok::<_, CommandError>(())
+        })
+        .await;
+    // Every try deadlocks: the last one's error is returned.
+    let error = error.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error}");
+    db.drop_tables(&conn).await;
+}

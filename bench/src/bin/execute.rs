@@ -1,9 +1,9 @@
 //! `Application::execute` (load, run the command, save, and try again on a conflict) against
-//! the same load and save written by hand, on one application, in the same run: the bench's
-//! alternating repetitions (7 of 200 ms a side, the pair whose ratio is the median), on every
-//! target the bench reaches (SQLite file; PostgreSQL and MySQL/MariaDB over the Unix socket and
-//! TCP). Nothing else writes, so no command meets a conflict: what is measured is the cost of
-//! the command's frame.
+//! the same load and save written out by hand, on one application, in the same run: the
+//! bench's alternating repetitions (7 of 200 ms a side, the pair whose ratio is the median), on
+//! every target the bench reaches (SQLite file; PostgreSQL and MySQL/MariaDB over the Unix
+//! socket and TCP). Nothing else writes, so no command meets a conflict: what is measured is
+//! the cost of the command's frame.
 //!
 //! ```sh
 //! cargo run --release -p eventsourcing-seaorm-bench --bin execute [ROUNDS]
@@ -11,48 +11,12 @@
 //!
 //! The goal (issue 21): `execute` ÷ by hand at least 0.95 (no more than 5% slower).
 
-use eventsourcing_seaorm::application::Application;
-use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm_bench::BenchError;
 use eventsourcing_seaorm_bench::args::{Backend, Options, Transport};
-use eventsourcing_seaorm_bench::measure::{Work, compare};
+use eventsourcing_seaorm_bench::measure::compare;
 use eventsourcing_seaorm_bench::scenarios::Sizes;
+use eventsourcing_seaorm_bench::scenarios::commands::{OursCommand, create_worlds};
 use eventsourcing_seaorm_bench::target::{Database, targets};
-use eventsourcing_seaorm_tests::world::World;
-use uuid::Uuid;
-
-/// Load, one event, save, on the next aggregate in turn: with `execute`, or by hand.
-struct Commands<'a> {
-    app: &'a Application,
-    ids: Vec<Uuid>,
-    next: usize,
-    execute: bool,
-}
-
-impl Work for Commands<'_> {
-    async fn step(&mut self) -> Result<u64, BenchError> {
-        let id = self.ids[self.next % self.ids.len()];
-        self.next += 1;
-        if self.execute {
-            self.app
-                .execute::<World, _>(id, |world| world.make_it_so("trucks".to_owned()))
-                .await
-                .map_err(|e| BenchError::Check(e.to_string()))?;
-        } else {
-            let mut world: World = self.app.get(id).await?;
-            world.make_it_so("trucks".to_owned());
-            self.app.save(&mut world).await?;
-        }
-        Ok(1)
-    }
-}
-
-/// `count` new one-event aggregates of `app`.
-async fn worlds(app: &Application, count: usize) -> Result<Vec<Uuid>, BenchError> {
-    let mut worlds: Vec<World> = (0..count).map(|_| World::create()).collect();
-    app.save(&mut worlds).await?;
-    Ok(worlds.iter().map(World::id).collect())
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), BenchError> {
@@ -79,27 +43,19 @@ async fn main() -> Result<(), BenchError> {
                     continue;
                 }
             };
-            let label = db.target.label();
             let app = db.app("Commands", false, &[]).await?;
-            let ids = worlds(&app, 300).await?;
-            let (a, b) = compare(
-                &mut Commands {
-                    app: &app,
-                    ids: ids.clone(),
-                    next: 0,
-                    execute: true,
-                },
-                &mut Commands {
-                    app: &app,
-                    ids,
-                    next: 150,
-                    execute: false,
-                },
-                &plan,
-            )
-            .await?;
+            let ids = create_worlds(&app, 300, 1, "dinosaurs").await?;
+            let command = |execute| OursCommand {
+                app: &app,
+                ids: &ids,
+                what: "trucks",
+                next: if execute { 0 } else { ids.len() / 2 },
+                execute,
+            };
+            let (a, b) = compare(&mut command(true), &mut command(false), &plan).await?;
             println!(
-                "{label:<16} {:>9.0} {:>10.0}  {:>6.3}",
+                "{:<16} {:>9.0} {:>10.0}  {:>6.3}",
+                db.target.label(),
                 a.steps_per_s,
                 b.steps_per_s,
                 a.steps_per_s / b.steps_per_s

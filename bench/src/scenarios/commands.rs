@@ -66,15 +66,26 @@ pub struct OursCommand<'a> {
     pub what: &'a str,
     /// The next aggregate.
     pub next: usize,
+    /// Through `Application::execute` rather than `get` and `save` written out
+    /// (`bin/execute.rs` compares the two).
+    pub execute: bool,
 }
 
 impl Work for OursCommand<'_> {
     async fn step(&mut self) -> Result<u64, BenchError> {
         let id = self.ids[self.next % self.ids.len()];
         self.next += 1;
-        let mut world: World = self.app.repository().get(id).await?;
-        world.make_it_so(self.what.to_owned());
-        self.app.save(&mut world).await?;
+        if self.execute {
+            let what = self.what;
+            self.app
+                .execute::<World, _>(id, |world| world.make_it_so(what.to_owned()))
+                .await
+                .map_err(|e| BenchError::Check(format!("execute: {e}")))?;
+        } else {
+            let mut world: World = self.app.get(id).await?;
+            world.make_it_so(self.what.to_owned());
+            self.app.save(&mut world).await?;
+        }
         Ok(1)
     }
 }
@@ -129,6 +140,7 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
             ids: &ours_ids,
             what: "trucks",
             next: 0,
+            execute: false,
         },
         &mut RawCommand {
             raw: &mut raw,

@@ -6,7 +6,7 @@
 //! [`Application`]: eventsourcing_seaorm::application::Application
 
 mod append;
-mod commands;
+pub mod commands;
 mod concurrency;
 mod context;
 mod load;

@@ -135,12 +135,14 @@ pub async fn run(cx: &mut Context<'_>) -> Result<(), BenchError> {
             ids: &secret_ids,
             what: &what,
             next: 0,
+            execute: false,
         },
         &mut OursCommand {
             app: &plain,
             ids: &plain_ids,
             what: &what,
             next: 0,
+            execute: false,
         },
         &cx.sizes.plan,
     )

@@ -61,7 +61,8 @@ use super::error::ErrorKind;
 use super::settings::keys;
 use super::{Application, ApplicationError, Settings};
 use crate::domain::{Aggregate, Command, CommandOutput, Created};
-use crate::seaorm::is_unavailable;
+use crate::persistence::PersistenceError;
+use crate::seaorm::{is_rolled_back_to_retry, is_unavailable};
 
 /// How commands try again after a version conflict: how many tries in all, and how long to wait
 /// before each new try (a random time up to a bound that doubles from `first_backoff` to
@@ -122,10 +123,10 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether a command that failed on try number `tried` (from 1), with a conflict or not,
-    /// goes again, after waiting; `false` at once when it does not.
-    pub(crate) async fn again(&self, tried: u32, conflict: bool) -> bool {
-        if !conflict || tried >= self.attempts {
+    /// Whether a command that failed on try number `tried` (from 1), for a reason worth
+    /// another try or not, goes again, after waiting; `false` at once when it does not.
+    pub(crate) async fn again(&self, tried: u32, retryable: bool) -> bool {
+        if !retryable || tried >= self.attempts {
             return false;
         }
         let bound = self
@@ -185,6 +186,19 @@ impl<E> CommandError<E> {
     /// Whether this is a version conflict (after every try).
     pub fn is_conflict(&self) -> bool {
         self.kind() == ErrorKind::Conflict
+    }
+
+    /// Whether trying the whole unit of work again in a new transaction may succeed: a version
+    /// conflict, or a transaction the database rolled back to break a deadlock.
+    pub(crate) fn is_worth_trying_again(&self) -> bool {
+        let database = match self {
+            CommandError::Database(error) => Some(error),
+            CommandError::Application(ApplicationError::Persistence(
+                PersistenceError::Database { source, .. },
+            )) => source.downcast_ref::<DbErr>(),
+            _ => None,
+        };
+        self.is_conflict() || database.is_some_and(is_rolled_back_to_retry)
     }
 
     /// Whether the aggregate was not found.

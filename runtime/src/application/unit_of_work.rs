@@ -176,7 +176,8 @@ impl Application {
     /// first does not make the first write fail when another connection wrote meanwhile.
     ///
     /// When `work` fails, the transaction is rolled back; when it failed with a version
-    /// conflict, `work` runs again in a new transaction, as the application's
+    /// conflict (or the database rolled it back to break a deadlock), `work` runs again in a
+    /// new transaction, as the application's
     /// [`RetryPolicy`](super::RetryPolicy) allows. So `work` is a closure that makes a new
     /// future for each try, and loads what it changes inside it:
     ///
@@ -189,10 +190,13 @@ impl Application {
     ///             .filter(item_stock::Column::ItemId.eq(item_id))
     ///             .exec(work.transaction())
     ///             .await?;
-    ///         Ok(on_hand)
+    ///         Ok::<_, CommandError<StockError>>(on_hand)
     ///     })
     ///     .await?;
     /// ```
+    ///
+    /// The README's "Commands, units of work and error kinds" has this as a complete program,
+    /// and `examples/axum_service.rs` a service.
     ///
     /// Needs the SeaORM infrastructure. After the commit, the saved aggregates are read from the
     /// store again by [`Application::get`] (they are not cached from inside the transaction).
@@ -253,7 +257,7 @@ impl Application {
             }
             match outcome {
                 Ok(value) => return Ok(value),
-                Err(error) if retry.again(tried, error.is_conflict()).await => tried += 1,
+                Err(error) if retry.again(tried, error.is_worth_trying_again()).await => tried += 1,
                 Err(error) => return Err(error),
             }
         }

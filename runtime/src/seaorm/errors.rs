@@ -70,6 +70,14 @@ pub(crate) fn is_connection_lost(error: &DbErr) -> bool {
     }
 }
 
+/// Whether the database rolled the transaction back to break a deadlock or a serialisation
+/// failure (SQLSTATE class 40 on PostgreSQL and MySQL/MariaDB): the same work, tried again in a
+/// new transaction, may succeed.
+pub(crate) fn is_rolled_back_to_retry(error: &DbErr) -> bool {
+    sqlstate(error).is_some_and(|code| code.starts_with("40"))
+        || matches!(mysql_error_number(error), Some(1213))
+}
+
 /// Whether the database could not be reached or could not do the work for now (no connection
 /// could be opened or taken from the pool, the connection was lost, the transaction was rolled
 /// back to break a deadlock, SQLite's file is locked beyond its busy timeout): the same request
