@@ -30,7 +30,8 @@
 //! a quiet machine, `time` each side with a large N (say 20000), with `PROFILE_THREADS=2` for
 //! the benchmark's multi-threaded runtime.
 //!
-//! Operations: `append1`, `append100`, `append1000`, `command`, `load5`, `load1000`, `load1000snap`,
+//! Operations: `append1`, `append100`, `append1000`, `command`, `execute` (`command` through
+//! `Application::execute`; ours only), `load5`, `load1000`, `load1000snap`,
 //! `log1000`, `map` (the mapper alone: encode and decode one event, plain), `mapsecret` (the
 //! same with zlib + AES), `commandsecret` (`command` with zlib + AES; ours only), `command200`
 //! and `command200secret` (ours only: the benchmark's scenario 6, 500 aggregates of 3 events
@@ -85,7 +86,7 @@ async fn setup(db: &Database, op: &str) -> Result<Setup, BenchError> {
         }
     } else if matches!(
         op,
-        "load5" | "command" | "commandsecret" | "log100" | "log1000"
+        "load5" | "command" | "execute" | "commandsecret" | "log100" | "log1000"
     ) {
         for _ in 0..if op.starts_with("log") { 1000 } else { 50 } {
             let mut world = world_with_events(5, "dinosaurs");
@@ -140,6 +141,13 @@ async fn ours(s: &mut Setup, op: &str, i: usize) -> Result<(), BenchError> {
             };
             world.make_it_so(what);
             s.app.save(&mut world).await?;
+        }
+        "execute" => {
+            let id = s.small[i % s.small.len()];
+            s.app
+                .execute::<World, _>(id, |world| world.make_it_so("trucks".into()))
+                .await
+                .map_err(|e| BenchError::Check(e.to_string()))?;
         }
         "load5" => {
             let _: World = s.app.repository().get(s.small[i % s.small.len()]).await?;
