@@ -9,7 +9,10 @@ use crate::redact::redact_setting;
 
 /// Keys the application reads, as in the Python original.
 pub mod keys {
-    /// Which infrastructure to use: `eventsourcing.popo` (memory) or the SeaORM factory.
+    /// Which infrastructure to use: `eventsourcing.popo` (memory) or the SeaORM factory
+    /// (`eventsourcing_seaorm`, `eventsourcing_django`). Unset: SeaORM when a database is named
+    /// (`DATABASE_URL` or a connection given in code), else memory; memory while a database is
+    /// named is an error.
     pub const PERSISTENCE_MODULE: &str = "PERSISTENCE_MODULE";
     /// Older spelling of [`PERSISTENCE_MODULE`].
     pub const INFRASTRUCTURE_FACTORY: &str = "INFRASTRUCTURE_FACTORY";
