@@ -89,6 +89,31 @@ async fn a_database_url_alone_stores_through_seaorm() {
     assert!(matches!(app.infrastructure(), Infrastructure::Memory));
     assert!(app.get::<Item>(item.id()).await.unwrap_err().is_not_found());
 
+    // Memory and a database both given in code contradict each other.
+    let error = Application::builder("Inventory")
+        .environment(NO_ENV)
+        .sqlite(path.display().to_string())
+        .in_memory()
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Settings);
+    assert!(
+        error.to_string().contains("DATABASE_URL given in code"),
+        "{error}"
+    );
+
+    // A file name with the characters a URL gives meaning to.
+    let odd = dir.0.join("stock #1 ?100%.sqlite3");
+    let app = Application::builder("Inventory")
+        .environment(NO_ENV)
+        .sqlite(odd.display().to_string())
+        .build()
+        .await
+        .unwrap();
+    app.create(|| Item::create("odd".into())).await.unwrap();
+    assert!(odd.exists(), "{}", odd.display());
+
     // The Python names still select what they name.
     for module in ["eventsourcing_django", "eventsourcing_seaorm"] {
         let app = Application::builder("Inventory")
@@ -260,7 +285,11 @@ async fn concurrent_commands_on_one_aggregate_all_succeed_by_trying_again() {
         }
         let item: Item = plain.get(id).await.unwrap();
         assert_eq!((item.on_hand, item.version()), (0, 22), "{backend:?}");
-        assert!(runs.load(Ordering::Relaxed) >= 20, "{backend:?}");
+        // Each command ran once per try; how many conflicted depends on the timing.
+        eprintln!(
+            "{backend:?}: 20 commands ran {} times",
+            runs.load(Ordering::Relaxed)
+        );
         db.drop_tables(&conn).await;
     }
 }
@@ -519,15 +548,18 @@ async fn a_unit_of_work_that_conflicts_runs_again() {
         let item = app.create(|| Item::create("cog".into())).await.unwrap();
         let id = item.id();
         let runs = Arc::new(AtomicU32::new(0));
+        // Another writer, on its own connection.
+        let other = app_on(&db, db.connect().await, "Inventory").await;
         let outcome = {
             let runs = runs.clone();
             app.unit_of_work(move |work| {
-                let runs = runs.clone();
+                let (runs, other) = (runs.clone(), other.clone());
                 async move {
                     let mut item: Item = work.get(id).await?;
                     if runs.fetch_add(1, Ordering::Relaxed) == 0 {
-                        // Another writer, outside the unit's transaction, goes first.
-                        work.application()
+                        // The other writer goes first, between the unit's read and its save
+                        // (before the save takes the write lock).
+                        other
                             .execute::<Item, _>(id, |item| item.receive(5))
                             .await
                             .map_err(|e| match e {

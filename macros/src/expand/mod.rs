@@ -161,10 +161,15 @@ fn derives_above(cx: &Ctxt, model: &mut AggregateStruct) {
     if derives.is_empty() {
         return;
     }
+    // A `cfg_attr` may not apply: only a plain derive surely implements `Clone` already.
     model.clone_derived_above = derives.iter().any(|derive| {
         derive
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|word| word == "Clone")
+            .trim_start_matches('#')
+            .trim_start()
+            .starts_with("[derive")
+            && derive
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|word| word == "Clone")
     });
     cx.error_spanned_by(
         &model.item.ident,

@@ -17,7 +17,17 @@ pub fn derives_above_call_site() -> Vec<String> {
     let Ok(source) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
-    derives_above(&source, call_site.line())
+    // An attribute written by another macro may be placed elsewhere than the item's text:
+    // only a call site that shows the attribute itself is read.
+    let line = call_site.line();
+    let shows_attribute = source
+        .lines()
+        .nth(line.saturating_sub(1))
+        .is_some_and(|text| text.contains("aggregate"));
+    if !shows_attribute {
+        return Vec::new();
+    }
+    derives_above(&source, line)
 }
 
 /// The derive attributes among the attributes (and comments) that directly precede line

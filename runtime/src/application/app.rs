@@ -497,14 +497,24 @@ impl ApplicationBuilder {
     }
 
     /// Stores events in this SQLite file through SeaORM (created when missing): the setting
-    /// `DATABASE_URL=sqlite://<path>`, given in code.
+    /// `DATABASE_URL=sqlite://<path>`, given in code (`%`, `?` and `#` in the path are
+    /// percent-encoded, so that they stay part of the file's name).
     pub fn sqlite(self, path: impl AsRef<str>) -> Self {
-        let url = format!("sqlite://{}", path.as_ref());
+        let mut url = String::from("sqlite://");
+        for c in path.as_ref().chars() {
+            match c {
+                '%' => url.push_str("%25"),
+                '?' => url.push_str("%3F"),
+                '#' => url.push_str("%23"),
+                c => url.push(c),
+            }
+        }
         self.database_url(url)
     }
 
-    /// Keeps events in memory, whatever the settings say (they are lost when the program
-    /// exits): for tests and examples.
+    /// Keeps events in memory (they are lost when the program exits), whatever the process
+    /// environment says: for tests and examples. A database given in code as well (a store, a
+    /// connection, a `DATABASE_URL` setting) makes [`build`](Self::build) fail.
     pub fn in_memory(mut self) -> Self {
         self.in_memory = true;
         self
@@ -611,8 +621,40 @@ impl ApplicationBuilder {
         self
     }
 
+    /// What, given in code, names a database: a store, a connection, a `DATABASE_URL` setting.
+    fn database_given_in_code(&self) -> Option<String> {
+        let url_key = |key: &str| {
+            key == keys::DATABASE_URL
+                || key
+                    .strip_suffix(keys::DATABASE_URL)
+                    .is_some_and(|prefix| prefix.ends_with('_'))
+        };
+        if self.store.is_some() {
+            Some("the store given in code".to_owned())
+        } else if !self.databases.is_empty() {
+            Some("a connection given in code".to_owned())
+        } else {
+            self.given
+                .iter()
+                .find(|(key, value)| url_key(key) && !value.is_empty())
+                .map(|(key, _)| format!("{key} given in code"))
+        }
+    }
+
     /// Builds the application.
     pub async fn build(self) -> Result<Application, ApplicationError> {
+        if self.in_memory
+            && let Some(database) = self.database_given_in_code()
+        {
+            return Err(ApplicationError::setting(
+                "in_memory()",
+                "",
+                format!(
+                    "keeps events in memory, which are lost when the program exits, but {database} \
+                     names a database: remove one of the two"
+                ),
+            ));
+        }
         let environment = self.environment.unwrap_or_else(|| {
             std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))

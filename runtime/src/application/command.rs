@@ -69,7 +69,7 @@ use crate::seaorm::{is_rolled_back_to_retry, is_unavailable};
 /// `max_backoff`, so that writers that met on one aggregate spread out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Tries in all, at least 1 (1: never try again).
+    /// Tries in all (1: never try again; 0 counts as 1).
     pub attempts: u32,
     /// The bound of the first wait.
     pub first_backoff: Duration,

@@ -44,7 +44,9 @@ pub enum ErrorKind {
     /// A setting cannot be used, or the application is built on infrastructure that cannot
     /// do what was asked.
     Settings,
-    /// Anything else: bad stored data, a failed mapping, SQL the database refused.
+    /// Anything else: bad stored data, a failed mapping, SQL the database refused, a tracking
+    /// position already recorded (the upstream notification was processed already: trying
+    /// again cannot succeed).
     Other,
 }
 
@@ -172,23 +174,21 @@ impl ApplicationError {
             ApplicationError::Setting { .. } | ApplicationError::SnapshottingDisabled { .. } => {
                 ErrorKind::Settings
             }
-            ApplicationError::Persistence(error) => {
-                match error {
-                    PersistenceError::Conflict { .. }
-                    | PersistenceError::TrackingConflict { .. } => ErrorKind::Conflict,
-                    PersistenceError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
-                    PersistenceError::Configuration { .. }
-                    | PersistenceError::Unsupported { .. } => ErrorKind::Settings,
-                    PersistenceError::Database { source, .. }
-                        if source
-                            .downcast_ref::<sea_orm::DbErr>()
-                            .is_some_and(is_unavailable) =>
-                    {
-                        ErrorKind::Unavailable
-                    }
-                    _ => ErrorKind::Other,
+            ApplicationError::Persistence(error) => match error {
+                PersistenceError::Conflict { .. } => ErrorKind::Conflict,
+                PersistenceError::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+                PersistenceError::Configuration { .. } | PersistenceError::Unsupported { .. } => {
+                    ErrorKind::Settings
                 }
-            }
+                PersistenceError::Database { source, .. }
+                    if source
+                        .downcast_ref::<sea_orm::DbErr>()
+                        .is_some_and(is_unavailable) =>
+                {
+                    ErrorKind::Unavailable
+                }
+                _ => ErrorKind::Other,
+            },
             _ => ErrorKind::Other,
         }
     }

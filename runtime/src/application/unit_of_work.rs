@@ -95,11 +95,6 @@ impl<E> UnitOfWork<E> {
         &self.transaction
     }
 
-    /// The application.
-    pub fn application(&self) -> &Application {
-        &self.app
-    }
-
     /// Loads an aggregate in the transaction (from its newest snapshot when snapshotting is
     /// enabled; never from the application's cache).
     pub async fn get<A: Aggregate>(&self, aggregate_id: Uuid) -> Result<A, ApplicationError> {
@@ -200,6 +195,13 @@ impl Application {
     ///
     /// Needs the SeaORM infrastructure. After the commit, the saved aggregates are read from the
     /// store again by [`Application::get`] (they are not cached from inside the transaction).
+    ///
+    /// Inside `work`, read and write only through the [`UnitOfWork`]: the unit's transaction
+    /// holds the database's write lock (from its `BEGIN` on SQLite, from its first save on the
+    /// servers) until it ends, so a save of the application made outside it from inside `work`
+    /// waits for the unit it is part of: on SQLite until the busy timeout, on PostgreSQL and
+    /// MySQL for ever. With a pool of one connection (SQLite in memory) any read outside the
+    /// unit waits so too.
     pub async fn unit_of_work<T, E, F, Fut>(&self, mut work: F) -> Result<T, CommandError<E>>
     where
         F: FnMut(UnitOfWork<E>) -> Fut,

@@ -74,8 +74,14 @@ pub(crate) fn is_connection_lost(error: &DbErr) -> bool {
 /// failure (SQLSTATE class 40 on PostgreSQL and MySQL/MariaDB): the same work, tried again in a
 /// new transaction, may succeed.
 pub(crate) fn is_rolled_back_to_retry(error: &DbErr) -> bool {
-    sqlstate(error).is_some_and(|code| code.starts_with("40"))
+    !is_sqlite_error(error) && sqlstate(error).is_some_and(|code| code.starts_with("40"))
         || matches!(mysql_error_number(error), Some(1213))
+}
+
+/// Whether `error` is SQLite's (whose codes are numbers, not SQLSTATEs).
+fn is_sqlite_error(error: &DbErr) -> bool {
+    database_error(error)
+        .is_some_and(|e| e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some())
 }
 
 /// Whether the database could not be reached or could not do the work for now (no connection
@@ -90,14 +96,14 @@ pub(crate) fn is_unavailable(error: &DbErr) -> bool {
         return false;
     };
     let code = database.code().unwrap_or_default();
+    if is_sqlite_error(error) {
+        // SQLite's BUSY (5) and its extended codes (the low byte is the primary code).
+        return code.parse::<u32>().is_ok_and(|code| code & 0xff == 5);
+    }
     // Class 40 (deadlock, serialisation failure) and 53 (insufficient resources, too many
-    // connections) on PostgreSQL and MySQL; SQLite's BUSY (5) and its extended codes.
+    // connections) on PostgreSQL and MySQL.
     code.starts_with("40")
         || code.starts_with("53")
-        || (database
-            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-            .is_some()
-            && code.parse::<u32>().is_ok_and(|code| code & 0xff == 5))
         || matches!(
             mysql_error_number(error),
             Some(1040 | 1205 | 1213) // too many connections, lock wait timeout, deadlock
