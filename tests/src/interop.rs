@@ -3,9 +3,7 @@
 //! fixtures' manifests use. Its `World` is the shared one of [`crate::world`].
 
 use chrono::{DateTime, FixedOffset};
-use eventsourcing_seaorm::domain::{
-    Aggregate, Map, Snapshot, Value, format_isoformat, format_naive_isoformat,
-};
+use eventsourcing_seaorm::domain::{Aggregate, Map, Value};
 use eventsourcing_seaorm::{aggregate, event};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -119,51 +117,8 @@ impl Profile {
     }
 }
 
-/// A value as the fixtures' `to_plain` writes it: Decimals as `str(d)`, UUIDs hyphenated,
-/// datetimes as `isoformat()`.
-pub fn plain_value(value: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::BigInt(digits) => digits
-            .parse::<serde_json::Number>()
-            .map_or(J::String(digits.clone()), J::Number),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-        Value::String(s) => J::String(s.clone()),
-        Value::List(items) => J::Array(items.iter().map(plain_value).collect()),
-        Value::Map(map) => J::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), plain_value(v)))
-                .collect(),
-        ),
-        Value::Uuid(u) => J::String(u.hyphenated().to_string()),
-        Value::Decimal(d) => J::String(d.as_str().to_owned()),
-        Value::DateTime(dt) => J::String(format_isoformat(dt)),
-        Value::NaiveDateTime(dt) => J::String(format_naive_isoformat(dt)),
-        Value::Custom(custom) => plain_value(&custom.data),
-    }
-}
-
-/// An aggregate's state as the fixtures' `aggregate_state` writes it.
+/// An aggregate's state as the fixtures' `aggregate_state` writes it: the library's plain form
+/// ([`eventsourcing_seaorm::domain::plain_state`]).
 pub fn plain_state<A: Aggregate>(aggregate: &A) -> serde_json::Value {
-    let snapshot = Snapshot::take(aggregate).expect("state of the aggregate");
-    let mut out = serde_json::Map::new();
-    out.insert("id".into(), aggregate.id().hyphenated().to_string().into());
-    out.insert("version".into(), aggregate.version().into());
-    out.insert(
-        "created_on".into(),
-        format_isoformat(&aggregate.created_on().fixed_offset()).into(),
-    );
-    out.insert(
-        "modified_on".into(),
-        format_isoformat(&aggregate.modified_on().fixed_offset()).into(),
-    );
-    for (key, value) in snapshot.payload.state.iter() {
-        if key != "_created_on" && key != "_modified_on" && key != "class_version" {
-            out.insert(key.clone(), plain_value(value));
-        }
-    }
-    serde_json::Value::Object(out)
+    eventsourcing_seaorm::domain::plain_state(aggregate).expect("state of the aggregate")
 }

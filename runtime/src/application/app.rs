@@ -312,6 +312,27 @@ impl Application {
         }
     }
 
+    /// Closes the application, as the Python original's `close()`: on the SeaORM
+    /// infrastructure it waits for the saves in flight, checkpoints SQLite's write-ahead log
+    /// into the database file and closes the connection pool
+    /// ([`SeaOrmStore::close`](crate::seaorm::SeaOrmStore::close)); in memory it does nothing.
+    /// Saves and loads after it fail (`ErrorKind::Unavailable`), also through its clones and
+    /// other applications on the same connection.
+    ///
+    /// An application dropped without closing leaves its pool's connections to close as the
+    /// pool drops, in the background: a process that exits at once may leave the last saves
+    /// in SQLite's `-wal` file (safe, SQLite reads it when the database is opened next, but a
+    /// copy of the database file alone lacks them).
+    pub async fn close(&self) -> Result<(), ApplicationError> {
+        match &self.inner.infrastructure {
+            Infrastructure::SeaOrm(store) => store
+                .close()
+                .await
+                .map_err(|e| factory::of_application(&self.inner.settings, e)),
+            Infrastructure::Memory | Infrastructure::Custom => Ok(()),
+        }
+    }
+
     /// Takes a snapshot of the aggregate at `version` (its current version when `None`).
     pub async fn take_snapshot<A: Aggregate>(
         &self,

@@ -122,7 +122,7 @@ fn database_error(
 
 /// A store's error (which names no application) as the application's whose settings made
 /// the store.
-fn of_application(settings: &Settings, error: PersistenceError) -> ApplicationError {
+pub(crate) fn of_application(settings: &Settings, error: PersistenceError) -> ApplicationError {
     match error {
         PersistenceError::Database {
             application_name,

@@ -35,7 +35,7 @@ pub use snapshot::{SNAPSHOT_TOPIC, Snapshot, SnapshotState};
 pub use time::utc_now;
 pub use value::{
     CustomValue, DecimalValue, Map, Transcode, Transcoding, Value, format_isoformat,
-    format_naive_isoformat, parse_isoformat,
+    format_naive_isoformat, parse_isoformat, plain_state,
 };
 
 #[doc(hidden)]

@@ -110,6 +110,13 @@ impl Kept {
         self.lock().conn.is_some()
     }
 
+    /// Gives the kept connection, if any, back to its pool now (before the pool closes, which
+    /// waits for every connection).
+    pub(crate) fn release(&self) {
+        let kept = self.lock().conn.take();
+        drop(kept);
+    }
+
     /// The kept connection, or one from the pool.
     pub(crate) async fn take<DB: sqlx::Database>(
         &self,

@@ -188,6 +188,33 @@ impl SeaOrmStore {
         begin_seaorm(self.connection(), self.dialect.backend).await
     }
 
+    /// Closes the store: waits for the saves in its write queue to be recorded (later saves
+    /// fail, recording nothing), gives its kept connection back, on SQLite checkpoints the
+    /// write-ahead log into the database file (`PRAGMA wal_checkpoint(TRUNCATE)`, so that the
+    /// file alone holds everything), and closes the connection pool, which waits for the
+    /// connections in use (a caller's open transaction) to come back.
+    ///
+    /// The pool is shared by every store and application made on the same connection: they
+    /// are closed with it.
+    pub async fn close(&self) -> Result<(), PersistenceError> {
+        self.room.close_when_empty().await;
+        self.driver.release_kept();
+        if self.dialect.backend == DbBackend::Sqlite {
+            let checkpoint =
+                Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)");
+            // A file opened read-only, or one another process is writing, cannot be
+            // checkpointed now: SQLite does it when its last connection closes.
+            if let Err(error) = self.connection().execute_raw(checkpoint).await {
+                tracing::warn!(%error, "the write-ahead log was not checkpointed before closing");
+            }
+            self.driver.release_kept();
+        }
+        self.connection()
+            .close_by_ref()
+            .await
+            .map_err(|e| store_error("closing the connection pool", e))
+    }
+
     /// The connection.
     pub fn connection(&self) -> &DatabaseConnection {
         self.driver.seaorm()

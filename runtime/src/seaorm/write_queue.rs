@@ -27,7 +27,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnAcquireErr, ConnectionTrait, DbBackend, DbErr};
 use tokio::sync::oneshot::error::TryRecvError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tracing::Instrument;
@@ -121,6 +121,22 @@ impl QueueRoom {
     pub(crate) fn taken(&self) -> usize {
         self.limit - self.places.available_permits()
     }
+
+    /// Waits until no save waits or is being recorded, then lets no save in any more (they
+    /// fail at once, recording nothing).
+    pub(crate) async fn close_when_empty(&self) {
+        let mut left = self.limit;
+        while left > 0 {
+            let chunk = u32::try_from(left).unwrap_or(u32::MAX);
+            match self.places.acquire_many(chunk).await {
+                // Held only until the semaphore is closed below.
+                Ok(places) => places.forget(),
+                Err(_) => return,
+            }
+            left -= chunk as usize;
+        }
+        self.places.close();
+    }
 }
 
 /// Takes a save back out of the queue when its writer stops waiting (its future dropped)
@@ -159,9 +175,12 @@ impl WriteQueue {
     /// Records a save through `driver`, with the others waiting at the same time, once `room`
     /// has a place for it.
     pub(crate) async fn submit(&self, driver: &Driver, room: &QueueRoom, save: Save) -> Answer {
-        // Never closed: the error cannot happen, but is not a panic.
+        // Closed only when the store is (`SeaOrmStore::close`): nothing of this save was queued.
         let Ok(place) = Arc::clone(&room.places).acquire_owned().await else {
-            return Err(stopped());
+            return Err(InsertFailure {
+                step: Step::Other("queuing a save on a closed store"),
+                error: DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            });
         };
         let (reply, result) = oneshot::channel();
         let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);

@@ -11,6 +11,7 @@
 mod datetime;
 mod decimal;
 mod map;
+mod plain;
 mod serde_impl;
 mod transcode;
 
@@ -23,6 +24,7 @@ use uuid::Uuid;
 pub use datetime::{format_isoformat, format_naive_isoformat, parse_isoformat};
 pub use decimal::DecimalValue;
 pub use map::Map;
+pub use plain::plain_state;
 pub use transcode::{Transcode, Transcoding};
 
 /// A value of event or snapshot state.

@@ -94,6 +94,11 @@ impl Driver {
         &self.conn
     }
 
+    /// Gives the kept connection back to the pool now.
+    pub(crate) fn release_kept(&self) {
+        self.kept.release();
+    }
+
     /// Whether a connection is kept now.
     #[cfg(test)]
     pub(crate) fn is_keeping(&self) -> bool {
