@@ -65,7 +65,8 @@ use proc_macro::TokenStream;
 /// - `event = WorldEvent`: the event enum, which the `impl` block must name alike (default:
 ///   the struct's name followed by `Event`);
 /// - `version = 2, upcast(v1_to_v2)`: the class version of snapshot state, with one
-///   `fn(&mut Map)` per older version;
+///   `fn(&mut Map)` per older version (or `fn(&mut Map) -> Result<(), E>`, to refuse state it
+///   cannot convert with a `DomainError::Upcast` naming the topic and the versions);
 /// - `crate = "::eventsourcing_seaorm"`: where the runtime crate is.
 ///
 /// On a field, `#[aggregate(rename = "python_name")]` sets its key in snapshot state and
@@ -122,7 +123,8 @@ pub fn aggregate(args: TokenStream, input: TokenStream) -> TokenStream {
 /// The parameters become the event's fields, in order, except one named `timestamp`, which
 /// receives the event's timestamp. Forms: `#[event]`, `#[event("Name")]`,
 /// `#[event(name = "Name", version = 2, upcast(v1_to_v2))]` (each upcaster is a
-/// `fn(&mut Map)` bringing stored event state up one version).
+/// `fn(&mut Map)` bringing stored event state up one version, or returning `Result<(), E>` to
+/// refuse state it cannot convert).
 ///
 /// A function `create_id` (without `#[event]`) in the same block computes the id of new
 /// aggregates from constructor arguments of the same names; without it, ids are random (v4).

@@ -185,12 +185,16 @@ mod accounts {
             self.balance_cents += amount_cents;
         }
 
-        /// Version 1 stored `amount` as a string of whole units.
-        fn amount_to_int(state: &mut Map) {
-            let units = state
-                .remove("amount")
-                .and_then(|v| v.as_str()?.parse::<i64>().ok());
-            state.insert("amount", units.unwrap_or(0));
+        /// Version 1 stored `amount` as a string of whole units; one that is not a number is
+        /// refused.
+        fn amount_to_int(state: &mut Map) -> Result<(), String> {
+            let amount = state.remove("amount");
+            let text = amount.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
+            let units: i64 = text
+                .parse()
+                .map_err(|_| format!("amount {text:?} is not a whole number"))?;
+            state.insert("amount", units);
+            Ok(())
         }
 
         /// Version 2 stored `amount` in whole units.
@@ -772,6 +776,53 @@ fn versioned_events_upcast_older_state() {
 
     let error = AccountEvents::decode(opened.topic(), 3, encoded(opened)).unwrap_err();
     assert_class_version(error, 3, 2);
+}
+
+#[test]
+fn an_upcaster_that_fails_names_the_topic_versions_and_row() {
+    let credited = format!("{}.Credited", Account::topic());
+    let mut v1 = Map::new();
+    v1.insert("amount", "twelve");
+    let error = AccountEvents::decode(&credited, 1, v1).unwrap_err();
+    match &error {
+        DomainError::Upcast {
+            topic,
+            stored,
+            from,
+            source,
+        } => {
+            assert_eq!((topic.as_str(), *stored, *from), (credited.as_str(), 1, 1));
+            assert!(source.to_string().contains("\"twelve\""), "{source}");
+        }
+        other => panic!("{other}"),
+    }
+
+    // Through the mapper, the error names the row too.
+    use eventsourcing_seaorm::persistence::{JsonTranscoder, Mapper, StoredEvent};
+    let mapper = Mapper::new(JsonTranscoder::new());
+    let mut account = Account::open("Ann".into(), "USD".into());
+    account.credit(100);
+    let mut stored: StoredEvent = mapper
+        .to_stored_event(&account.pending_events()[1])
+        .unwrap();
+    let mut state: serde_json::Value = serde_json::from_slice(&stored.state).unwrap();
+    let object = state.as_object_mut().unwrap();
+    object.remove("class_version");
+    object.remove("amount_cents");
+    object.insert("amount".into(), "twelve".into());
+    stored.state = serde_json::to_vec(&state).unwrap();
+    let error = mapper
+        .to_domain_event::<AccountEvents>(&stored)
+        .unwrap_err()
+        .to_string();
+    for part in [
+        format!("originator {} version 2", account.id()),
+        credited.clone(),
+        "stored at class version 1 failed from version 1".to_owned(),
+        "\"twelve\" is not a whole number".to_owned(),
+    ] {
+        assert!(error.contains(&part), "{part} not in: {error}");
+    }
 }
 
 #[test]

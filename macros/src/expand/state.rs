@@ -66,7 +66,8 @@ pub fn decode(
 
 /// An expression of type `Result<(), DomainError>` that runs, on `state` (an expression of type
 /// `&mut Map`), the upcasters from `stored` (an expression of type `u32`) up to `current`, or
-/// fails when `stored` is not a version this program knows.
+/// fails when `stored` is not a version this program knows. An upcaster that returns an error
+/// returns it from the enclosing function (whose error type takes a `DomainError`) with `?`.
 ///
 /// `upcasters` holds one function per step (version 1 → 2 first).
 pub fn upcast(
@@ -78,11 +79,18 @@ pub fn upcast(
 ) -> TokenStream {
     let current = upcasters.len() as u32 + 1;
     let arms = (1..=current).map(|version| {
-        let steps = &upcasters[version as usize - 1..];
+        let steps = upcasters[version as usize - 1..]
+            .iter()
+            .zip(version..)
+            .map(|(step, from)| {
+                let from = Literal::u32_unsuffixed(from);
+                let stored = Literal::u32_unsuffixed(version);
+                quote!(#krate::domain::upcast_step(#step(#state), #topic, #stored, #from)?;)
+            });
         let version = Literal::u32_unsuffixed(version);
         quote! {
             #version => {
-                #(#steps(#state);)*
+                #(#steps)*
                 ::core::result::Result::Ok(())
             }
         }
@@ -115,8 +123,15 @@ mod tests {
         );
         let expected = quote! {
             match v {
-                1 => { a(state); b(state); ::core::result::Result::Ok(()) }
-                2 => { b(state); ::core::result::Result::Ok(()) }
+                1 => {
+                    ::es::domain::upcast_step(a(state), topic, 1, 1)?;
+                    ::es::domain::upcast_step(b(state), topic, 1, 2)?;
+                    ::core::result::Result::Ok(())
+                }
+                2 => {
+                    ::es::domain::upcast_step(b(state), topic, 2, 2)?;
+                    ::core::result::Result::Ok(())
+                }
                 3 => { ::core::result::Result::Ok(()) }
                 stored => ::core::result::Result::Err(::es::domain::DomainError::ClassVersion {
                     topic: ::std::string::String::from(topic),

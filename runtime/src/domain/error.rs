@@ -133,6 +133,22 @@ pub enum DomainError {
         #[source]
         source: ValueError,
     },
+    /// An upcaster refused the stored state: `from` is the class version the failing upcaster
+    /// converts from, `stored` the version the state was written at.
+    #[error(
+        "{topic}: upcasting state stored at class version {stored} failed from version {from}: {source}"
+    )]
+    Upcast {
+        /// Topic of the event or aggregate class.
+        topic: String,
+        /// The stored class version.
+        stored: u32,
+        /// The version the failing upcaster converts from.
+        from: u32,
+        /// The upcaster's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The body of an event method failed while the event was replayed.
     #[error("{topic}: event body failed: {source}")]
     Rejected {

@@ -23,6 +23,7 @@ mod field_reader;
 mod snapshot;
 mod time;
 pub mod topic;
+mod upcast;
 mod value;
 
 pub(crate) use aggregate::project_one;
@@ -33,6 +34,9 @@ pub use event::{AggregateEvent, DomainEvent, EventMeta, EventPayload};
 pub use field_reader::FieldReader;
 pub use snapshot::{SNAPSHOT_TOPIC, Snapshot, SnapshotState};
 pub use time::utc_now;
+pub use upcast::UpcastOutcome;
+#[doc(hidden)]
+pub use upcast::upcast_step;
 pub use value::{
     CustomValue, DecimalValue, Map, Transcode, Transcoding, Value, format_isoformat,
     format_naive_isoformat, parse_isoformat, plain_state,
