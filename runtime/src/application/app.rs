@@ -13,6 +13,7 @@ use super::{
     AggregateCache, ApplicationError, EventStore, NotificationLog, Recording, Repository,
     RetryPolicy, Saveable, Settings,
 };
+use crate::domain::topic::TopicAliases;
 use crate::domain::{Aggregate, Transcoding};
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, JsonTranscoder, Mapper, PersistenceError,
@@ -466,6 +467,7 @@ pub struct ApplicationBuilder {
     section_size: u64,
     in_memory: bool,
     retry: Option<RetryPolicy>,
+    topic_aliases: TopicAliases,
 }
 
 impl std::fmt::Debug for ApplicationBuilder {
@@ -488,6 +490,7 @@ impl std::fmt::Debug for ApplicationBuilder {
             .field("section_size", &self.section_size)
             .field("in_memory", &self.in_memory)
             .field("retry", &self.retry)
+            .field("topic_aliases", &self.topic_aliases)
             .finish()
     }
 }
@@ -508,7 +511,32 @@ impl ApplicationBuilder {
             section_size: DEFAULT_SECTION_SIZE,
             in_memory: false,
             retry: None,
+            topic_aliases: TopicAliases::default(),
         }
+    }
+
+    /// Makes the stored topic `old` (a whole topic, a class's, or a module's) load as `new`,
+    /// for events and snapshots of classes that have moved or been renamed since they were
+    /// stored, as the Python original's `register_topic` does
+    /// ([`TopicAliases`](crate::domain::topic::TopicAliases) says how a topic resolves). New
+    /// events are stored under the current topics.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use eventsourcing_seaorm::application::Application;
+    ///
+    /// let app = Application::builder("Shop")
+    ///     .in_memory()
+    ///     .register_topic("shop.domain:Cart", "shop.domain:Basket")
+    ///     .build()
+    ///     .await?;
+    /// assert_eq!(app.mapper().resolve_topic("shop.domain:Cart.Emptied"), "shop.domain:Basket.Emptied");
+    /// # Ok::<(), eventsourcing_seaorm::application::ApplicationError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn register_topic(mut self, old: impl Into<String>, new: impl Into<String>) -> Self {
+        self.topic_aliases.register(old, new);
+        self
     }
 
     /// Stores events in the database at this URL (`sqlite://events.sqlite3`,
@@ -689,7 +717,9 @@ impl ApplicationBuilder {
             });
         }
         let snapshotting = settings.get_bool(keys::IS_SNAPSHOTTING_ENABLED, false)?;
-        let mapper = Arc::new(factory::mapper(&settings, self.transcoder)?);
+        let mapper = Arc::new(
+            factory::mapper(&settings, self.transcoder)?.with_topic_aliases(self.topic_aliases),
+        );
         // As in the Python original, a size of 0 or less is a cache without a limit.
         let cache_maxsize = settings
             .get_i64(keys::AGGREGATE_CACHE_MAXSIZE)?

@@ -7,7 +7,10 @@ use super::{
     Cipher, Compressor, JsonTranscoder, MapperError, MapperErrorKind, RowRef, StoredEvent,
     StoredEventRef,
 };
-use crate::domain::{DomainEvent, EventMeta, EventPayload, Map, Transcode, Value, ValueError};
+use crate::domain::topic::TopicAliases;
+use crate::domain::{
+    DomainEvent, EventMeta, EventPayload, Map, SNAPSHOT_TOPIC, Transcode, Value, ValueError,
+};
 
 /// Converts domain events to stored events and back.
 ///
@@ -20,6 +23,8 @@ pub struct Mapper {
     compressor: Option<Arc<dyn Compressor>>,
     cipher: Option<Arc<dyn Cipher>>,
     application_name: String,
+    /// Old topics of stored events (and of the aggregates in snapshots) and what they name now.
+    aliases: TopicAliases,
 }
 
 impl Mapper {
@@ -29,6 +34,19 @@ impl Mapper {
             transcoder,
             ..Self::default()
         }
+    }
+
+    /// Reads stored topics through `aliases`: events and snapshots stored under topics of
+    /// classes since moved or renamed load as the classes' current topics (the Python
+    /// original's `register_topic`). What is written keeps the current topics.
+    pub fn with_topic_aliases(mut self, aliases: TopicAliases) -> Self {
+        self.aliases = aliases;
+        self
+    }
+
+    /// The topic a stored topic names now ([`with_topic_aliases`](Self::with_topic_aliases)).
+    pub fn resolve_topic<'t>(&self, topic: &'t str) -> Cow<'t, str> {
+        self.aliases.resolve(topic)
     }
 
     /// Compresses stored state with `compressor`.
@@ -170,15 +188,24 @@ impl Mapper {
     ) -> Result<DomainEvent<P>, MapperError> {
         let decode = || -> Result<(DateTime<Utc>, P), MapperErrorKind> {
             let json = self.plain_state(stored.state)?;
-            if let Some(decoded) = self.decode_fields(stored.topic, &json) {
+            let topic = self.aliases.resolve(stored.topic);
+            // A snapshot's aggregate topic is in its state: renamed, it takes the `Map` path.
+            let snapshot_renamed = !self.aliases.is_empty() && topic == SNAPSHOT_TOPIC;
+            if !snapshot_renamed && let Some(decoded) = self.decode_fields(&topic, &json) {
                 return Ok(decoded);
             }
             // As `take("timestamp")` and `remove("class_version")` on the decoded state.
-            let (state, [timestamp, class_version]) = self
+            let (mut state, [timestamp, class_version]) = self
                 .transcoder
                 .decode_taking(&json, ["timestamp", "class_version"])?;
+            if snapshot_renamed
+                && let Some(Value::String(aggregate)) = state.get("topic")
+                && let Cow::Owned(now) = self.aliases.resolve(aggregate)
+            {
+                state.insert("topic", now);
+            }
             let (timestamp, class_version) = timestamp_and_version(timestamp, class_version)?;
-            Ok((timestamp, P::decode(stored.topic, class_version, state)?))
+            Ok((timestamp, P::decode(&topic, class_version, state)?))
         };
         let meta_at = |timestamp| EventMeta {
             originator_id: stored.originator_id,
