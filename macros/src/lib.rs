@@ -69,8 +69,11 @@ use proc_macro::TokenStream;
 ///   cannot convert with a `DomainError::Upcast` naming the topic and the versions);
 /// - `crate = "::eventsourcing_seaorm"`: where the runtime crate is.
 ///
-/// On a field, `#[aggregate(rename = "python_name")]` sets its key in snapshot state and
-/// `#[aggregate(skip)]` leaves it out of snapshots (it is restored with `Default::default()`).
+/// On a field, `#[aggregate(rename = "python_name")]` sets its key in snapshot state,
+/// `#[aggregate(skip)]` leaves it out of snapshots (it is restored with `Default::default()`),
+/// and `#[aggregate(default)]` makes a missing key read as `Default::default()` and leaves the
+/// key out when the value is written as `null` (`None`): a Python aggregate's attribute that
+/// only a later event sets (declare such fields last, where Python's snapshot has them).
 ///
 /// ### Options on the `impl` block
 ///

@@ -83,7 +83,17 @@ fn encode_state(model: &AggregateStruct) -> TokenStream {
             let ident = &field.ident;
             let key = &field.key;
             let value = state::encode(krate, quote!(&self.#ident), key, &field.ty);
-            quote!(state.insert(#key, #value);)
+            if field.default {
+                // As an attribute a Python aggregate has not set yet: no key at all.
+                quote! {
+                    let __es_value = #value;
+                    if !::core::matches!(__es_value, #krate::domain::Value::Null) {
+                        state.insert(#key, __es_value);
+                    }
+                }
+            } else {
+                quote!(state.insert(#key, #value);)
+            }
         })
         .collect();
     let state_param = if inserts.is_empty() {
@@ -102,7 +112,8 @@ fn encode_state(model: &AggregateStruct) -> TokenStream {
     }
 }
 
-/// Reads the stored fields (ignoring extra keys) and defaults the skipped ones.
+/// Reads the stored fields (ignoring extra keys) and defaults the skipped ones, and the
+/// `default` ones that are missing.
 fn decode_state(model: &AggregateStruct) -> TokenStream {
     let krate = &model.krate;
     let any_stored = model.fields.iter().any(|field| !field.skip);
@@ -118,7 +129,18 @@ fn decode_state(model: &AggregateStruct) -> TokenStream {
                 &field.ty,
                 quote!(__es_topic),
             );
-            quote!(#ident: #value)
+            if field.default {
+                let key = &field.key;
+                quote! {
+                    #ident: if state.contains_key(#key) {
+                        #value
+                    } else {
+                        ::core::default::Default::default()
+                    }
+                }
+            } else {
+                quote!(#ident: #value)
+            }
         }
     });
     let (state_param, topic) = if any_stored {

@@ -8,6 +8,10 @@ pub struct World {
     pub events: Vec<String>,
     pub history: Vec<String>,
     pub __es_state: u32,
+    #[aggregate(skip, default)]
+    pub scratch: Option<u32>,
+    #[aggregate(optional)]
+    pub note: Option<String>,
 }
 
 fn main() {}

@@ -43,6 +43,8 @@ pub struct Field {
     pub key_tokens: proc_macro2::TokenStream,
     /// Whether the field is left out of snapshots.
     pub skip: bool,
+    /// Whether a missing key reads as the default, and `null` is not written.
+    pub default: bool,
 }
 
 impl AggregateStruct {
@@ -126,6 +128,15 @@ fn fields(cx: &Ctxt, item: &mut ItemStruct) -> Option<Vec<Field>> {
                 ),
             );
         }
+        if let (Some(skip), Some(default)) = (&options.skip, &options.default) {
+            cx.error_spanned_by(
+                default,
+                format!(
+                    "`default` has no effect on a `{}` field: skipped fields always read as the default",
+                    skip.to_token_stream()
+                ),
+            );
+        }
         let (key, key_tokens) = match &options.rename {
             Some(rename) => (rename.value(), rename.to_token_stream()),
             None => (ident.unraw().to_string(), ident.to_token_stream()),
@@ -136,6 +147,7 @@ fn fields(cx: &Ctxt, item: &mut ItemStruct) -> Option<Vec<Field>> {
             key,
             key_tokens,
             skip: options.skip.is_some(),
+            default: options.default.is_some(),
         });
     }
     Some(fields)

@@ -30,6 +30,9 @@ pub struct FieldOptions {
     pub rename: Option<LitStr>,
     /// `skip`: left out of snapshots.
     pub skip: Option<Path>,
+    /// `default`: a missing key reads as `Default::default()`, and a value written as `null`
+    /// (`None`) is left out.
+    pub default: Option<Path>,
 }
 
 /// Options of `#[aggregate(...)]` on an `impl` block.
@@ -54,7 +57,7 @@ pub struct EventOptions {
 
 const STRUCT_OPTIONS: &str = "`topic_module`, `name`, `event`, `version`, `upcast` and `crate`";
 const IMPL_OPTIONS: &str = "`event`, `vis` and `crate`";
-const FIELD_OPTIONS: &str = "`rename` and `skip`";
+const FIELD_OPTIONS: &str = "`rename`, `skip` and `default`";
 const EVENT_OPTIONS: &str = "`name`, `version` and `upcast`";
 
 impl StructOptions {
@@ -122,6 +125,7 @@ impl FieldOptions {
                     string(cx, &meta, "rename = \"python_name\"")?,
                 ),
                 "skip" => set(cx, &meta, &mut self.skip, Some(meta.path.clone())),
+                "default" => set(cx, &meta, &mut self.default, Some(meta.path.clone())),
                 _ => unknown(cx, &meta, "`#[aggregate]` on a field", FIELD_OPTIONS)?,
             }
             Ok(())
