@@ -117,6 +117,20 @@ impl Profile {
     }
 }
 
+/// The Python interpreter of a virtual environment with the Python original (`TEST_PYTHON`,
+/// which `.ci/run` sets), or `None` (after saying so on stderr): the test is then skipped.
+pub fn python() -> Option<String> {
+    match std::env::var("TEST_PYTHON") {
+        Ok(python) if !python.is_empty() => Some(python),
+        _ => {
+            eprintln!(
+                "skipped: TEST_PYTHON is not set (.ci/run sets it to a venv with the Python original)"
+            );
+            None
+        }
+    }
+}
+
 /// An aggregate's state as the fixtures' `aggregate_state` writes it: the library's plain form
 /// ([`eventsourcing_seaorm::domain::plain_state`]).
 pub fn plain_state<A: Aggregate>(aggregate: &A) -> serde_json::Value {

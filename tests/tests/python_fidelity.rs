@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use eventsourcing_seaorm::domain::{SNAPSHOT_TOPIC, Snapshot, SnapshotState};
 use eventsourcing_seaorm::persistence::{JsonTranscoder, Mapper, StoredEvent};
 use eventsourcing_seaorm::{aggregate, event};
+use eventsourcing_seaorm_tests::interop::python;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -35,18 +36,6 @@ impl Invoice {
     #[event("Settled")]
     fn settle(&mut self, at: DateTime<Utc>) {
         self.settled_at = Some(at);
-    }
-}
-
-fn python() -> Option<String> {
-    match std::env::var("TEST_PYTHON") {
-        Ok(python) if !python.is_empty() => Some(python),
-        _ => {
-            eprintln!(
-                "skipped: TEST_PYTHON is not set (.ci/run sets it to a venv with the Python original)"
-            );
-            None
-        }
     }
 }
 

@@ -11,24 +11,12 @@ use eventsourcing_seaorm::domain::{Aggregate, DecimalValue, Map, Value};
 use eventsourcing_seaorm::persistence::{AesCipher, NotificationQuery};
 use eventsourcing_seaorm::seaorm::connect_options;
 use eventsourcing_seaorm_tests::backends::{Backend, TempDir, unique_name};
-use eventsourcing_seaorm_tests::interop::{Account, Profile, World, plain_state};
+use eventsourcing_seaorm_tests::interop::{Account, Profile, World, plain_state, python};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 const NO_ENV: [(&str, &str); 0] = [];
-
-fn python() -> Option<String> {
-    match std::env::var("TEST_PYTHON") {
-        Ok(python) if !python.is_empty() => Some(python),
-        _ => {
-            eprintln!(
-                "skipped: TEST_PYTHON is not set (.ci/run sets it to a venv with the Python original)"
-            );
-            None
-        }
-    }
-}
 
 /// Where a test writes: a connection for Rust and the database as Python's script names it.
 struct Target {

@@ -12,15 +12,14 @@
 //! round) has the figures that decided to keep it.
 
 use eventsourcing_seaorm::application::Application;
-use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm::seaorm::SeaOrmStore;
 use eventsourcing_seaorm_bench::BenchError;
 use eventsourcing_seaorm_bench::args::{Backend, Options, Transport};
 use eventsourcing_seaorm_bench::measure::{Work, compare};
 use eventsourcing_seaorm_bench::scenarios::Sizes;
+use eventsourcing_seaorm_bench::scenarios::commands::{OursCommand, create_worlds};
 use eventsourcing_seaorm_bench::target::{Database, connect_library, targets};
-use eventsourcing_seaorm_tests::world::{World, world_with_events};
-use uuid::Uuid;
+use eventsourcing_seaorm_tests::world::world_with_events;
 
 /// A new `World` with `events` events, saved.
 struct Append<'a> {
@@ -34,31 +33,6 @@ impl Work for Append<'_> {
         self.app.save(&mut world).await?;
         Ok(self.events as u64)
     }
-}
-
-/// Load, one event, save, on the next aggregate in turn.
-struct Command<'a> {
-    app: &'a Application,
-    ids: Vec<Uuid>,
-    next: usize,
-}
-
-impl Work for Command<'_> {
-    async fn step(&mut self) -> Result<u64, BenchError> {
-        let id = self.ids[self.next % self.ids.len()];
-        self.next += 1;
-        let mut world: World = self.app.repository().get(id).await?;
-        world.make_it_so("trucks".to_owned());
-        self.app.save(&mut world).await?;
-        Ok(1)
-    }
-}
-
-/// `count` new one-event aggregates of `app`.
-async fn worlds(app: &Application, count: usize) -> Result<Vec<Uuid>, BenchError> {
-    let mut worlds: Vec<World> = (0..count).map(|_| World::create()).collect();
-    app.save(&mut worlds).await?;
-    Ok(worlds.iter().map(World::id).collect())
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -112,17 +86,18 @@ async fn main() -> Result<(), BenchError> {
                 .await?;
                 print(&format!("append {events}"), a.steps_per_s, b.steps_per_s);
             }
+            let kept_ids = create_worlds(&kept, 300, 1, "dinosaurs").await?;
+            let seaorm_ids = create_worlds(&seaorm, 300, 1, "dinosaurs").await?;
+            let command = |app, ids| OursCommand {
+                app,
+                ids,
+                what: "trucks",
+                next: 0,
+                execute: false,
+            };
             let (a, b) = compare(
-                &mut Command {
-                    app: &kept,
-                    ids: worlds(&kept, 300).await?,
-                    next: 0,
-                },
-                &mut Command {
-                    app: &seaorm,
-                    ids: worlds(&seaorm, 300).await?,
-                    next: 0,
-                },
+                &mut command(&kept, &kept_ids),
+                &mut command(&seaorm, &seaorm_ids),
                 &plan,
             )
             .await?;

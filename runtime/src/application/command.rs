@@ -61,7 +61,6 @@ use super::error::ErrorKind;
 use super::settings::keys;
 use super::{Application, ApplicationError, Settings};
 use crate::domain::{Aggregate, Command, CommandOutput, Created};
-use crate::persistence::PersistenceError;
 use crate::seaorm::{is_rolled_back_to_retry, is_unavailable};
 
 /// How commands try again after a version conflict: how many tries in all, and how long to wait
@@ -193,10 +192,8 @@ impl<E> CommandError<E> {
     pub(crate) fn is_worth_trying_again(&self) -> bool {
         let database = match self {
             CommandError::Database(error) => Some(error),
-            CommandError::Application(ApplicationError::Persistence(
-                PersistenceError::Database { source, .. },
-            )) => source.downcast_ref::<DbErr>(),
-            _ => None,
+            CommandError::Application(error) => error.database_error(),
+            CommandError::Rejected(_) => None,
         };
         self.is_conflict() || database.is_some_and(is_rolled_back_to_retry)
     }

@@ -180,16 +180,24 @@ impl ApplicationError {
                 PersistenceError::Configuration { .. } | PersistenceError::Unsupported { .. } => {
                     ErrorKind::Settings
                 }
-                PersistenceError::Database { source, .. }
-                    if source
-                        .downcast_ref::<sea_orm::DbErr>()
-                        .is_some_and(is_unavailable) =>
+                PersistenceError::Database { .. }
+                    if self.database_error().is_some_and(is_unavailable) =>
                 {
                     ErrorKind::Unavailable
                 }
                 _ => ErrorKind::Other,
             },
             _ => ErrorKind::Other,
+        }
+    }
+
+    /// The SeaORM error a database failure carries, if that is what this is.
+    pub(crate) fn database_error(&self) -> Option<&sea_orm::DbErr> {
+        match self {
+            ApplicationError::Persistence(PersistenceError::Database { source, .. }) => {
+                source.downcast_ref::<sea_orm::DbErr>()
+            }
+            _ => None,
         }
     }
 

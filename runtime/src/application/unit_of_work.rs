@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{Application, ApplicationError, CommandError, Recording, Repository, Saveable};
 use crate::domain::Aggregate;
 use crate::persistence::{AggregateRecorder, PersistenceError};
-use crate::seaorm::commit_error;
+use crate::seaorm::{commit_error, db_error};
 
 /// One try of a unit of work: its transaction, in which [`get`](Self::get) reads aggregates,
 /// [`save`](Self::save) records them, and the caller's own SeaORM statements run
@@ -266,10 +266,6 @@ impl Application {
     }
 
     fn begin_error(&self, error: DbErr) -> ApplicationError {
-        ApplicationError::Persistence(PersistenceError::Database {
-            application_name: self.name().to_owned(),
-            operation: "beginning a unit of work",
-            source: Box::new(error),
-        })
+        ApplicationError::Persistence(db_error(self.name(), "beginning a unit of work", error))
     }
 }

@@ -36,10 +36,9 @@ pub(crate) fn mysql_error_number(error: &DbErr) -> Option<u16> {
         .map(|m| m.number())
 }
 
-/// Deadlocks and serialisation failures: the database rolled the transaction back and it can be
-/// tried again (SQLSTATE class 40 on PostgreSQL and MySQL/MariaDB).
+/// [`is_rolled_back_to_retry`], for a save on `backend` (SQLite's errors are not even looked at).
 pub(crate) fn is_retryable(backend: DbBackend, error: &DbErr) -> bool {
-    backend != DbBackend::Sqlite && sqlstate(error).is_some_and(|code| code.starts_with("40"))
+    backend != DbBackend::Sqlite && is_rolled_back_to_retry(error)
 }
 
 /// Whether the connection was lost (closed by the server or a proxy, a restart, a failover, a
@@ -70,12 +69,11 @@ pub(crate) fn is_connection_lost(error: &DbErr) -> bool {
     }
 }
 
-/// Whether the database rolled the transaction back to break a deadlock or a serialisation
-/// failure (SQLSTATE class 40 on PostgreSQL and MySQL/MariaDB): the same work, tried again in a
-/// new transaction, may succeed.
+/// Deadlocks and serialisation failures: the database rolled the transaction back (SQLSTATE
+/// class 40 on PostgreSQL and MySQL/MariaDB, where a deadlock, 1213, is 40001), and the same
+/// work, tried again in a new transaction, may succeed. Never SQLite's, whose codes are numbers.
 pub(crate) fn is_rolled_back_to_retry(error: &DbErr) -> bool {
     !is_sqlite_error(error) && sqlstate(error).is_some_and(|code| code.starts_with("40"))
-        || matches!(mysql_error_number(error), Some(1213))
 }
 
 /// Whether `error` is SQLite's (whose codes are numbers, not SQLSTATEs).
@@ -100,13 +98,12 @@ pub(crate) fn is_unavailable(error: &DbErr) -> bool {
         // SQLite's BUSY (5) and its extended codes (the low byte is the primary code).
         return code.parse::<u32>().is_ok_and(|code| code & 0xff == 5);
     }
-    // Class 40 (deadlock, serialisation failure) and 53 (insufficient resources, too many
-    // connections) on PostgreSQL and MySQL.
-    code.starts_with("40")
+    // Class 53 (insufficient resources, too many connections) on PostgreSQL and MySQL.
+    is_rolled_back_to_retry(error)
         || code.starts_with("53")
         || matches!(
             mysql_error_number(error),
-            Some(1040 | 1205 | 1213) // too many connections, lock wait timeout, deadlock
+            Some(1040 | 1205) // too many connections, lock wait timeout
         )
 }
 

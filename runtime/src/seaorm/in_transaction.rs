@@ -9,9 +9,8 @@ use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
-use super::read::{bad_event, selecting};
+use super::read::{events_of, selecting};
 use super::recorder::SeaOrmRecorder;
-use super::rows;
 use super::snapshot_recorder::SeaOrmSnapshotRecorder;
 use super::statements::{EventBounds, Statements};
 use crate::persistence::{AggregateRecorder, EventQuery, PersistenceError, StoredEvent};
@@ -65,10 +64,6 @@ impl AggregateRecorder for ReadsInTransaction {
             .query_all_raw(statements.select_events_within(originator_id, &bounds))
             .await
             .map_err(selecting(statements))?;
-        rows.iter()
-            .map(|row| {
-                rows::event(row, 0, originator_id).map_err(bad_event(statements, originator_id))
-            })
-            .collect()
+        events_of(statements, originator_id, &rows)
     }
 }

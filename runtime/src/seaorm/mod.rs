@@ -49,7 +49,7 @@ pub use connect::{
     CONNECT_TIMEOUT, IDLE_CHECK, SQLITE_BUSY_TIMEOUT, SQLITE_ROW_BUFFER, connect, connect_options,
     connect_within, recommend, url_problem,
 };
-pub(crate) use errors::{commit_error, is_rolled_back_to_retry, is_unavailable};
+pub(crate) use errors::{commit_error, db_error, is_rolled_back_to_retry, is_unavailable};
 pub use in_transaction::ReadsInTransaction;
 pub use recorder::SeaOrmRecorder;
 pub use schema::Tables;

@@ -24,7 +24,7 @@ use crate::persistence::{
 };
 
 /// The error of a bad event row of `originator_id`.
-pub(crate) fn bad_event(
+fn bad_event(
     statements: &Statements,
     originator_id: Uuid,
 ) -> impl Fn(rows::Bad) -> PersistenceError {
@@ -57,6 +57,15 @@ pub(crate) async fn select_events(
         .all(|| statements.select_events_within(originator_id, &bounds))
         .await
         .map_err(selecting(statements))?;
+    events_of(statements, originator_id, &rows)
+}
+
+/// The events of `originator_id` in `rows` (those of `select_events_within`), copied out.
+pub(crate) fn events_of(
+    statements: &Statements,
+    originator_id: Uuid,
+    rows: &[QueryResult],
+) -> Result<Vec<StoredEvent>, PersistenceError> {
     rows.iter()
         .map(|row| rows::event(row, 0, originator_id).map_err(bad_event(statements, originator_id)))
         .collect()

@@ -207,7 +207,6 @@ impl SeaOrmStore {
             if let Err(error) = self.connection().execute_raw(checkpoint).await {
                 tracing::warn!(%error, "the write-ahead log was not checkpointed before closing");
             }
-            self.driver.release_kept();
         }
         self.connection()
             .close_by_ref()
