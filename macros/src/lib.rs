@@ -123,8 +123,11 @@ pub fn aggregate(args: TokenStream, input: TokenStream) -> TokenStream {
 ///   (`add_trick` → `AddTrick`). It returns nothing or a `Result`; on `Err` no event is
 ///   recorded.
 ///
-/// The parameters become the event's fields, in order, except one named `timestamp`, which
-/// receives the event's timestamp. Forms: `#[event]`, `#[event("Name")]`,
+/// The parameters become the event's fields, in order, except one named `timestamp`: as in
+/// the Python original, the caller chooses the event's timestamp with it (any offset, kept; it
+/// becomes the aggregate's `modified_on`), and the body receives it back on replay. Its type is
+/// `DateTime<FixedOffset>`, `DateTime<Utc>` or an `Option` of either, whose `None` stamps the
+/// event now. Without such a parameter, events are stamped now, in UTC. Forms: `#[event]`, `#[event("Name")]`,
 /// `#[event(name = "Name", version = 2, upcast(v1_to_v2))]` (each upcaster is a
 /// `fn(&mut Map)` bringing stored event state up one version, or returning `Result<(), E>` to
 /// refuse state it cannot convert).
@@ -216,4 +219,49 @@ pub fn event(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::entity(args.into(), input.into()).into()
+}
+
+/// Derives `Transcode` for a type held inside events and aggregates (a line of an order, an
+/// address), so that it is stored as the Python original stores the same data: a struct with
+/// named fields as a dict (its fields in declaration order), a struct with one unnamed field as
+/// that field, an enum of unit variants as its variant's name. Each field is stored through
+/// `Transcode` where its type implements it, so UUIDs, Decimals and datetimes inside it, at any
+/// depth (in `Vec`s, `Option`s, maps and other types deriving `Transcode`), are written as
+/// `{"_type_": "uuid_hex", "_data_": ...}` objects, which Python reads back as `UUID`,
+/// `Decimal` and `datetime`. (Through serde, a type's UUIDs would be plain strings, which
+/// Python reads as `str`.) Fields of other types are stored through serde.
+///
+/// Options: on the type, `#[transcode(crate = "path")]`; on a field, `#[transcode(rename =
+/// "python_name")]`, `#[transcode(skip)]` (not stored, read as `Default`) and
+/// `#[transcode(default)]` (a missing key reads as `Default`, `None` is not written, as a key
+/// Python's dict may lack); on a variant, `#[transcode(rename = "stored_name")]`. Extra keys in
+/// stored dicts are ignored.
+///
+/// ```
+/// use eventsourcing_seaorm::domain::{Transcode, Value};
+/// use eventsourcing_seaorm::sea_orm::prelude::Uuid;
+///
+/// #[derive(Transcode, Debug, Clone, PartialEq)]
+/// struct Line {
+///     product_id: Uuid,
+///     quantity: u32,
+///     #[transcode(default)]
+///     note: Option<String>,
+/// }
+///
+/// let line = Line { product_id: Uuid::nil(), quantity: 2, note: None };
+/// let value = line.to_value().unwrap();
+/// let map = value.as_map().unwrap();
+/// assert_eq!(map.get("product_id"), Some(&Value::Uuid(Uuid::nil())));
+/// assert!(!map.contains_key("note"));
+/// assert_eq!(Line::from_value(value).unwrap(), line);
+/// ```
+///
+/// ```compile_fail
+/// #[derive(eventsourcing_seaorm::domain::Transcode)]
+/// enum Shape { Circle(f64) } // variants with data: implement `Transcode` by hand
+/// ```
+#[proc_macro_derive(Transcode, attributes(transcode))]
+pub fn derive_transcode(input: TokenStream) -> TokenStream {
+    expand::derive_transcode(input.into()).into()
 }

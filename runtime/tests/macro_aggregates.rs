@@ -124,9 +124,9 @@ mod dogs {
         }
 
         #[event]
-        pub fn add_trick(&mut self, trick: String, timestamp: DateTime<Utc>) {
+        pub fn add_trick(&mut self, trick: String, timestamp: Option<DateTime<Utc>>) {
             self.tricks.push(trick);
-            self.last_trick_on = Some(timestamp);
+            self.last_trick_on = timestamp;
         }
 
         /// Returns how many tricks the dog knows.
@@ -536,7 +536,7 @@ fn a_body_failing_on_replay_is_rejected() {
         EventMeta {
             originator_id: Uuid::new_v4(),
             originator_version: 1,
-            timestamp: domain::utc_now(),
+            timestamp: domain::timestamp_now(),
         },
         DogEvent::Adopted {
             name: String::new(),
@@ -550,17 +550,30 @@ fn a_body_failing_on_replay_is_rejected() {
 }
 
 #[test]
-fn a_timestamp_parameter_receives_the_event_timestamp() {
+fn a_timestamp_parameter_is_the_callers_choice_and_none_is_now() {
     let mut dog = Dog::register("Fido".into());
-    dog.add_trick("roll over".into());
+    dog.add_trick("roll over".into(), None);
     let event = &dog.pending_events()[1];
-    assert_eq!(dog.last_trick_on, Some(event.timestamp));
+    assert_eq!(dog.last_trick_on, Some(event.timestamp.to_utc()));
+    assert_eq!(event.timestamp.offset().local_minus_utc(), 0);
     assert_eq!(
         event.payload,
         DogEvent::AddTrick {
             trick: "roll over".into()
         }
     );
+    // Nanoseconds are cut to the microseconds a stored timestamp holds.
+    let chosen = chrono::DateTime::parse_from_rfc3339("2020-02-03T04:05:06.123456789Z")
+        .unwrap()
+        .to_utc();
+    dog.add_trick("sit".into(), Some(chosen));
+    let event = &dog.pending_events()[2];
+    assert_eq!(
+        event.timestamp.to_rfc3339(),
+        "2020-02-03T04:05:06.123456+00:00"
+    );
+    assert_eq!(dog.modified_on(), event.timestamp);
+    assert_eq!(dog.last_trick_on, Some(event.timestamp.to_utc()));
 
     let events = dog.collect_events();
     let replayed = domain::project::<Dog>(None, events).unwrap().unwrap();
@@ -570,7 +583,7 @@ fn a_timestamp_parameter_receives_the_event_timestamp() {
 #[test]
 fn default_event_names_come_from_method_names() {
     let mut dog = Dog::register("Fido".into());
-    dog.add_trick("roll over".into());
+    dog.add_trick("roll over".into(), None);
     let module = module_path!();
     assert_eq!(Dog::topic(), format!("{module}.dogs:Dog"));
     assert_eq!(
@@ -693,7 +706,7 @@ fn created_events_encode_the_originator_topic_first() {
 #[test]
 fn payloads_decode_from_their_topic_and_state() {
     let mut dog = Dog::adopt("Rex".into(), "Ann".into()).unwrap();
-    dog.add_trick("sit".into());
+    dog.add_trick("sit".into(), None);
     for event in dog.pending_events() {
         let mut state = encoded(&event.payload);
         state.insert("extra", "ignored");

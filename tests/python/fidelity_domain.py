@@ -19,3 +19,39 @@ class Invoice(Aggregate):
     @event("Settled")
     def settle(self, at: datetime) -> None:
         self.settled_at = at
+
+
+class Inspection(Aggregate):
+    """Events whose timestamps the caller gives, with any offset: ``created_on`` and
+    ``modified_on`` inherit them."""
+
+    @event("Opened")
+    def __init__(self, site: str, timestamp: datetime) -> None:
+        self.site = site
+
+    @event("Inspected")
+    def inspect(self, inspector: str, timestamp: datetime) -> None:
+        self.inspector = inspector
+
+
+class Order(Aggregate):
+    """UUIDs, Decimals and datetimes nested in dicts and lists, in events and in state."""
+
+    @event("Placed")
+    def __init__(self, customer: dict) -> None:
+        self.customer = customer
+        self.lines = []
+        self.delivery = None
+        self.status = "open"
+
+    @event("LineAdded")
+    def add_line(self, line: dict) -> None:
+        self.lines.append(line)
+
+    @event("DeliveryBooked")
+    def book_delivery(self, delivery: dict) -> None:
+        self.delivery = delivery
+
+    @event("Closed")
+    def close(self) -> None:
+        self.status = "closed"

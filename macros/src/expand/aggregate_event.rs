@@ -87,7 +87,7 @@ fn create_arm(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
     }
     let (pattern, bindings) = bind_fields(event);
     let body = name::event_body_fn(&event.func.sig.ident);
-    let args = body_args(event, &bindings, &quote!(meta));
+    let args = body_args(model, event, &bindings, &quote!(meta));
     let call = quote!(<#aggregate>::#body(#(#args),*));
     match &event.returns {
         Returns::Result(span) => {
@@ -113,7 +113,7 @@ fn apply_arm(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
     let (pattern, bindings) = bind_fields(event);
     let body = name::event_body_fn(&event.func.sig.ident);
     let mut args = vec![quote!(aggregate)];
-    args.extend(body_args(event, &bindings, &quote!(meta)));
+    args.extend(body_args(model, event, &bindings, &quote!(meta)));
     let call = quote!(<#aggregate>::#body(#(#args),*));
     match &event.returns {
         Returns::Result(span) => {

@@ -79,22 +79,7 @@ fn encode_state(model: &AggregateStruct) -> TokenStream {
         .fields
         .iter()
         .filter(|field| !field.skip)
-        .map(|field| {
-            let ident = &field.ident;
-            let key = &field.key;
-            let value = state::encode(krate, quote!(&self.#ident), key, &field.ty);
-            if field.default {
-                // As an attribute a Python aggregate has not set yet: no key at all.
-                quote! {
-                    let __es_value = #value;
-                    if !::core::matches!(__es_value, #krate::domain::Value::Null) {
-                        state.insert(#key, __es_value);
-                    }
-                }
-            } else {
-                quote!(state.insert(#key, #value);)
-            }
-        })
+        .map(|field| state::insert_field(krate, field))
         .collect();
     let state_param = if inserts.is_empty() {
         quote!(_)
@@ -118,30 +103,9 @@ fn decode_state(model: &AggregateStruct) -> TokenStream {
     let krate = &model.krate;
     let any_stored = model.fields.iter().any(|field| !field.skip);
     let values = model.fields.iter().map(|field| {
-        let ident = &field.ident;
-        if field.skip {
-            quote!(#ident: ::core::default::Default::default())
-        } else {
-            let value = state::decode(
-                krate,
-                quote!(state),
-                &field.key,
-                &field.ty,
-                quote!(__es_topic),
-            );
-            if field.default {
-                let key = &field.key;
-                quote! {
-                    #ident: if state.contains_key(#key) {
-                        #value
-                    } else {
-                        ::core::default::Default::default()
-                    }
-                }
-            } else {
-                quote!(#ident: #value)
-            }
-        }
+        state::field_init(field, |key, ty| {
+            state::decode(krate, quote!(state), key, ty, quote!(__es_topic))
+        })
     });
     let (state_param, topic) = if any_stored {
         (

@@ -3,9 +3,10 @@
 //! original signature that builds the event, runs the body and records the event.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ImplItem, ImplItemFn, Pat, Visibility};
 
 use super::struct_literals;
@@ -31,21 +32,43 @@ pub fn generate(model: &AggregateImpl) -> TokenStream {
 }
 
 /// The arguments that pass an event's parameters to its body: the fields as `fields`, and
-/// `timestamp` as the timestamp of `meta` (an expression of type `EventMeta`).
+/// `timestamp` as the timestamp of `meta` (an expression of type `EventMeta`), in the
+/// parameter's type.
 pub fn body_args(
+    model: &AggregateImpl,
     event: &EventMethod,
     fields: &[TokenStream],
     meta: &TokenStream,
 ) -> Vec<TokenStream> {
+    let krate = &model.krate;
     let mut fields = fields.iter();
     event
         .params
         .iter()
         .map(|param| match param.is_timestamp {
-            true => quote!(#meta.timestamp),
+            true => {
+                let ty = &param.ty;
+                quote_spanned! {ty.span()=>
+                    #krate::domain::timestamp_param::<#ty>().argument(#meta.timestamp)
+                }
+            }
             false => fields.next().expect("one value per field").clone(),
         })
         .collect()
+}
+
+/// The timestamp of the event a method triggers: the caller's `timestamp` argument (now, when
+/// it is `None`), or now when the method takes none.
+fn event_timestamp(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
+    let krate = &model.krate;
+    match event.params.iter().find(|param| param.is_timestamp) {
+        Some(param) => {
+            let ident = &param.ident;
+            let ty = &param.ty;
+            quote_spanned!(ty.span()=> #krate::domain::timestamp_param::<#ty>().event_timestamp(&#ident))
+        }
+        None => quote!(#krate::domain::timestamp_now()),
+    }
 }
 
 /// The payload expression `WorldEvent::Variant { field: value, ... }`.
@@ -65,6 +88,14 @@ fn body_fn(model: &AggregateImpl, event: &EventMethod) -> ImplItemFn {
     func.attrs.push(syn::parse_quote!(#[doc(hidden)]));
     if event.kind == EventKind::Constructor {
         struct_literals::add_base_field(&mut func.block, &model.aggregate);
+    }
+    // The event is stamped with `timestamp` whether the body reads it or not, so the body need
+    // not (as in Python).
+    if let Some(param) = event.params.iter().find(|param| param.is_timestamp) {
+        let ident = &param.ident;
+        func.block
+            .stmts
+            .insert(0, syn::parse_quote!(let _ = &#ident;));
     }
     func
 }
@@ -87,17 +118,14 @@ fn trigger_fn(model: &AggregateImpl, event: &EventMethod) -> ImplItemFn {
         .sig
         .inputs
         .into_iter()
-        .filter_map(|mut arg| {
+        .map(|mut arg| {
             if let FnArg::Typed(typed) = &mut arg
                 && let Pat::Ident(pat) = &mut *typed.pat
             {
-                if pat.ident == "timestamp" {
-                    return None;
-                }
                 // The public method only clones and passes its arguments on.
                 pat.mutability = None;
             }
-            Some(arg)
+            arg
         })
         .collect::<Punctuated<_, _>>();
     let block = match event.kind {
@@ -135,7 +163,7 @@ impl Trigger {
         Trigger {
             body: name::event_body_fn(&event.func.sig.ident),
             payload: payload(model, event, &cloned),
-            args: body_args(event, &fields, &quote!(__es_meta)),
+            args: body_args(model, event, &fields, &quote!(__es_meta)),
         }
     }
 }
@@ -164,8 +192,12 @@ fn command_block(model: &AggregateImpl, event: &EventMethod) -> TokenStream {
             #record
         },
     };
+    let timestamp = event_timestamp(model, event);
     quote! {
-        let __es_meta = <Self as #krate::domain::Aggregate>::base(self).next_event_meta();
+        let __es_meta = #krate::domain::EventMeta {
+            timestamp: #timestamp,
+            ..<Self as #krate::domain::Aggregate>::base(self).next_event_meta()
+        };
         let __es_payload = #payload;
         #run
     }
@@ -210,11 +242,12 @@ fn constructor_block(model: &AggregateImpl, event: &EventMethod) -> TokenStream 
             (quote!(Self::#body(#(#args),*)), quote!(__es_aggregate))
         }
     };
+    let timestamp = event_timestamp(model, event);
     quote! {
         let __es_meta = #krate::domain::EventMeta {
             originator_id: #id,
             originator_version: 1,
-            timestamp: #krate::domain::utc_now(),
+            timestamp: #timestamp,
         };
         let __es_payload = #payload;
         let mut __es_aggregate = #build;

@@ -15,16 +15,32 @@ mod event_payload;
 mod state;
 mod struct_item;
 mod struct_literals;
+mod transcode_derive;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
-use syn::{Item, ItemImpl, ItemMod, ItemStruct};
+use syn::{DeriveInput, Item, ItemImpl, ItemMod, ItemStruct};
 
-use crate::internals::ast::{AggregateImpl, AggregateStruct, EntityModule};
+use crate::internals::ast::{AggregateImpl, AggregateStruct, EntityModule, TranscodeType};
 use crate::internals::attr::{EntityOptions, ImplOptions, StructOptions};
 use crate::internals::check;
 use crate::internals::ctxt::Ctxt;
 use crate::internals::source;
+
+/// `#[derive(Transcode)]` on a struct or enum.
+pub fn derive_transcode(input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let model = match syn::parse2::<DeriveInput>(input) {
+        Ok(mut input) => TranscodeType::from_input(&cx, &mut input),
+        Err(error) => {
+            cx.syn_error(error);
+            None
+        }
+    };
+    let errors = cx.check().err().map(syn::Error::into_compile_error);
+    let generated = model.as_ref().map(transcode_derive::generate);
+    quote!(#errors #generated)
+}
 
 /// `#[entity(kind, table_name = "...")]` on a module.
 pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {

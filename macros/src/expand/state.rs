@@ -1,10 +1,12 @@
-//! Snippets shared by the generated event and snapshot code: writing a field into state, reading
-//! it back, and upcasting state written by an older class version.
+//! Snippets shared by the generated event, snapshot and `Transcode` code: writing a field into
+//! state, reading it back, and upcasting state written by an older class version.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Path, Type};
+
+use crate::internals::ast::Field;
 
 /// Brings the autoref encode/decode traits into scope (anonymously, so nothing can clash).
 pub fn autoref_imports(krate: &Path) -> TokenStream {
@@ -20,11 +22,75 @@ pub fn autoref_imports(krate: &Path) -> TokenStream {
 ///
 /// A type that can be stored neither way is reported at the user's type (see `codec`).
 pub fn encode(krate: &Path, value: TokenStream, key: &str, ty: &Type) -> TokenStream {
-    let codec = codec(krate, ty);
-    let encoded = quote_spanned!(ty.span()=> #codec.encode(#value));
+    let encoded = encode_value(krate, value, ty);
     quote! {
         #encoded.map_err(|__es_error| __es_error.at_key(#key))?
     }
+}
+
+/// Statements inserting `field` of `self` into `state` (a `Map`), under its key: nothing for a
+/// skipped field, and nothing for a `default` field whose value is `null` (as an attribute a
+/// Python object has not set yet: no key at all). A failure returns the `ValueError` at the key
+/// from the enclosing function.
+pub fn insert_field(krate: &Path, field: &Field) -> TokenStream {
+    if field.skip {
+        return TokenStream::new();
+    }
+    let ident = &field.ident;
+    let key = &field.key;
+    let value = encode(krate, quote!(&self.#ident), key, &field.ty);
+    if field.default {
+        quote! {
+            let __es_value = #value;
+            if !::core::matches!(__es_value, #krate::domain::Value::Null) {
+                state.insert(#key, __es_value);
+            }
+        }
+    } else {
+        quote!(state.insert(#key, #value);)
+    }
+}
+
+/// The initialiser `ident: value` of `field`, read from `state` (a `Map`): the default for a
+/// skipped field, and for a `default` field whose key is missing. `decode` makes the stored
+/// field's value from the key (see [`decode`] and [`decode_at_key`]).
+pub fn field_init(field: &Field, decode: impl FnOnce(&str, &Type) -> TokenStream) -> TokenStream {
+    let ident = &field.ident;
+    if field.skip {
+        return quote!(#ident: ::core::default::Default::default());
+    }
+    let key = &field.key;
+    let value = decode(key, &field.ty);
+    if field.default {
+        quote! {
+            #ident: if state.contains_key(#key) {
+                #value
+            } else {
+                ::core::default::Default::default()
+            }
+        }
+    } else {
+        quote!(#ident: #value)
+    }
+}
+
+/// An expression of type `ty` decoding the value under `key` taken out of `state` (a `Map`); a
+/// missing key returns `ValueError::MissingKey`, an unreadable value its `ValueError` at the key,
+/// from the enclosing function.
+pub fn decode_at_key(krate: &Path, state: TokenStream, key: &str, ty: &Type) -> TokenStream {
+    let decoded = decode_value(krate, quote!(__es_value), ty);
+    quote! {
+        #state
+            .take(#key)
+            .and_then(|__es_value| #decoded.map_err(|__es_error| __es_error.at_key(#key)))?
+    }
+}
+
+/// An expression of type `Result<Value, ValueError>` encoding `value` (an expression of type
+/// `&ty`), through `Transcode` when `ty` implements it and serde otherwise.
+pub fn encode_value(krate: &Path, value: TokenStream, ty: &Type) -> TokenStream {
+    let codec = codec(krate, ty);
+    quote_spanned!(ty.span()=> #codec.encode(#value))
 }
 
 /// An expression of type `Result<ty, ValueError>` decoding `value` (an expression of type

@@ -1,8 +1,9 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 use uuid::Uuid;
 
 use super::{
-    AggregateEvent, DomainError, DomainEvent, EventMeta, EventPayload, Map, ValueError, utc_now,
+    AggregateEvent, DomainError, DomainEvent, EventMeta, EventPayload, Map, ValueError,
+    timestamp_now,
 };
 
 /// What every aggregate has besides its own fields: id, version, creation and modification
@@ -14,8 +15,8 @@ use super::{
 pub struct AggregateBase<E> {
     id: Uuid,
     version: u64,
-    created_on: DateTime<Utc>,
-    modified_on: DateTime<Utc>,
+    created_on: DateTime<FixedOffset>,
+    modified_on: DateTime<FixedOffset>,
     pending_events: Vec<DomainEvent<E>>,
 }
 
@@ -26,8 +27,8 @@ impl<E> Default for AggregateBase<E> {
         Self {
             id: Uuid::nil(),
             version: 0,
-            created_on: DateTime::<Utc>::UNIX_EPOCH,
-            modified_on: DateTime::<Utc>::UNIX_EPOCH,
+            created_on: DateTime::<chrono::Utc>::UNIX_EPOCH.fixed_offset(),
+            modified_on: DateTime::<chrono::Utc>::UNIX_EPOCH.fixed_offset(),
             pending_events: Vec::new(),
         }
     }
@@ -44,13 +45,13 @@ impl<E> AggregateBase<E> {
         self.version
     }
 
-    /// When the aggregate was created (the created event's timestamp).
-    pub fn created_on(&self) -> DateTime<Utc> {
+    /// When the aggregate was created (the created event's timestamp, with its offset).
+    pub fn created_on(&self) -> DateTime<FixedOffset> {
         self.created_on
     }
 
-    /// When the aggregate last changed (the last event's timestamp).
-    pub fn modified_on(&self) -> DateTime<Utc> {
+    /// When the aggregate last changed (the last event's timestamp, with its offset).
+    pub fn modified_on(&self) -> DateTime<FixedOffset> {
         self.modified_on
     }
 
@@ -75,7 +76,7 @@ impl<E> AggregateBase<E> {
         EventMeta {
             originator_id: self.id,
             originator_version: self.version.saturating_add(1),
-            timestamp: utc_now(),
+            timestamp: timestamp_now(),
         }
     }
 
@@ -98,8 +99,8 @@ impl<E> AggregateBase<E> {
     pub fn restore(
         id: Uuid,
         version: u64,
-        created_on: DateTime<Utc>,
-        modified_on: DateTime<Utc>,
+        created_on: DateTime<FixedOffset>,
+        modified_on: DateTime<FixedOffset>,
     ) -> Self {
         Self {
             id,
@@ -195,12 +196,12 @@ pub trait Aggregate: Clone + Send + Sync + Sized + 'static {
     }
 
     /// When the aggregate was created.
-    fn created_on(&self) -> DateTime<Utc> {
+    fn created_on(&self) -> DateTime<FixedOffset> {
         self.base().created_on()
     }
 
     /// When the aggregate last changed.
-    fn modified_on(&self) -> DateTime<Utc> {
+    fn modified_on(&self) -> DateTime<FixedOffset> {
         self.base().modified_on()
     }
 
@@ -250,7 +251,7 @@ pub trait Aggregate: Clone + Send + Sync + Sized + 'static {
         let meta = EventMeta {
             originator_id: id,
             originator_version: 1,
-            timestamp: utc_now(),
+            timestamp: timestamp_now(),
         };
         let event = DomainEvent::new(meta, payload);
         let mut aggregate = Self::from_created_event(event.clone())?;

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 use uuid::Uuid;
 
 use super::{Aggregate, DomainError, FieldReader, Map, ValueError};
@@ -10,8 +10,9 @@ pub struct EventMeta {
     pub originator_id: Uuid,
     /// Version of the aggregate this event creates (1 for the created event).
     pub originator_version: u64,
-    /// When the event happened (UTC, microsecond precision).
-    pub timestamp: DateTime<Utc>,
+    /// When the event happened, at microsecond precision, with the offset it was given (UTC for
+    /// events made now; a stored event keeps the offset it was stored with).
+    pub timestamp: DateTime<FixedOffset>,
 }
 
 /// An event of some aggregate: its [`EventMeta`] plus a payload saying what happened.
@@ -24,8 +25,9 @@ pub struct DomainEvent<P> {
     pub originator_id: Uuid,
     /// Version of the aggregate this event creates (1 for the created event).
     pub originator_version: u64,
-    /// When the event happened (UTC, microsecond precision).
-    pub timestamp: DateTime<Utc>,
+    /// When the event happened, at microsecond precision, with the offset it was given (UTC for
+    /// events made now; a stored event keeps the offset it was stored with).
+    pub timestamp: DateTime<FixedOffset>,
     /// What happened.
     pub payload: P,
 }

@@ -2,7 +2,8 @@
 //!
 //! An event-sourced aggregate is rebuilt by replaying the events it has recorded. Each event
 //! ([`DomainEvent`]) carries the aggregate's id (`originator_id`), the aggregate version it
-//! creates (`originator_version`, 1 for the created event), a UTC timestamp and a payload: the
+//! creates (`originator_version`, 1 for the created event), a timestamp (UTC for events made
+//! now; the offset it was given or stored with otherwise) and a payload: the
 //! variant of the aggregate's event type that says what happened.
 //!
 //! The `#[aggregate]` and `#[event]` attributes generate everything in this module for a struct
@@ -33,7 +34,9 @@ pub use error::{DomainError, ValueError};
 pub use event::{AggregateEvent, DomainEvent, EventMeta, EventPayload};
 pub use field_reader::FieldReader;
 pub use snapshot::{SNAPSHOT_TOPIC, Snapshot, SnapshotState};
-pub use time::utc_now;
+pub use time::{EventTimestamp, timestamp_now, utc_now};
+#[doc(hidden)]
+pub use time::{TimestampParam, timestamp_param};
 pub use upcast::UpcastOutcome;
 #[doc(hidden)]
 pub use upcast::upcast_step;
@@ -42,5 +45,7 @@ pub use value::{
     format_naive_isoformat, parse_isoformat, plain_state,
 };
 
+/// Derives [`Transcode`](trait@Transcode): see the macro's documentation.
+pub use eventsourcing_seaorm_macros::Transcode;
 #[doc(hidden)]
 pub use value::autoref;

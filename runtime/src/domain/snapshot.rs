@@ -1,8 +1,8 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 
 use super::{
     Aggregate, AggregateBase, DomainError, DomainEvent, EventMeta, EventPayload, Map, Transcode,
-    Value, ValueError, utc_now,
+    Value, ValueError, timestamp_now,
 };
 
 /// The topic under which snapshots are stored, as in the Python original.
@@ -86,7 +86,7 @@ impl DomainEvent<SnapshotState> {
         let meta = EventMeta {
             originator_id: aggregate.id(),
             originator_version: aggregate.version(),
-            timestamp: utc_now(),
+            timestamp: timestamp_now(),
         };
         Ok(DomainEvent::new(
             meta,
@@ -116,7 +116,7 @@ impl DomainEvent<SnapshotState> {
         let time = |state: &mut Map, key: &str| {
             state
                 .take(key)
-                .and_then(DateTime::<Utc>::from_value)
+                .and_then(DateTime::<FixedOffset>::from_value)
                 .map_err(|e| field_error(expected, key, e))
         };
         let created_on = time(&mut state, "_created_on")?;

@@ -1,7 +1,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 
 use super::{
     Cipher, Compressor, JsonTranscoder, MapperError, MapperErrorKind, RowRef, StoredEvent,
@@ -126,7 +126,7 @@ impl Mapper {
         &self,
         topic: &str,
         json: &[u8],
-    ) -> Option<(DateTime<Utc>, P)> {
+    ) -> Option<(DateTime<FixedOffset>, P)> {
         let mut fields = self.transcoder.fields(json)?;
         let payload = P::decode_fields(topic, &mut fields)?;
         let (timestamp, class_version) = fields.finish()?;
@@ -186,7 +186,7 @@ impl Mapper {
         &self,
         stored: StoredEventRef<'_>,
     ) -> Result<DomainEvent<P>, MapperError> {
-        let decode = || -> Result<(DateTime<Utc>, P), MapperErrorKind> {
+        let decode = || -> Result<(DateTime<FixedOffset>, P), MapperErrorKind> {
             let json = self.plain_state(stored.state)?;
             let topic = self.aliases.resolve(stored.topic);
             // A snapshot's aggregate topic is in its state: renamed, it takes the `Map` path.
@@ -214,7 +214,11 @@ impl Mapper {
         };
         match decode() {
             Ok((timestamp, payload)) => Ok(DomainEvent::new(meta_at(timestamp), payload)),
-            Err(kind) => Err(self.error(&meta_at(DateTime::<Utc>::UNIX_EPOCH), stored.topic, kind)),
+            Err(kind) => Err(self.error(
+                &meta_at(DateTime::<chrono::Utc>::UNIX_EPOCH.fixed_offset()),
+                stored.topic,
+                kind,
+            )),
         }
     }
 }
@@ -224,12 +228,12 @@ impl Mapper {
 fn timestamp_and_version(
     timestamp: Option<Value>,
     class_version: Option<Value>,
-) -> Result<(DateTime<Utc>, u32), ValueError> {
+) -> Result<(DateTime<FixedOffset>, u32), ValueError> {
     let timestamp = timestamp
         .ok_or_else(|| ValueError::MissingKey {
             key: "timestamp".to_owned(),
         })
-        .and_then(DateTime::<Utc>::from_value)
+        .and_then(DateTime::<FixedOffset>::from_value)
         .map_err(|e| e.at_key("timestamp"))?;
     let class_version = match class_version {
         None => 1,

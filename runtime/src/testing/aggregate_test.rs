@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use uuid::Uuid;
 
 use super::Outcome;
-use crate::domain::{Aggregate, AggregateEvent, DomainEvent, EventMeta, project, utc_now};
+use crate::domain::{Aggregate, AggregateEvent, DomainEvent, EventMeta, project, timestamp_now};
 use crate::domain::{CommandOutput, Created};
 
 /// An aggregate with a past, waiting for the command under test.
@@ -58,7 +58,7 @@ impl<A: Aggregate> AggregateTest<A> {
             let meta = EventMeta {
                 originator_id: id,
                 originator_version: version,
-                timestamp: utc_now(),
+                timestamp: timestamp_now(),
             };
             DomainEvent::new(meta, payload)
         });

@@ -1,12 +1,12 @@
 //! The aggregate struct: its topic, its event enum and the fields its snapshots hold.
 
 use proc_macro2::Ident;
-use quote::ToTokens;
 use syn::ext::IdentExt;
-use syn::{Fields, ItemStruct, LitStr, Path, Type};
+use syn::{Fields, ItemStruct, LitStr, Path};
 
 use super::default_crate;
-use crate::internals::attr::{self, FieldOptions, StructOptions, Versioning};
+use super::field::{self, Field, FieldAttr};
+use crate::internals::attr::{StructOptions, Versioning};
 use crate::internals::ctxt::Ctxt;
 use crate::internals::name;
 
@@ -29,22 +29,6 @@ pub struct AggregateStruct {
     /// Whether a `#[derive(...)]` written above `#[aggregate]` (a mistake, reported) derives
     /// `Clone` already, so that it is not generated again.
     pub clone_derived_above: bool,
-}
-
-/// A field of the aggregate struct.
-pub struct Field {
-    /// The field.
-    pub ident: Ident,
-    /// Its type.
-    pub ty: Type,
-    /// Its key in snapshot state (the field name unless renamed).
-    pub key: String,
-    /// Where the key comes from, for error spans: the `rename` literal or the field name.
-    pub key_tokens: proc_macro2::TokenStream,
-    /// Whether the field is left out of snapshots.
-    pub skip: bool,
-    /// Whether a missing key reads as the default, and `null` is not written.
-    pub default: bool,
 }
 
 impl AggregateStruct {
@@ -99,56 +83,5 @@ fn fields(cx: &Ctxt, item: &mut ItemStruct) -> Option<Vec<Field>> {
             return None;
         }
     };
-    let mut fields = Vec::with_capacity(named.named.len());
-    for field in &mut named.named {
-        let mut options = FieldOptions::default();
-        field.attrs.retain(|attr| {
-            let ours = attr::is_aggregate(attr);
-            if ours {
-                options.parse_attr(cx, attr);
-            }
-            !ours
-        });
-        let ident = field.ident.clone()?;
-        if name::is_generated(&ident.unraw().to_string()) {
-            cx.error_spanned_by(
-                &ident,
-                format!(
-                    "field names starting with `{}` are reserved for generated code",
-                    name::GENERATED_PREFIX
-                ),
-            );
-        }
-        if let (Some(skip), Some(rename)) = (&options.skip, &options.rename) {
-            cx.error_spanned_by(
-                rename,
-                format!(
-                    "`rename` has no effect on a `{}` field: skipped fields are not in snapshots",
-                    skip.to_token_stream()
-                ),
-            );
-        }
-        if let (Some(skip), Some(default)) = (&options.skip, &options.default) {
-            cx.error_spanned_by(
-                default,
-                format!(
-                    "`default` has no effect on a `{}` field: skipped fields always read as the default",
-                    skip.to_token_stream()
-                ),
-            );
-        }
-        let (key, key_tokens) = match &options.rename {
-            Some(rename) => (rename.value(), rename.to_token_stream()),
-            None => (ident.unraw().to_string(), ident.to_token_stream()),
-        };
-        fields.push(Field {
-            ident,
-            ty: field.ty.clone(),
-            key,
-            key_tokens,
-            skip: options.skip.is_some(),
-            default: options.default.is_some(),
-        });
-    }
-    Some(fields)
+    field::read_named(cx, named, FieldAttr::Aggregate)
 }

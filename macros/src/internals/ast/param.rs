@@ -1,4 +1,4 @@
-//! A parameter of an event method: an event field (or the event's `timestamp`).
+//! A parameter of an event method: an event field (or the caller's `timestamp` of the event).
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -14,7 +14,8 @@ pub struct Param {
     pub ident: Ident,
     /// Its type: the event field's type.
     pub ty: Type,
-    /// Whether it is `timestamp`, which receives the event's timestamp and is no field.
+    /// Whether it is `timestamp`: the caller's timestamp of the event (the runtime's
+    /// `domain::EventTimestamp`), which is no field.
     pub is_timestamp: bool,
 }
 

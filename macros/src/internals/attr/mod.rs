@@ -1,6 +1,7 @@
 //! Attribute options parsed into typed structs: `#[aggregate(...)]` on a struct, on its fields
-//! and on its `impl` block, `#[event(...)]` on event methods ([`options`]), and `#[entity(...)]`
-//! on a module ([`entity`]).
+//! and on its `impl` block, `#[event(...)]` on event methods, `#[transcode(...)]` on a type
+//! deriving `Transcode`, its fields and variants ([`options`]), and `#[entity(...)]` on a module
+//! ([`entity`]).
 //!
 //! Parsing only reads what is written; whether the options fit together (a version and its
 //! upcasters, say) is decided in [`check`](super::check).
@@ -10,7 +11,9 @@ mod options;
 mod values;
 
 pub use entity::{EntityOptions, TableKind};
-pub use options::{EventOptions, FieldOptions, ImplOptions, StructOptions};
+pub use options::{
+    EventOptions, FieldOptions, ImplOptions, StructOptions, TranscodeOptions, VariantOptions,
+};
 
 use syn::{Attribute, LitInt, Path};
 
@@ -58,9 +61,4 @@ pub fn is_event(attr: &Attribute) -> bool {
         .segments
         .last()
         .is_some_and(|s| s.ident == "event")
-}
-
-/// Whether `attr` is an `#[aggregate(...)]` field attribute.
-pub fn is_aggregate(attr: &Attribute) -> bool {
-    attr.path().is_ident("aggregate")
 }

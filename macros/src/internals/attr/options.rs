@@ -23,7 +23,8 @@ pub struct StructOptions {
     pub versioning: Versioning,
 }
 
-/// Options of `#[aggregate(...)]` on a field of an aggregate struct.
+/// Options of `#[aggregate(...)]` on a field of an aggregate struct, or of `#[transcode(...)]`
+/// on a field of a type deriving `Transcode`.
 #[derive(Default)]
 pub struct FieldOptions {
     /// `rename = "..."`: the key in snapshot state.
@@ -53,6 +54,20 @@ pub struct EventOptions {
     pub name: Option<LitStr>,
     /// `version = N, upcast(...)`: the event's class version.
     pub versioning: Versioning,
+}
+
+/// Options of `#[transcode(...)]` on a type deriving `Transcode`.
+#[derive(Default)]
+pub struct TranscodeOptions {
+    /// `crate = "path"`: where the runtime crate is.
+    pub krate: Option<Path>,
+}
+
+/// Options of `#[transcode(...)]` on a variant of an enum deriving `Transcode`.
+#[derive(Default)]
+pub struct VariantOptions {
+    /// `rename = "..."`: the stored string.
+    pub rename: Option<LitStr>,
 }
 
 const STRUCT_OPTIONS: &str = "`topic_module`, `name`, `event`, `version`, `upcast` and `crate`";
@@ -114,8 +129,9 @@ impl ImplOptions {
 }
 
 impl FieldOptions {
-    /// Parses one `#[aggregate(...)]` attribute of a field into `self`.
-    pub fn parse_attr(&mut self, cx: &Ctxt, attr: &Attribute) {
+    /// Parses one `#[aggregate(...)]` (or `#[transcode(...)]`: `attr_name`) attribute of a
+    /// field into `self`.
+    pub fn parse_attr(&mut self, cx: &Ctxt, attr: &Attribute, attr_name: &str) {
         let result = attr.parse_nested_meta(|meta| {
             match key_of(&meta).as_str() {
                 "rename" => set(
@@ -126,13 +142,69 @@ impl FieldOptions {
                 ),
                 "skip" => set(cx, &meta, &mut self.skip, Some(meta.path.clone())),
                 "default" => set(cx, &meta, &mut self.default, Some(meta.path.clone())),
-                _ => unknown(cx, &meta, "`#[aggregate]` on a field", FIELD_OPTIONS)?,
+                _ => unknown(
+                    cx,
+                    &meta,
+                    &format!("`#[{attr_name}]` on a field"),
+                    FIELD_OPTIONS,
+                )?,
             }
             Ok(())
         });
         if let Err(error) = result {
             cx.syn_error(error);
         }
+    }
+}
+
+impl TranscodeOptions {
+    /// Parses the `#[transcode(...)]` attributes of a type deriving `Transcode`.
+    pub fn parse_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut options = TranscodeOptions::default();
+        for attr in attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("transcode"))
+        {
+            let result = attr.parse_nested_meta(|meta| {
+                match key_of(&meta).as_str() {
+                    "crate" => set(cx, &meta, &mut options.krate, crate_path(cx, &meta)?),
+                    _ => unknown(cx, &meta, "`#[transcode]` on a type", "`crate`")?,
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        options
+    }
+}
+
+impl VariantOptions {
+    /// Parses the `#[transcode(...)]` attributes of an enum variant.
+    pub fn parse_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut options = VariantOptions::default();
+        for attr in attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("transcode"))
+        {
+            let result = attr.parse_nested_meta(|meta| {
+                match key_of(&meta).as_str() {
+                    "rename" => set(
+                        cx,
+                        &meta,
+                        &mut options.rename,
+                        string(cx, &meta, "rename = \"stored_name\"")?,
+                    ),
+                    _ => unknown(cx, &meta, "`#[transcode]` on a variant", "`rename`")?,
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        options
     }
 }
 

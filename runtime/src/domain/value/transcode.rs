@@ -12,8 +12,10 @@ use crate::domain::ValueError;
 ///
 /// Implemented for booleans, integers, floats, strings, `Option`, `Vec`, string-keyed maps,
 /// `Uuid`, `rust_decimal::Decimal`, chrono datetimes, [`Value`] and [`Map`], and for every type
-/// with a [`Transcoding`]. Event fields and aggregate fields whose types do not implement it
-/// fall back to serde (as plain JSON).
+/// with a [`Transcoding`]. `#[derive(Transcode)]` implements it for structs (stored as maps)
+/// and enums of unit variants (stored as strings) whose fields are stored each through its own
+/// `Transcode` (see the derive macro). Event fields and aggregate fields whose types do not
+/// implement it fall back to serde (as plain JSON).
 pub trait Transcode: Sized {
     /// Encodes `self` as a value.
     fn to_value(&self) -> Result<Value, ValueError>;
