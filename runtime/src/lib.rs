@@ -61,7 +61,8 @@
 //! The layers follow the Python original, each depending only on those before it:
 //! [`domain`] (aggregates, events, snapshots) → [`persistence`] (transcoding, compression,
 //! encryption, the mapper and the recorder traits) → backends ([`memory`], [`seaorm`]) → [`application`]
-//! (application, repository, notification log, commands, units of work).
+//! (application, repository, notification log, commands, units of work) → [`system`] (followers,
+//! process applications, systems and runners).
 //!
 //! [`testing`] holds given/when/then tests of aggregates, for users' own tests.
 
@@ -74,6 +75,7 @@ pub mod memory;
 pub mod persistence;
 pub mod redact;
 pub mod seaorm;
+pub mod system;
 pub mod testing;
 mod trace;
 

@@ -62,21 +62,30 @@ fn topic(model: &AggregateImpl) -> TokenStream {
         let pattern = any_fields(event);
         quote!(#pattern => topics[#i].as_str())
     });
-    let body = if count == 0 {
-        quote!(match *self {})
+    let (topics, body) = if count == 0 {
+        (TokenStream::new(), quote!(match *self {}))
     } else {
-        quote! {
-            static TOPICS: ::std::sync::OnceLock<[::std::string::String; #count]> = ::std::sync::OnceLock::new();
-            let topics = TOPICS.get_or_init(|| {
-                let aggregate = <#aggregate as #krate::domain::Aggregate>::topic();
-                [#([aggregate, ".", #names].concat()),*]
-            });
-            match self {
-                #(#arms,)*
-            }
-        }
+        (
+            quote! {
+                fn topics() -> &'static [::std::string::String] {
+                    static TOPICS: ::std::sync::OnceLock<[::std::string::String; #count]> = ::std::sync::OnceLock::new();
+                    TOPICS.get_or_init(|| {
+                        let aggregate = <#aggregate as #krate::domain::Aggregate>::topic();
+                        [#([aggregate, ".", #names].concat()),*]
+                    })
+                }
+            },
+            quote! {
+                let topics = <Self as #krate::domain::EventPayload>::topics();
+                match self {
+                    #(#arms,)*
+                }
+            },
+        )
     };
     quote! {
+        #topics
+
         fn topic(&self) -> &'static str {
             #body
         }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use super::factory::{self, Infrastructure, Recorders, SeaOrmRecorders};
+use super::listener::{Listeners, SaveListener};
 use super::notification_log::DEFAULT_SECTION_SIZE;
 use super::save::{AfterSave, SaveBatch};
 use super::settings::{RedactedPairs, keys};
@@ -53,9 +54,26 @@ struct Parts {
     seaorm: Option<SeaOrmRecorders>,
     /// How commands try again after a conflict.
     retry: RetryPolicy,
+    /// Told after each save that recorded events.
+    listeners: Listeners,
 }
 
 impl Application {
+    /// Makes `listener` hear of every save of this application that records events, for as
+    /// long as it lives (it is held weakly): how a runner of the system layer learns that a
+    /// leader has new notifications for its followers.
+    pub fn lead(&self, listener: std::sync::Weak<dyn SaveListener>) {
+        self.inner.listeners.add(listener);
+    }
+
+    /// Tells the listeners that events were recorded, up to this notification id.
+    pub(crate) async fn notify_saved(&self, max_notification_id: Option<u64>) {
+        self.inner
+            .listeners
+            .saved(&self.inner.name, max_notification_id)
+            .await;
+    }
+
     /// Starts building an application with this name (its `application_name` in the store and
     /// the prefix of its settings).
     pub fn builder(name: impl Into<String>) -> ApplicationBuilder {
@@ -198,6 +216,9 @@ impl Application {
         };
         items.saved(&mut after);
         self.record_snapshots(after).await;
+        if !batch.events.is_empty() {
+            self.notify_saved(ids.last().copied()).await;
+        }
         Ok(recordings(batch.events, ids))
     }
 
@@ -777,6 +798,7 @@ impl ApplicationBuilder {
                 infrastructure,
                 seaorm: recorders.seaorm,
                 retry,
+                listeners: Listeners::default(),
             }),
         })
     }

@@ -57,7 +57,11 @@ impl<'a> SaveBatch<'a> {
         }
     }
 
-    fn push<P: EventPayload>(&mut self, event: &DomainEvent<P>) -> Result<(), ApplicationError> {
+    /// Maps an event to record into the batch.
+    pub fn push_event<P: EventPayload>(
+        &mut self,
+        event: &DomainEvent<P>,
+    ) -> Result<(), ApplicationError> {
         self.events.push(self.mapper.to_stored_event(event)?);
         Ok(())
     }
@@ -91,7 +95,9 @@ fn snapshot_from_store<A: Aggregate>(
 
 impl<A: Aggregate> Saveable for &mut A {
     fn collect(&self, batch: &mut SaveBatch<'_>) -> Result<(), ApplicationError> {
-        self.pending_events().iter().try_for_each(|e| batch.push(e))
+        self.pending_events()
+            .iter()
+            .try_for_each(|e| batch.push_event(e))
     }
 
     fn saved(&mut self, after: &mut AfterSave<'_>) {
@@ -130,7 +136,7 @@ impl<A: Aggregate> Saveable for &mut [A] {
     fn collect(&self, batch: &mut SaveBatch<'_>) -> Result<(), ApplicationError> {
         self.iter()
             .flat_map(|a| a.pending_events())
-            .try_for_each(|e| batch.push(e))
+            .try_for_each(|e| batch.push_event(e))
     }
 
     fn saved(&mut self, after: &mut AfterSave<'_>) {
@@ -145,7 +151,7 @@ impl<A: Aggregate> Saveable for &mut Vec<A> {
         (&**self as &[A])
             .iter()
             .flat_map(|a| a.pending_events())
-            .try_for_each(|e| batch.push(e))
+            .try_for_each(|e| batch.push_event(e))
     }
 
     fn saved(&mut self, after: &mut AfterSave<'_>) {
@@ -156,10 +162,20 @@ impl<A: Aggregate> Saveable for &mut Vec<A> {
 
 impl<P: EventPayload> Saveable for DomainEvent<P> {
     fn collect(&self, batch: &mut SaveBatch<'_>) -> Result<(), ApplicationError> {
-        batch.push(self)
+        batch.push_event(self)
     }
 
     fn saved(&mut self, _after: &mut AfterSave<'_>) {}
+}
+
+impl<T: Saveable + ?Sized> Saveable for Box<T> {
+    fn collect(&self, batch: &mut SaveBatch<'_>) -> Result<(), ApplicationError> {
+        (**self).collect(batch)
+    }
+
+    fn saved(&mut self, after: &mut AfterSave<'_>) {
+        (**self).saved(after);
+    }
 }
 
 impl<T: Saveable> Saveable for Option<T> {

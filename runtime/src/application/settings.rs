@@ -132,6 +132,16 @@ impl Settings {
         }
     }
 
+    /// The same settings as seen by another application: its keys are looked up under its own
+    /// name first (`<NAME>_CIPHER_KEY`, then `CIPHER_KEY`). A follower reads a leader's events
+    /// with a mapper made from these, as the Python original's followers do.
+    pub fn for_application(&self, application_name: impl Into<String>) -> Self {
+        Self {
+            application_name: application_name.into(),
+            values: self.values.clone(),
+        }
+    }
+
     /// The application's name.
     pub fn application_name(&self) -> &str {
         &self.application_name

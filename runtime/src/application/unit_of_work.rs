@@ -224,7 +224,16 @@ impl Application {
             let transaction = Arc::try_unwrap(transaction);
             let outcome = match (outcome, transaction) {
                 (Ok(value), Ok(transaction)) => match transaction.commit().await {
-                    Ok(()) => Ok(value),
+                    Ok(()) => {
+                        let any_saved = !saved
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .is_empty();
+                        if any_saved {
+                            self.notify_saved(None).await;
+                        }
+                        Ok(value)
+                    }
                     Err(error) => Err(ApplicationError::Persistence(commit_error(
                         self.name(),
                         "committing a unit of work",

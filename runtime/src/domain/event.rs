@@ -68,6 +68,13 @@ pub trait EventPayload: Clone + Send + Sync + Sized + 'static {
     /// The topic of this payload's event class, for example `interop_domain:World.SomethingHappened`.
     fn topic(&self) -> &'static str;
 
+    /// Every topic of this payload type, one per event class (`#[aggregate]` lists them): what
+    /// a follower's topic filter and typed dispatch of upstream events go by. The default, for
+    /// hand-written payloads, lists none, which filters nothing.
+    fn topics() -> &'static [String] {
+        &[]
+    }
+
     /// The class version of this payload's event class (1 unless it has upcasters).
     fn class_version(&self) -> u32 {
         1

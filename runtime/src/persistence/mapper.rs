@@ -44,6 +44,11 @@ impl Mapper {
         self
     }
 
+    /// The topic aliases it reads stored topics through.
+    pub fn topic_aliases(&self) -> &TopicAliases {
+        &self.aliases
+    }
+
     /// The topic a stored topic names now ([`with_topic_aliases`](Self::with_topic_aliases)).
     pub fn resolve_topic<'t>(&self, topic: &'t str) -> Cow<'t, str> {
         self.aliases.resolve(topic)

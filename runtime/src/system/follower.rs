@@ -1,0 +1,331 @@
+//! A follower: pulls its leaders' notification logs from its tracking positions, in batches,
+//! and processes each notification exactly once.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::error::BoxError;
+use super::{
+    ProcessApplication, ProcessingError, ProcessingEvent, SystemError, Topics, UpstreamEvent,
+};
+use crate::application::{Application, ApplicationError, factory};
+use crate::persistence::{
+    ApplicationRecorder, Mapper, Notification, NotificationQuery, PersistenceError,
+};
+
+/// How many notifications a follower reads from a leader per select.
+pub const DEFAULT_BATCH_SIZE: u64 = 100;
+
+/// Where a follower reads one leader: the leader's notifications, and the mapper that decodes
+/// them.
+#[derive(Debug, Clone)]
+pub struct LeaderLog {
+    name: Arc<str>,
+    recorder: Arc<dyn ApplicationRecorder>,
+    mapper: Arc<Mapper>,
+}
+
+impl LeaderLog {
+    /// The log of a leader running in this process: its recorder and its own mapper.
+    pub fn of(leader: &Application) -> Self {
+        Self {
+            name: Arc::from(leader.name()),
+            recorder: leader.recorder().clone(),
+            mapper: Arc::new(leader.mapper().clone()),
+        }
+    }
+
+    /// The log of a leader that runs elsewhere (another service, a Python application) and
+    /// stores its events in the follower's database: read with the follower's store, and
+    /// decoded with a mapper made from the follower's settings as seen under the leader's name
+    /// (`<LEADER>_CIPHER_KEY`, `<LEADER>_COMPRESSOR_TOPIC`, then the plain keys), as the Python
+    /// original's followers do; the follower's transcodings and topic aliases apply.
+    pub fn from_settings(follower: &Application, leader_name: &str) -> Result<Self, SystemError> {
+        let application_error = |source| SystemError::Application {
+            application: follower.name().to_owned(),
+            source: Box::new(source),
+        };
+        let recorder: Arc<dyn ApplicationRecorder> = match follower.seaorm_recorders() {
+            Some(recorders) => Arc::new(
+                recorders
+                    .events
+                    .store()
+                    .application_recorder(leader_name)
+                    .map_err(|e| application_error(ApplicationError::Persistence(e)))?,
+            ),
+            None => {
+                return Err(application_error(ApplicationError::Persistence(
+                    PersistenceError::Unsupported {
+                        recorder: "this follower's recorder",
+                        operation: "reading a leader from its settings (give it the leader's application: LeaderLog::of)",
+                    },
+                )));
+            }
+        };
+        let settings = follower.settings().for_application(leader_name);
+        let mapper = factory::mapper(&settings, follower.mapper().transcoder().clone())
+            .map_err(application_error)?
+            .with_topic_aliases(follower.mapper().topic_aliases().clone());
+        Ok(Self {
+            name: Arc::from(leader_name),
+            recorder,
+            mapper: Arc::new(mapper),
+        })
+    }
+
+    /// The leader's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+type PolicyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send + 'a>>;
+
+/// A process application's policy with its type erased.
+trait Policy: Send + Sync {
+    fn topics(&self) -> Topics;
+    fn process<'a>(
+        &'a self,
+        event: &'a UpstreamEvent,
+        processing: &'a mut ProcessingEvent,
+    ) -> PolicyFuture<'a>;
+}
+
+struct PolicyOf<P>(P);
+
+impl<P: ProcessApplication> Policy for PolicyOf<P> {
+    fn topics(&self) -> Topics {
+        self.0.topics()
+    }
+
+    fn process<'a>(
+        &'a self,
+        event: &'a UpstreamEvent,
+        processing: &'a mut ProcessingEvent,
+    ) -> PolicyFuture<'a> {
+        Box::pin(async move { self.0.policy(event, processing).await.map_err(Into::into) })
+    }
+}
+
+/// A process application following its leaders.
+///
+/// A runner makes one for each follower of a [`System`](super::System); make one yourself to
+/// process without a runner, for example to catch a follower up once:
+///
+/// ```ignore
+/// let follower = Follower::new(counters.clone()).follow(LeaderLog::of(worlds.application()));
+/// let processed = follower.pull_and_process("Worlds").await?;
+/// ```
+#[derive(Clone)]
+pub struct Follower {
+    application: Application,
+    policy: Arc<dyn Policy>,
+    leaders: Vec<LeaderLog>,
+    batch_size: u64,
+}
+
+impl std::fmt::Debug for Follower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Follower")
+            .field("application", &self.application.name())
+            .field("leaders", &self.leader_names())
+            .field("batch_size", &self.batch_size)
+            .finish()
+    }
+}
+
+impl Follower {
+    /// A follower of no leader yet, whose policy is `process`'s.
+    pub fn new<P: ProcessApplication>(process: P) -> Self {
+        Self {
+            application: process.application().clone(),
+            policy: Arc::new(PolicyOf(process)),
+            leaders: Vec::new(),
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
+    }
+
+    /// Follows one more leader.
+    pub fn follow(mut self, leader: LeaderLog) -> Self {
+        self.leaders.retain(|l| l.name != leader.name);
+        self.leaders.push(leader);
+        self
+    }
+
+    /// Reads up to `batch_size` notifications per select (at least 1).
+    pub fn batch_size(mut self, batch_size: u64) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// The follower's name.
+    pub fn name(&self) -> &str {
+        self.application.name()
+    }
+
+    /// The follower's application.
+    pub fn application(&self) -> &Application {
+        &self.application
+    }
+
+    /// The names of the leaders it follows.
+    pub fn leader_names(&self) -> Vec<&str> {
+        self.leaders.iter().map(|l| l.name()).collect()
+    }
+
+    /// How far it has processed `leader`'s log: the notification id of its last tracking row.
+    pub async fn position(&self, leader: &str) -> Result<Option<u64>, SystemError> {
+        self.application
+            .recorder()
+            .max_tracking_id(leader)
+            .await
+            .map_err(|e| self.application_error(ApplicationError::Persistence(e)))
+    }
+
+    fn application_error(&self, source: ApplicationError) -> SystemError {
+        SystemError::Application {
+            application: self.name().to_owned(),
+            source: Box::new(source),
+        }
+    }
+
+    /// Pulls everything `leader` has recorded beyond this follower's position and processes
+    /// it, one notification per transaction; returns how many notifications it processed (a
+    /// notification found already processed is not counted). Stops at the first notification
+    /// it cannot process, which is then the error.
+    pub async fn pull_and_process(&self, leader: &str) -> Result<u64, SystemError> {
+        self.pull_and_process_until(leader, &AtomicBool::new(false))
+            .await
+    }
+
+    /// [`pull_and_process`](Self::pull_and_process), stopping between batches once `stop` is
+    /// set.
+    pub(crate) async fn pull_and_process_until(
+        &self,
+        leader: &str,
+        stop: &AtomicBool,
+    ) -> Result<u64, SystemError> {
+        let log = self.leader(leader)?;
+        let topics = self.policy.topics();
+        let mut position = self.position(leader).await?;
+        let mut processed = 0;
+        while !stop.load(Ordering::Acquire) {
+            let mut query = NotificationQuery::new(position, self.batch_size)
+                .topics(topics.as_slice().iter().cloned());
+            if position.is_some() {
+                query = query.exclusive_of_start();
+            }
+            let notifications = log
+                .recorder
+                .select_notifications(&query)
+                .await
+                .map_err(|e| self.application_error(ApplicationError::Persistence(e)))?;
+            let count = notifications.len() as u64;
+            for notification in notifications {
+                let id = notification.id;
+                let event = UpstreamEvent::new(log.name.clone(), notification, log.mapper.clone());
+                if self.process(&event).await? {
+                    processed += 1;
+                }
+                position = Some(id);
+            }
+            if count < self.batch_size {
+                break;
+            }
+        }
+        Ok(processed)
+    }
+
+    /// Processes one notification of `leader`, wherever the follower's position is (a
+    /// delivery, or a re-delivery): `Ok(true)` when its policy's changes and its tracking were
+    /// recorded, `Ok(false)` when it had been processed before, which records nothing.
+    pub async fn process_notification(
+        &self,
+        leader: &str,
+        notification: Notification,
+    ) -> Result<bool, SystemError> {
+        let log = self.leader(leader)?;
+        let event = UpstreamEvent::new(log.name.clone(), notification, log.mapper.clone());
+        self.process(&event).await
+    }
+
+    fn leader(&self, leader: &str) -> Result<&LeaderLog, SystemError> {
+        self.leaders
+            .iter()
+            .find(|l| &*l.name == leader)
+            .ok_or_else(|| SystemError::NotALeader {
+                follower: self.name().to_owned(),
+                leader: leader.to_owned(),
+            })
+    }
+
+    /// Processes one upstream event: runs the policy and records what it collected with the
+    /// event's tracking. `Ok(false)` when the notification turned out to be processed already
+    /// (by another instance of this follower).
+    async fn process(&self, event: &UpstreamEvent) -> Result<bool, SystemError> {
+        let tracking = event.tracking();
+        let retry = self.application.retry_policy();
+        let failed = |source: BoxError| {
+            SystemError::Processing(ProcessingError {
+                follower: self.name().to_owned(),
+                leader: event.leader_name().to_owned(),
+                notification_id: event.notification_id(),
+                topic: event.stored_event().topic.clone(),
+                source,
+            })
+        };
+        let mut attempt = 1;
+        loop {
+            let mut processing = ProcessingEvent::new(self.application.clone(), tracking.clone());
+            self.policy
+                .process(event, &mut processing)
+                .await
+                .map_err(&failed)?;
+            let collected_ids = processing.collected_ids();
+            let saved = self
+                .application
+                .save_with_tracking(processing.into_saveable(), Some(&tracking))
+                .await;
+            let error = match saved {
+                Ok(_) => return Ok(true),
+                Err(error) => error,
+            };
+            let conflict = error.is_conflict()
+                || matches!(
+                    error,
+                    ApplicationError::Persistence(PersistenceError::TrackingConflict { .. })
+                );
+            if !conflict {
+                return Err(failed(Box::new(error)));
+            }
+            // Another instance may have processed it first: then there is nothing to do.
+            let done = self
+                .application
+                .recorder()
+                .has_tracking_id(&tracking.application_name, tracking.notification_id)
+                .await
+                .map_err(|e| failed(Box::new(e)))?;
+            if done {
+                tracing::debug!(
+                    follower = %self.name(),
+                    leader = %tracking.application_name,
+                    notification_id = tracking.notification_id,
+                    "notification already processed"
+                );
+                return Ok(false);
+            }
+            // A version conflict on an aggregate of the follower's own: load it again.
+            if let Some(cache) = self.application.repository().cache() {
+                for id in collected_ids {
+                    cache.remove(id);
+                }
+            }
+            if !retry.again(attempt, true).await {
+                return Err(failed(Box::new(error)));
+            }
+            attempt += 1;
+        }
+    }
+}
