@@ -380,7 +380,7 @@ pub async fn process_recorder_tracks_positions(factory: &impl RecorderFactory) {
         notification_id: n,
     };
     recorder
-        .insert_events_with_tracking(&[stored(id, 1, "t:A")], Some(&tracking(1)))
+        .insert_events_with_tracking(&[stored(id, 1, "t:A")], &[tracking(1)])
         .await
         .unwrap();
     assert_eq!(recorder.max_tracking_id("upstream").await.unwrap(), Some(1));
@@ -388,14 +388,14 @@ pub async fn process_recorder_tracks_positions(factory: &impl RecorderFactory) {
     assert!(!recorder.has_tracking_id("upstream", 2).await.unwrap());
 
     recorder
-        .insert_events_with_tracking(&[stored(id, 2, "t:A")], Some(&tracking(2)))
+        .insert_events_with_tracking(&[stored(id, 2, "t:A")], &[tracking(2)])
         .await
         .unwrap();
     assert_eq!(recorder.max_tracking_id("upstream").await.unwrap(), Some(2));
 
     // Processing a notification that produces no events still records the position.
     recorder
-        .insert_events_with_tracking(&[], Some(&tracking(3)))
+        .insert_events_with_tracking(&[], &[tracking(3)])
         .await
         .unwrap();
     recorder.insert_tracking(&tracking(4)).await.unwrap();
@@ -413,9 +413,26 @@ pub async fn process_recorder_tracks_positions(factory: &impl RecorderFactory) {
         .unwrap();
     assert_eq!(recorder.max_tracking_id("other").await.unwrap(), Some(7));
     assert_eq!(recorder.max_tracking_id("upstream").await.unwrap(), Some(4));
+
+    // A follower's batch: one position per notification it processed, with the events.
+    recorder
+        .insert_events_with_tracking(
+            &[stored(id, 3, "t:A")],
+            &[tracking(5), tracking(6), tracking(9)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorder.max_tracking_id("upstream").await.unwrap(), Some(9));
+    for n in [5, 6, 9] {
+        let err = recorder.insert_tracking(&tracking(n)).await.unwrap_err();
+        assert!(
+            matches!(err, PersistenceError::TrackingConflict { .. }),
+            "{n}: {err:?}"
+        );
+    }
     assert_eq!(
         versions(&recorder.select_events(id, EventQuery::new()).await.unwrap()),
-        [1, 2]
+        [1, 2, 3]
     );
 }
 
@@ -428,12 +445,12 @@ pub async fn tracking_conflict_records_nothing(factory: &impl RecorderFactory) {
         notification_id: 5,
     };
     recorder
-        .insert_events_with_tracking(&[stored(id, 1, "t:A")], Some(&tracking))
+        .insert_events_with_tracking(&[stored(id, 1, "t:A")], std::slice::from_ref(&tracking))
         .await
         .unwrap();
     let max_before = recorder.max_notification_id().await.unwrap();
     let err = recorder
-        .insert_events_with_tracking(&[stored(id, 2, "t:A")], Some(&tracking))
+        .insert_events_with_tracking(&[stored(id, 2, "t:A")], std::slice::from_ref(&tracking))
         .await
         .unwrap_err();
     assert!(
@@ -450,6 +467,27 @@ pub async fn tracking_conflict_records_nothing(factory: &impl RecorderFactory) {
         matches!(err, PersistenceError::TrackingConflict { .. }),
         "{err:?}"
     );
+
+    // One recorded position among several makes the whole batch fail: neither its events
+    // nor the other positions are recorded.
+    let position = |n| Tracking {
+        application_name: "upstream".into(),
+        notification_id: n,
+    };
+    let err = recorder
+        .insert_events_with_tracking(
+            &[stored(id, 2, "t:A")],
+            &[position(6), position(5), position(7)],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PersistenceError::TrackingConflict { .. }),
+        "{err:?}"
+    );
+    assert_eq!(recorder.max_tracking_id("upstream").await.unwrap(), Some(5));
+    assert!(!recorder.has_tracking_id("upstream", 6).await.unwrap());
+    assert_eq!(recorder.max_notification_id().await.unwrap(), max_before);
 }
 
 /// Two applications do not see each other's events, notifications or tracking.

@@ -175,29 +175,44 @@ impl Application {
     /// upstream log, in the same transaction.
     pub async fn save_with_tracking<S: Saveable>(
         &self,
-        mut items: S,
+        items: S,
         tracking: Option<&Tracking>,
+    ) -> Result<Vec<Recording>, ApplicationError> {
+        self.save_with_trackings(
+            items,
+            tracking.map(std::slice::from_ref).unwrap_or_default(),
+        )
+        .await
+    }
+
+    /// Like [`save`](Self::save), also recording the tracking positions of every upstream
+    /// notification whose processing made these changes (a follower's batch), in the same
+    /// transaction.
+    pub async fn save_with_trackings<S: Saveable>(
+        &self,
+        mut items: S,
+        tracking: &[Tracking],
     ) -> Result<Vec<Recording>, ApplicationError> {
         let mut batch = SaveBatch::new(&self.inner.mapper);
         items.collect(&mut batch)?;
         let span = save_span(&self.inner.name, &batch.events, tracking, false);
         let stopwatch = Stopwatch::start(&span);
-        let inserted = match tracking {
-            None if batch.events.is_empty() => Ok(Vec::new()),
-            None => {
+        let inserted = if tracking.is_empty() {
+            if batch.events.is_empty() {
+                Ok(Vec::new())
+            } else {
                 self.inner
                     .recorder
                     .insert_events(&batch.events)
                     .instrument(span.clone())
                     .await
             }
-            Some(tracking) => {
-                self.inner
-                    .recorder
-                    .insert_events_with_tracking(&batch.events, Some(tracking))
-                    .instrument(span.clone())
-                    .await
-            }
+        } else {
+            self.inner
+                .recorder
+                .insert_events_with_tracking(&batch.events, tracking)
+                .instrument(span.clone())
+                .await
         };
         let ids = saved(&span, &stopwatch, inserted)?;
         if ids.len() != batch.events.len() {
@@ -253,7 +268,7 @@ impl Application {
         let seaorm = self.seaorm_or_unsupported("saving in a database transaction")?;
         let mut batch = SaveBatch::new(&self.inner.mapper);
         items.collect(&mut batch)?;
-        let span = save_span(&self.inner.name, &batch.events, None, true);
+        let span = save_span(&self.inner.name, &batch.events, &[], true);
         let stopwatch = Stopwatch::start(&span);
         let inserted = seaorm
             .events
@@ -376,7 +391,7 @@ impl Application {
 fn save_span(
     application: &str,
     events: &[StoredEvent],
-    tracking: Option<&Tracking>,
+    tracking: &[Tracking],
     in_transaction: bool,
 ) -> tracing::Span {
     let span = tracing::info_span!(
@@ -392,11 +407,30 @@ fn save_span(
         duration_us = tracing::field::Empty,
         error = tracing::field::Empty,
     );
-    if let Some(t) = tracking {
-        span.record(
-            "tracking",
-            tracing::field::display(format_args!("{}#{}", t.application_name, t.notification_id)),
-        );
+    match tracking {
+        [] => {}
+        [t] => {
+            span.record(
+                "tracking",
+                tracing::field::display(format_args!(
+                    "{}#{}",
+                    t.application_name, t.notification_id
+                )),
+            );
+        }
+        [first, .., last] => {
+            span.record(
+                "tracking",
+                tracing::field::display(format_args!(
+                    "{}#{}..{}#{} ({} positions)",
+                    first.application_name,
+                    first.notification_id,
+                    last.application_name,
+                    last.notification_id,
+                    tracking.len()
+                )),
+            );
+        }
     }
     span
 }

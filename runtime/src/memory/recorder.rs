@@ -102,12 +102,20 @@ impl InMemoryRecorder {
     fn record(
         &self,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
     ) -> Result<Vec<u64>, PersistenceError> {
         let mut state = self.lock();
         self.check_events(&state, events)?;
-        if let Some(tracking) = tracking {
-            self.check_tracking(&state, tracking)?;
+        for (i, position) in tracking.iter().enumerate() {
+            self.check_tracking(&state, position)?;
+            // Twice in one save is a conflict too.
+            if tracking[..i].contains(position) {
+                return Err(PersistenceError::TrackingConflict {
+                    application_name: self.application_name.clone(),
+                    upstream_application_name: position.application_name.clone(),
+                    notification_id: position.notification_id,
+                });
+            }
         }
         let mut ids = Vec::with_capacity(events.len());
         for event in events {
@@ -125,12 +133,12 @@ impl InMemoryRecorder {
             });
             ids.push(id);
         }
-        if let Some(tracking) = tracking {
+        for position in tracking {
             state
                 .tracking
-                .entry(tracking.application_name.clone())
+                .entry(position.application_name.clone())
                 .or_default()
-                .insert(tracking.notification_id);
+                .insert(position.notification_id);
         }
         Ok(ids)
     }
@@ -139,7 +147,7 @@ impl InMemoryRecorder {
 #[async_trait]
 impl AggregateRecorder for InMemoryRecorder {
     async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError> {
-        self.record(events, None)
+        self.record(events, &[])
     }
 
     async fn select_events(
@@ -193,7 +201,7 @@ impl ApplicationRecorder for InMemoryRecorder {
 #[async_trait]
 impl TrackingRecorder for InMemoryRecorder {
     async fn insert_tracking(&self, tracking: &Tracking) -> Result<(), PersistenceError> {
-        self.record(&[], Some(tracking)).map(|_| ())
+        self.record(&[], std::slice::from_ref(tracking)).map(|_| ())
     }
 
     async fn max_tracking_id(
@@ -213,7 +221,7 @@ impl ProcessRecorder for InMemoryRecorder {
     async fn insert_events_with_tracking(
         &self,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
     ) -> Result<Vec<u64>, PersistenceError> {
         self.record(events, tracking)
     }

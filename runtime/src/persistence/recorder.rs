@@ -296,11 +296,14 @@ pub trait TrackingRecorder: Send + Sync + fmt::Debug {
 /// process application handles each upstream notification exactly once.
 #[async_trait]
 pub trait ProcessRecorder: ApplicationRecorder + TrackingRecorder {
-    /// Records the events and, when given, the tracking position, in one transaction.
+    /// Records the events and the tracking positions (none, one, or one per upstream
+    /// notification of a batch a follower processed together), in one transaction. A
+    /// position already recorded makes the whole save fail with
+    /// [`PersistenceError::TrackingConflict`] (naming one of the positions given).
     async fn insert_events_with_tracking(
         &self,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
     ) -> Result<Vec<u64>, PersistenceError>;
 }
 

@@ -140,28 +140,28 @@ impl SeaOrmRecorder {
         transaction: &DatabaseTransaction,
         events: &[StoredEvent],
     ) -> Result<Vec<u64>, PersistenceError> {
-        self.insert_events_with_tracking_in(transaction, events, None)
+        self.insert_events_with_tracking_in(transaction, events, &[])
             .await
     }
 
-    /// Records the events and, when given, the tracking position inside a transaction the
-    /// caller opened, as [`insert_events_in`](Self::insert_events_in) does.
+    /// Records the events and the tracking positions inside a transaction the caller opened,
+    /// as [`insert_events_in`](Self::insert_events_in) does.
     pub async fn insert_events_with_tracking_in(
         &self,
         transaction: &DatabaseTransaction,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
     ) -> Result<Vec<u64>, PersistenceError> {
-        if events.is_empty() && tracking.is_none() {
+        if events.is_empty() && tracking.is_empty() {
             return Ok(Vec::new());
         }
         // Written in the caller's task: the events are borrowed, not copied into a `Save`.
         let rows: Vec<(&StoredEvent, i64)> = events.iter().zip(versions(events)?).collect();
-        let tracking_row = match tracking {
-            Some(t) => Some((t, to_i64("notification_id", t.notification_id)?)),
-            None => None,
-        };
-        match write_in_savepoint(&self.statements, transaction, &rows, tracking_row).await {
+        let tracking_rows = tracking
+            .iter()
+            .map(|t| Ok((t, to_i64("notification_id", t.notification_id)?)))
+            .collect::<Result<Vec<_>, PersistenceError>>()?;
+        match write_in_savepoint(&self.statements, transaction, &rows, &tracking_rows).await {
             Ok(ids) => Ok(ids),
             Err(failure) => Err(self
                 .failed(events, tracking, failure, Some(transaction))
@@ -174,16 +174,16 @@ impl SeaOrmRecorder {
     fn save(
         &self,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
     ) -> Result<Option<Save>, PersistenceError> {
-        if events.is_empty() && tracking.is_none() {
+        if events.is_empty() && tracking.is_empty() {
             return Ok(None);
         }
         let versions = versions(events)?;
-        let tracking = match tracking {
-            Some(t) => Some((t.clone(), to_i64("notification_id", t.notification_id)?)),
-            None => None,
-        };
+        let tracking = tracking
+            .iter()
+            .map(|t| Ok((t.clone(), to_i64("notification_id", t.notification_id)?)))
+            .collect::<Result<Vec<_>, PersistenceError>>()?;
         Ok(Some(Save {
             statements: self.statements.clone(),
             events: events.to_vec(),
@@ -196,7 +196,7 @@ impl SeaOrmRecorder {
     async fn insert(
         &self,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
     ) -> Result<Vec<u64>, PersistenceError> {
         let Some(save) = self.save(events, tracking)? else {
             return Ok(Vec::new());
@@ -223,7 +223,7 @@ impl SeaOrmRecorder {
     async fn failed(
         &self,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
         failure: InsertFailure,
         transaction: Option<&DatabaseTransaction>,
     ) -> PersistenceError {
@@ -233,7 +233,7 @@ impl SeaOrmRecorder {
                 originator: self.find_conflict(events, transaction).await,
                 application_name,
             },
-            SaveError::TrackingConflict(error) => match tracking {
+            SaveError::TrackingConflict(error) => match tracking.first() {
                 Some(t) => PersistenceError::TrackingConflict {
                     application_name,
                     upstream_application_name: t.application_name.clone(),
@@ -305,7 +305,7 @@ impl SeaOrmRecorder {
 #[async_trait]
 impl AggregateRecorder for SeaOrmRecorder {
     async fn insert_events(&self, events: &[StoredEvent]) -> Result<Vec<u64>, PersistenceError> {
-        self.insert(events, None).await
+        self.insert(events, &[]).await
     }
 
     async fn select_events(
@@ -356,7 +356,9 @@ impl ApplicationRecorder for SeaOrmRecorder {
 #[async_trait]
 impl TrackingRecorder for SeaOrmRecorder {
     async fn insert_tracking(&self, tracking: &Tracking) -> Result<(), PersistenceError> {
-        self.insert(&[], Some(tracking)).await.map(|_| ())
+        self.insert(&[], std::slice::from_ref(tracking))
+            .await
+            .map(|_| ())
     }
 
     async fn max_tracking_id(
@@ -378,7 +380,7 @@ impl ProcessRecorder for SeaOrmRecorder {
     async fn insert_events_with_tracking(
         &self,
         events: &[StoredEvent],
-        tracking: Option<&Tracking>,
+        tracking: &[Tracking],
     ) -> Result<Vec<u64>, PersistenceError> {
         self.insert(events, tracking).await
     }
@@ -403,7 +405,7 @@ mod tests {
             topic: "app:Happened".into(),
             state: b"{}".to_vec(),
         }];
-        let save = recorder.insert(&events, None);
+        let save = recorder.insert(&events, &[]);
         assert!(
             std::mem::size_of_val(&save) < 4096,
             "{}",

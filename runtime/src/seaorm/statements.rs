@@ -271,21 +271,25 @@ impl Statements {
     }
 
     /// The `INSERT` of a tracking row.
-    pub(crate) fn insert_tracking(&self, tracking: &Tracking, notification_id: i64) -> Statement {
+    pub(crate) fn insert_tracking(&self, rows: &[(&Tracking, i64)]) -> Statement {
         let dialect = &self.dialect;
+        let tuples: Vec<String> = (0..rows.len())
+            .map(|i| format!("({})", self.placeholders(i * 3, 3)))
+            .collect();
         let sql = format!(
-            "INSERT INTO {} ({}, {}, {}) VALUES ({})",
+            "INSERT INTO {} ({}, {}, {}) VALUES {}",
             self.quoted_tracking,
             dialect.quote("application_name"),
             dialect.quote("upstream_application_name"),
             dialect.quote("notification_id"),
-            self.placeholders(0, 3),
+            tuples.join(", "),
         );
-        let values = vec![
-            self.application(),
-            Value::from(tracking.application_name.as_str()),
-            Value::BigInt(Some(notification_id)),
-        ];
+        let mut values = Vec::with_capacity(rows.len() * 3);
+        for (tracking, notification_id) in rows {
+            values.push(self.application());
+            values.push(Value::from(tracking.application_name.as_str()));
+            values.push(Value::BigInt(Some(*notification_id)));
+        }
         self.statement(sql, values)
     }
 

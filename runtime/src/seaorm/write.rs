@@ -14,13 +14,13 @@ use crate::persistence::Tracking;
 /// A tracking row: the position and its notification id as the database stores it.
 pub(crate) type TrackingRow<'t> = (&'t Tracking, i64);
 
-/// The events and tracking of one save, inside a transaction (or savepoint) that holds the
-/// lock. Returns the events' notification ids (none for snapshots).
+/// The events and tracking rows of one save, inside a transaction (or savepoint) that holds
+/// the lock. Returns the events' notification ids (none for snapshots).
 pub(crate) async fn write_save(
     statements: &Statements,
     txn: &impl ConnectionTrait,
     rows: &Rows<'_>,
-    tracking: Option<TrackingRow<'_>>,
+    tracking: &[TrackingRow<'_>],
 ) -> Result<Vec<u64>, InsertFailure> {
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -30,8 +30,8 @@ pub(crate) async fn write_save(
                 .map_err(at(Step::Events))?,
         );
     }
-    if let Some((tracking, notification_id)) = tracking {
-        txn.execute_raw(statements.insert_tracking(tracking, notification_id))
+    for chunk in tracking.chunks(ROWS_PER_INSERT) {
+        txn.execute_raw(statements.insert_tracking(chunk))
             .await
             .map_err(at(Step::Tracking))?;
     }
@@ -77,7 +77,7 @@ pub(crate) async fn write_in_savepoint<C>(
     statements: &Statements,
     txn: &C,
     rows: &Rows<'_>,
-    tracking: Option<TrackingRow<'_>>,
+    tracking: &[TrackingRow<'_>],
 ) -> Result<Vec<u64>, InsertFailure>
 where
     C: ConnectionTrait + TransactionTrait,

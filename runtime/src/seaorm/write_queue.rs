@@ -67,8 +67,8 @@ pub(crate) struct Save {
     pub(crate) events: Vec<StoredEvent>,
     /// Their versions as the database stores them.
     pub(crate) versions: Vec<i64>,
-    /// The tracking position, with its notification id as the database stores it.
-    pub(crate) tracking: Option<(Tracking, i64)>,
+    /// The tracking positions, with their notification ids as the database stores them.
+    pub(crate) tracking: Vec<(Tracking, i64)>,
 }
 
 impl Save {
@@ -79,8 +79,8 @@ impl Save {
             .collect()
     }
 
-    fn tracking(&self) -> Option<TrackingRow<'_>> {
-        self.tracking.as_ref().map(|(t, id)| (t, *id))
+    fn tracking(&self) -> Vec<TrackingRow<'_>> {
+        self.tracking.iter().map(|(t, id)| (t, *id)).collect()
     }
 }
 
@@ -389,7 +389,7 @@ fn mergeable(jobs: &[Job]) -> bool {
     jobs.len() > 1
         && jobs.iter().map(|job| job.save.events.len()).sum::<usize>() <= ROWS_PER_INSERT
         && jobs.iter().all(|job| {
-            job.save.tracking.is_none()
+            job.save.tracking.is_empty()
                 && !job.save.events.is_empty()
                 && job.save.statements.writes_like(&first.save.statements)
         })
@@ -470,7 +470,7 @@ async fn write_together(
         .await
         .map_err(whole(Step::Other("locking the table")))?;
     let rows: Vec<(&StoredEvent, i64)> = jobs.iter().flat_map(|job| job.save.rows()).collect();
-    let ids = match write_save(statements, txn, &rows, None).await {
+    let ids = match write_save(statements, txn, &rows, &[]).await {
         Ok(ids) if ids.len() == rows.len() => ids,
         Err(failure)
             if is_retryable(backend, &failure.error) || is_connection_lost(&failure.error) =>
@@ -504,7 +504,7 @@ async fn write_each(
                 .await
                 .map_err(whole(Step::Other("locking the table")))?;
         }
-        match write_save(statements, txn, &job.save.rows(), job.save.tracking()).await {
+        match write_save(statements, txn, &job.save.rows(), &job.save.tracking()).await {
             Ok(ids) => results.push(ids),
             // The database rolled the transaction back, or the connection is lost: the group is
             // tried again.

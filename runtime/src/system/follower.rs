@@ -18,6 +18,10 @@ use crate::persistence::{
 /// How many notifications a follower reads from a leader per select.
 pub const DEFAULT_BATCH_SIZE: u64 = 100;
 
+/// How many notifications a follower processes per transaction, unless
+/// [`Follower::transaction_size`] says.
+pub const DEFAULT_TRANSACTION_SIZE: usize = 100;
+
 /// Where a follower reads one leader: the leader's notifications, and the mapper that decodes
 /// them.
 #[derive(Debug, Clone)]
@@ -124,6 +128,7 @@ pub struct Follower {
     policy: Arc<dyn Policy>,
     leaders: Vec<LeaderLog>,
     batch_size: u64,
+    transaction_size: usize,
 }
 
 impl std::fmt::Debug for Follower {
@@ -132,6 +137,7 @@ impl std::fmt::Debug for Follower {
             .field("application", &self.application.name())
             .field("leaders", &self.leader_names())
             .field("batch_size", &self.batch_size)
+            .field("transaction_size", &self.transaction_size)
             .finish()
     }
 }
@@ -144,6 +150,7 @@ impl Follower {
             policy: Arc::new(PolicyOf(process)),
             leaders: Vec::new(),
             batch_size: DEFAULT_BATCH_SIZE,
+            transaction_size: DEFAULT_TRANSACTION_SIZE,
         }
     }
 
@@ -157,6 +164,19 @@ impl Follower {
     /// Reads up to `batch_size` notifications per select (at least 1).
     pub fn batch_size(mut self, batch_size: u64) -> Self {
         self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// Processes up to `transaction_size` notifications per transaction (at least 1; default
+    /// [`DEFAULT_TRANSACTION_SIZE`]), when that many are waiting: a follower that is behind
+    /// catches up with one commit per batch instead of one per notification. Each
+    /// notification's tracking is still recorded, with the changes of the whole batch. When
+    /// anything about a batch fails (a policy's error, a conflict with another instance), the
+    /// batch is processed again one notification per transaction, so errors stop the follower
+    /// at the notification they are about, with the ones before it recorded. Policies run again
+    /// then, so keep them free of effects outside what they collect.
+    pub fn transaction_size(mut self, transaction_size: usize) -> Self {
+        self.transaction_size = transaction_size.max(1);
         self
     }
 
@@ -223,13 +243,16 @@ impl Follower {
                 .await
                 .map_err(|e| self.application_error(ApplicationError::Persistence(e)))?;
             let count = notifications.len() as u64;
-            for notification in notifications {
-                let id = notification.id;
-                let event = UpstreamEvent::new(log.name.clone(), notification, log.mapper.clone());
-                if self.process(&event).await? {
-                    processed += 1;
-                }
-                position = Some(id);
+            position = notifications.last().map(|n| n.id).or(position);
+            let events: Vec<UpstreamEvent> = notifications
+                .into_iter()
+                .map(|n| UpstreamEvent::new(log.name.clone(), n, log.mapper.clone()))
+                .collect();
+            for events in events.chunks(self.transaction_size) {
+                processed += match events {
+                    [event] => u64::from(self.process(event).await?),
+                    _ => self.process_together(events).await?,
+                };
             }
             if count < self.batch_size {
                 break;
@@ -259,6 +282,45 @@ impl Follower {
                 follower: self.name().to_owned(),
                 leader: leader.to_owned(),
             })
+    }
+
+    /// Processes upstream events in one transaction; how many were recorded. Falls back to one
+    /// transaction per event when anything fails.
+    async fn process_together(&self, events: &[UpstreamEvent]) -> Result<u64, SystemError> {
+        let Some(first) = events.first() else {
+            return Ok(0);
+        };
+        let mut processing = ProcessingEvent::new(self.application.clone(), first.tracking());
+        let mut policies_done = true;
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 {
+                processing.next(event.tracking());
+            }
+            if self.policy.process(event, &mut processing).await.is_err() {
+                policies_done = false;
+                break;
+            }
+        }
+        if policies_done {
+            let tracking = processing.trackings();
+            match self
+                .application
+                .save_with_trackings(processing.into_saveable(), &tracking)
+                .await
+            {
+                Ok(_) => return Ok(events.len() as u64),
+                Err(error) => tracing::debug!(
+                    follower = %self.name(),
+                    %error,
+                    "a batch of notifications failed together: processing them one by one"
+                ),
+            }
+        }
+        let mut processed = 0;
+        for event in events {
+            processed += u64::from(self.process(event).await?);
+        }
+        Ok(processed)
     }
 
     /// Processes one upstream event: runs the policy and records what it collected with the

@@ -9,9 +9,11 @@ use crate::application::{AfterSave, Application, ApplicationError, SaveBatch, Sa
 use crate::domain::Aggregate;
 use crate::persistence::Tracking;
 
-/// What a policy does with one upstream event: the aggregates it created or changed, to be
-/// recorded together with the notification's [`Tracking`], as the Python original's
-/// `ProcessingEvent` does.
+/// What a policy does with upstream events: the aggregates it created or changed, to be
+/// recorded together with the notifications' [`Tracking`], as the Python original's
+/// `ProcessingEvent` does. When a follower processes several notifications in one transaction,
+/// the policy gets the same processing for each, so that an aggregate changed for one is the
+/// one [`get`](Self::get) returns for the next.
 ///
 /// [`get`](Self::get) loads an aggregate of the follower's own (the one collected already, if
 /// the policy changed it before); [`collect`](Self::collect) hands a changed aggregate back.
@@ -19,7 +21,10 @@ use crate::persistence::Tracking;
 /// together, or not at all.
 pub struct ProcessingEvent {
     application: Application,
+    /// The notification being processed.
     tracking: Tracking,
+    /// The notifications processed before it, whose changes are collected.
+    processed: Vec<Tracking>,
     collected: Vec<Collected>,
 }
 
@@ -74,11 +79,25 @@ impl ProcessingEvent {
         Self {
             application,
             tracking,
+            processed: Vec::new(),
             collected: Vec::new(),
         }
     }
 
-    /// The position this processing takes the follower to: (leader, notification id).
+    /// Moves on to the next notification: the current one is processed.
+    pub(crate) fn next(&mut self, tracking: Tracking) {
+        let done = std::mem::replace(&mut self.tracking, tracking);
+        self.processed.push(done);
+    }
+
+    /// The positions of every notification processed, the current one last.
+    pub(crate) fn trackings(&self) -> Vec<Tracking> {
+        let mut all = self.processed.clone();
+        all.push(self.tracking.clone());
+        all
+    }
+
+    /// The position of the notification being processed: (leader, notification id).
     pub fn tracking(&self) -> &Tracking {
         &self.tracking
     }
