@@ -131,6 +131,24 @@ pub fn python() -> Option<String> {
     }
 }
 
+/// Runs `tests/python/<script>` with the Python original (`python`, from [`python`]) and reads
+/// the JSON it prints; panics with what the script wrote to stderr when it fails.
+pub fn run_python_script(python: &str, script: &str, args: &[&str]) -> serde_json::Value {
+    let script = format!("{}/python/{script}", env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(python)
+        .arg(&script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{python} {script}: {e}"));
+    assert!(
+        output.status.success(),
+        "{python} {script} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{python} {script} printed no JSON: {e}"))
+}
+
 /// An aggregate's state as the fixtures' `aggregate_state` writes it: the library's plain form
 /// ([`eventsourcing_seaorm::domain::plain_state`]).
 pub fn plain_state<A: Aggregate>(aggregate: &A) -> serde_json::Value {

@@ -41,7 +41,7 @@ pub use upcast::UpcastOutcome;
 #[doc(hidden)]
 pub use upcast::upcast_step;
 pub use value::{
-    CustomValue, DecimalValue, Map, Transcode, Transcoding, Value, format_isoformat,
+    CustomValue, DecimalValue, Map, PyDecimal, Transcode, Transcoding, Value, format_isoformat,
     format_naive_isoformat, parse_isoformat, plain_state,
 };
 

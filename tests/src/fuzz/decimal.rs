@@ -1,8 +1,9 @@
 //! The Decimal parser: any text parses without a panic to canonical text (Python's
 //! `str(Decimal)`) that parses to itself, and converts to and from `rust_decimal` without
-//! changing the number.
+//! changing the number. `PyDecimal` reads the same finite numbers to the same text, and
+//! computes with them without a panic.
 
-use eventsourcing_seaorm::domain::{DecimalValue, Value};
+use eventsourcing_seaorm::domain::{DecimalValue, PyDecimal, Value};
 use rust_decimal::Decimal;
 
 use super::datetime::transcoded;
@@ -18,6 +19,7 @@ pub fn decimal(data: &[u8]) {
         (Err(_), Err(_)) => {}
         (parsed, read) => panic!("{text:?} parsed as {parsed:?} but was read as {read:?}"),
     }
+    py_decimal(text, parsed.as_ref().ok());
     let Ok(decimal) = parsed else {
         return;
     };
@@ -42,5 +44,38 @@ pub fn decimal(data: &[u8]) {
         if let Ok(theirs) = Decimal::from_scientific(canonical).or_else(|_| canonical.parse()) {
             assert_eq!(theirs, number, "{canonical:?}");
         }
+    }
+}
+
+/// `PyDecimal` parses exactly the finite numbers `DecimalValue` parses, to the same text, and
+/// its arithmetic neither panics nor builds digits for exponents far apart.
+fn py_decimal(text: &str, parsed: Option<&DecimalValue>) {
+    let finite = parsed.filter(|d| {
+        !d.as_str()
+            .trim_start_matches('-')
+            .starts_with(['I', 'N', 's'])
+    });
+    let number = match (PyDecimal::parse(text), finite) {
+        (Ok(number), Some(decimal)) => {
+            assert_eq!(number.to_string(), decimal.as_str(), "{text:?}");
+            number
+        }
+        (Err(_), None) => return,
+        (number, _) => panic!("{text:?}: PyDecimal read {number:?}, DecimalValue {parsed:?}"),
+    };
+    let one = PyDecimal::from(1);
+    for result in [
+        number.checked_add(&one),
+        number.checked_sub(&number),
+        number.checked_mul(&number),
+        number.checked_neg(),
+        number.quantize(&one),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let written = result.to_string();
+        let again = PyDecimal::parse(&written).map(|again| again.to_string());
+        assert_eq!(again.ok(), Some(written), "{text:?}");
     }
 }

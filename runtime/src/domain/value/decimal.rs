@@ -21,7 +21,7 @@ pub struct DecimalValue(String);
 
 impl DecimalValue {
     /// Parses decimal text the way Python's `Decimal(text)` does (surrounding whitespace,
-    /// exponents, `Infinity`, `NaN`) and keeps it in canonical `str(Decimal)` form.
+    /// exponents, underscores, `Infinity`, `NaN`) and keeps it in canonical `str(Decimal)` form.
     pub fn parse(text: &str) -> Result<Self, ValueError> {
         match Self::already_canonical(text) {
             Some(decimal) => Ok(decimal),
@@ -63,11 +63,35 @@ impl DecimalValue {
 
     /// [`parse`](Self::parse) of any text.
     fn parse_general(text: &str) -> Result<Self, ValueError> {
+        Ok(match Self::read_text(text)? {
+            DecimalText::Finite {
+                negative,
+                digits,
+                exponent,
+            } => Self::from_parts(negative, &digits, exponent),
+            DecimalText::Special(name) => Self(name),
+        })
+    }
+
+    /// Reads decimal text the way Python's `Decimal(text)` does: surrounding whitespace, a
+    /// sign, digits with an optional dot, an exponent, `Infinity`, `NaN`, `sNaN`, and
+    /// underscores anywhere (Python drops them: `1_000` is `1000`). Exponents beyond ±10¹⁵ are
+    /// refused (Python takes any); so are digits other than ASCII ones (Python takes any
+    /// Unicode decimal digit).
+    pub(crate) fn read_text(text: &str) -> Result<DecimalText, ValueError> {
         let invalid = || ValueError::Invalid {
             what: "Decimal",
             reason: format!("{text:?} is not a decimal number"),
         };
-        let s = text.trim();
+        // Python strips the whitespace first, then drops the underscores.
+        let trimmed = text.trim();
+        let without_underscores;
+        let s = if trimmed.contains('_') {
+            without_underscores = trimmed.replace('_', "");
+            without_underscores.as_str()
+        } else {
+            trimmed
+        };
         let (negative, body) = match s.as_bytes().first() {
             Some(b'-') => (true, &s[1..]),
             Some(b'+') => (false, &s[1..]),
@@ -76,7 +100,7 @@ impl DecimalValue {
         let sign = if negative { "-" } else { "" };
         let lower = body.to_ascii_lowercase();
         if lower == "inf" || lower == "infinity" {
-            return Ok(Self(format!("{sign}Infinity")));
+            return Ok(DecimalText::Special(format!("{sign}Infinity")));
         }
         for (prefix, name) in [("snan", "sNaN"), ("nan", "NaN")] {
             if let Some(payload) = lower.strip_prefix(prefix) {
@@ -84,7 +108,7 @@ impl DecimalValue {
                     return Err(invalid());
                 }
                 let payload = payload.trim_start_matches('0');
-                return Ok(Self(format!("{sign}{name}{payload}")));
+                return Ok(DecimalText::Special(format!("{sign}{name}{payload}")));
             }
         }
         let (mantissa, exponent) = match body.find(['e', 'E']) {
@@ -131,13 +155,17 @@ impl DecimalValue {
                 reason: format!("{text:?} has an exponent beyond ±{MAX_EXPONENT}"),
             });
         }
-        Ok(Self::from_parts(negative, &digits, exponent))
+        Ok(DecimalText::Finite {
+            negative,
+            digits,
+            exponent,
+        })
     }
 
     /// Canonical text from a sign, coefficient digits and exponent, following Python's
     /// `Decimal.__str__` (scientific notation when the exponent is positive or the number is
     /// smaller than 1E-6).
-    fn from_parts(negative: bool, digits: &str, exponent: i64) -> Self {
+    pub(crate) fn from_parts(negative: bool, digits: &str, exponent: i64) -> Self {
         let coefficient = match digits.trim_start_matches('0') {
             "" => "0",
             c => c,
@@ -231,6 +259,21 @@ impl DecimalValue {
     }
 }
 
+/// Decimal text as [`DecimalValue::read_text`] reads it, before it is written canonically.
+pub(crate) enum DecimalText {
+    /// A number: its sign, its coefficient's digits (leading zeros possible) and its exponent.
+    Finite {
+        /// Whether a minus sign was written (also for zero: `-0`).
+        negative: bool,
+        /// The coefficient's digits, ASCII, never empty.
+        digits: String,
+        /// The power of ten the coefficient is multiplied by.
+        exponent: i64,
+    },
+    /// `Infinity`, `NaN` or `sNaN`, already canonical (`-Infinity`, `NaN12`).
+    Special(String),
+}
+
 impl From<Decimal> for DecimalValue {
     fn from(d: Decimal) -> Self {
         let digits = d.mantissa().unsigned_abs().to_string();
@@ -286,6 +329,10 @@ mod tests {
             ("-Infinity", "-Infinity"),
             ("nan", "NaN"),
             ("sNaN", "sNaN"),
+            // Python drops underscores, after the surrounding whitespace.
+            ("1_000", "1000"),
+            ("_1_e_3_", "1E+3"),
+            (" _7_ ", "7"),
         ] {
             assert_eq!(canon(input), python, "input {input}");
         }
@@ -303,6 +350,9 @@ mod tests {
             ".",
             "1E+9223372036854775807",
             "1E-9223372036854775808",
+            "_",
+            "_ 7",
+            "7 _",
         ] {
             assert!(DecimalValue::parse(bad).is_err(), "{bad:?}");
         }

@@ -12,6 +12,7 @@ mod datetime;
 mod decimal;
 mod map;
 mod plain;
+mod py_decimal;
 mod serde_impl;
 mod transcode;
 
@@ -25,6 +26,7 @@ pub use datetime::{format_isoformat, format_naive_isoformat, parse_isoformat};
 pub use decimal::DecimalValue;
 pub use map::Map;
 pub use plain::plain_state;
+pub use py_decimal::PyDecimal;
 pub use transcode::{Transcode, Transcoding};
 
 /// A value of event or snapshot state.
@@ -164,6 +166,7 @@ value_from! {
     Vec<Value> => List,
     Uuid => Uuid,
     DecimalValue => Decimal,
+    PyDecimal => Decimal,
     DateTime<FixedOffset> => DateTime,
     NaiveDateTime => NaiveDateTime,
 }

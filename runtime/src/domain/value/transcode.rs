@@ -5,16 +5,17 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{CustomValue, DecimalValue, Map, Value};
+use super::{CustomValue, DecimalValue, Map, PyDecimal, Value};
 use crate::domain::ValueError;
 
 /// Conversion between a Rust type and event state.
 ///
 /// Implemented for booleans, integers, floats, strings, `Option`, `Vec`, string-keyed maps,
-/// `Uuid`, `rust_decimal::Decimal`, chrono datetimes, [`Value`] and [`Map`], and for every type
-/// with a [`Transcoding`]. `#[derive(Transcode)]` implements it for structs (stored as maps)
-/// and enums of unit variants (stored as strings) whose fields are stored each through its own
-/// `Transcode` (see the derive macro). Event fields and aggregate fields whose types do not
+/// `Uuid`, [`PyDecimal`], `rust_decimal::Decimal`, chrono datetimes, [`Value`] and [`Map`], and
+/// for every type with a [`Transcoding`]. `#[derive(Transcode)]` implements it for structs
+/// (stored as maps) and enums of unit variants (stored as strings) whose fields are stored each
+/// through its own `Transcode` (see the derive macro). Event fields and aggregate fields whose
+/// types do not
 /// implement it fall back to serde (as plain JSON).
 pub trait Transcode: Sized {
     /// Encodes `self` as a value.
@@ -198,6 +199,20 @@ impl Transcode for DecimalValue {
         match value {
             Value::Decimal(d) => Ok(d),
             Value::String(s) => DecimalValue::parse(&s),
+            other => Err(mismatch("Decimal", &other)),
+        }
+    }
+}
+
+/// Stored as a Python `Decimal`; read from one, or from its text.
+impl Transcode for PyDecimal {
+    fn to_value(&self) -> Result<Value, ValueError> {
+        Ok(Value::from(self))
+    }
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Decimal(d) => PyDecimal::try_from(&d),
+            Value::String(s) => PyDecimal::parse(&s),
             other => Err(mismatch("Decimal", &other)),
         }
     }
