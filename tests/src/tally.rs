@@ -2,10 +2,14 @@
 //! application that follows `Worlds`. It is the Python `Tally` of `python/system_domain.py`, with
 //! its topics (`system_domain:Tally`, `system_domain:Tally.Started`,
 //! `system_domain:Tally.Counted`), so that a Rust follower continues tallies a Python one
-//! started, and the other way round.
+//! started, and the other way round. With the two steps of a tallying policy.
 
+use eventsourcing_seaorm::application::ApplicationError;
+use eventsourcing_seaorm::system::{ProcessingEvent, UpstreamEvent};
 use eventsourcing_seaorm::{aggregate, event};
 use uuid::Uuid;
+
+use crate::world::WorldEvent;
 
 /// How many events a world has had, and what happened last; its id is the world's.
 #[aggregate(topic_module = "system_domain")]
@@ -42,4 +46,35 @@ impl Tally {
             self.last = what;
         }
     }
+}
+
+/// One event of a world, as a tallying policy sees it: the world's id, and what happened
+/// (`None` for its creation); `None` for an upstream event of another type.
+pub fn world_event(
+    event: &UpstreamEvent,
+) -> Result<Option<(Uuid, Option<String>)>, ApplicationError> {
+    let Some(event) = event.decode::<WorldEvent>()? else {
+        return Ok(None);
+    };
+    let what = match event.payload {
+        WorldEvent::Created {} => None,
+        WorldEvent::SomethingHappened { what } => Some(what),
+    };
+    Ok(Some((event.originator_id, what)))
+}
+
+/// Counts one event of `world` in the processing: the world's tally (as collected, or stored,
+/// or a new one), counted and collected.
+pub async fn count_in(
+    processing: &mut ProcessingEvent,
+    world: Uuid,
+    what: Option<String>,
+) -> Result<(), ApplicationError> {
+    let mut tally = match processing.get::<Tally>(world).await {
+        Err(error) if error.is_not_found() => Tally::start(world),
+        other => other?,
+    };
+    tally.count(what);
+    processing.collect(tally);
+    Ok(())
 }

@@ -30,7 +30,7 @@ use eventsourcing_seaorm::system::{
 use eventsourcing_seaorm_tests::backends::Backend;
 use eventsourcing_seaorm_tests::interop::python;
 use eventsourcing_seaorm_tests::shared_database::{SharedDatabase, run_script};
-use eventsourcing_seaorm_tests::tally::Tally;
+use eventsourcing_seaorm_tests::tally::{self, Tally};
 use eventsourcing_seaorm_tests::world::{World, WorldEvent};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value as Json, json};
@@ -75,20 +75,10 @@ impl ProcessApplication for Tallies {
         event: &UpstreamEvent,
         processing: &mut ProcessingEvent,
     ) -> Result<(), ApplicationError> {
-        let Some(event) = event.decode::<WorldEvent>()? else {
-            return Ok(());
-        };
-        let what = match event.payload {
-            WorldEvent::Created {} => None,
-            WorldEvent::SomethingHappened { what } => Some(what),
-        };
-        let mut tally = match processing.get::<Tally>(event.originator_id).await {
-            Err(error) if error.is_not_found() => Tally::start(event.originator_id),
-            other => other?,
-        };
-        tally.count(what);
-        processing.collect(tally);
-        Ok(())
+        match tally::world_event(event)? {
+            Some((world, what)) => tally::count_in(processing, world, what).await,
+            None => Ok(()),
+        }
     }
 }
 
