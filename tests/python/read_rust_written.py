@@ -16,50 +16,17 @@ The domain model is the fixtures' interop_domain.py, so topics are "interop_doma
 import json
 import os
 import sys
-from urllib.parse import urlparse
 from uuid import UUID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures", "python"))
 
-
-def database_settings(spec):
-    database = spec["database"]
-    if "://" not in database:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": database}
-    url = urlparse(database)
-    common = {
-        "NAME": url.path.lstrip("/"),
-        "USER": url.username or "",
-        "PASSWORD": url.password or "",
-        "HOST": url.hostname or "",
-        "PORT": str(url.port or ""),
-    }
-    if url.scheme.startswith("postgres"):
-        options = {}
-        if spec.get("schema"):
-            options["options"] = "-c search_path=" + spec["schema"]
-        return {"ENGINE": "django.db.backends.postgresql", "OPTIONS": options, **common}
-    if url.scheme == "mysql":
-        import pymysql
-
-        pymysql.version_info = (2, 2, 1, "final", 0)
-        pymysql.install_as_MySQLdb()
-        return {"ENGINE": "django.db.backends.mysql", **common}
-    raise SystemExit("unknown database " + database)
+import django_database  # noqa: E402
 
 
 def main():
     spec = json.loads(sys.argv[1])
-    import django
-    from django.conf import settings
-
-    settings.configure(
-        DATABASES={"default": database_settings(spec)},
-        INSTALLED_APPS=["eventsourcing_django"],
-        USE_TZ=True,
-    )
-    django.setup()
+    django_database.setup(spec)
     from interop_domain import aggregate_state, make_application
 
     out = {"aggregates": {}, "notifications": {}}

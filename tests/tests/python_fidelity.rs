@@ -3,8 +3,6 @@
 //! it wrote and what it would have written (`tests/python/snapshot_round_trip.py`, domain
 //! `tests/python/fidelity_domain.py`).
 
-use std::process::Command;
-
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
@@ -14,6 +12,7 @@ use eventsourcing_seaorm::domain::{
 use eventsourcing_seaorm::persistence::{JsonTranscoder, Mapper, StoredEvent};
 use eventsourcing_seaorm::{aggregate, event};
 use eventsourcing_seaorm_tests::interop::python;
+use eventsourcing_seaorm_tests::shared_database::run_script;
 use rust_decimal::Decimal;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -151,21 +150,7 @@ impl Order {
 }
 
 fn run(python: &str, args: &[&str]) -> Json {
-    let script = format!(
-        "{}/python/snapshot_round_trip.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let output = Command::new(python)
-        .arg(&script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{python} {script} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    run_script(python, "snapshot_round_trip.py", args)
 }
 
 fn stored(id: &Json, topic: &str, version: &Json, state: &Json) -> StoredEvent {

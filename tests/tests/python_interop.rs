@@ -3,85 +3,18 @@
 //! writes, on SQLite, PostgreSQL and MySQL/MariaDB, with zlib and AES on; and this crate reads
 //! what Python then appends.
 
-use std::process::Command;
-
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::{Aggregate, DecimalValue, Map, Value};
 use eventsourcing_seaorm::persistence::{AesCipher, NotificationQuery};
-use eventsourcing_seaorm::seaorm::connect_options;
-use eventsourcing_seaorm_tests::backends::{Backend, TempDir, unique_name};
+use eventsourcing_seaorm_tests::backends::Backend;
 use eventsourcing_seaorm_tests::interop::{Account, Profile, World, plain_state, python};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use eventsourcing_seaorm_tests::shared_database::{SharedDatabase, run_script};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 const NO_ENV: [(&str, &str); 0] = [];
-
-/// Where a test writes: a connection for Rust and the database as Python's script names it.
-struct Target {
-    conn: DatabaseConnection,
-    python_database: String,
-    schema: Option<String>,
-    cleanup: Option<(DatabaseConnection, String)>,
-    _dir: Option<TempDir>,
-}
-
-async fn target(backend: Backend) -> Option<Target> {
-    match backend {
-        Backend::SqliteFile => {
-            let dir = TempDir::new();
-            let path = dir.0.join("rust_written.sqlite3");
-            let conn = Database::connect(connect_options(&format!("sqlite://{}", path.display())))
-                .await
-                .unwrap();
-            Some(Target {
-                conn,
-                python_database: path.display().to_string(),
-                schema: None,
-                cleanup: None,
-                _dir: Some(dir),
-            })
-        }
-        Backend::Postgres => {
-            let url = backend.server_url()?;
-            let admin = Database::connect(&url).await.unwrap();
-            let schema = unique_name();
-            admin
-                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .unwrap();
-            let mut options = connect_options(&url);
-            options.set_schema_search_path(schema.clone());
-            Some(Target {
-                conn: Database::connect(options).await.unwrap(),
-                python_database: url,
-                schema: Some(schema.clone()),
-                cleanup: Some((admin, format!("DROP SCHEMA {schema} CASCADE"))),
-                _dir: None,
-            })
-        }
-        Backend::MySql => {
-            let url = backend.server_url()?;
-            let admin = Database::connect(&url).await.unwrap();
-            let database = unique_name();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {database}"))
-                .await
-                .unwrap();
-            let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-            let url = format!("{base}/{database}");
-            Some(Target {
-                conn: Database::connect(connect_options(&url)).await.unwrap(),
-                python_database: url,
-                schema: None,
-                cleanup: Some((admin, format!("DROP DATABASE {database}"))),
-                _dir: None,
-            })
-        }
-        Backend::SqliteMemory => None,
-    }
-}
 
 fn settings(key: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -143,7 +76,7 @@ fn notes() -> Map {
 
 async fn python_reads_what_we_write(backend: Backend) {
     let Some(python) = python() else { return };
-    let Some(target) = target(backend).await else {
+    let Some(target) = SharedDatabase::new(backend).await else {
         return;
     };
     let key = AesCipher::create_key(32).unwrap();
@@ -196,28 +129,15 @@ async fn python_reads_what_we_write(backend: Backend) {
         .iter()
         .map(|n| json!([n.id, n.topic]))
         .collect();
-    let spec = json!({
-        "database": target.python_database,
-        "schema": target.schema,
+    let spec = target.spec(json!({
         "env": settings(&key).into_iter().map(|(k, v)| (k.to_owned(), Json::from(v))).collect::<serde_json::Map<String, Json>>(),
         "aggregates": {
             "Worlds": [world.id().to_string()],
             "Accounts": [alice.id().to_string(), carol.id().to_string()],
         },
         "append": {"application": "Worlds", "world_id": world.id().to_string(), "what": "from python"},
-    });
-    let script = format!("{}/python/read_rust_written.py", env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(&python)
-        .arg(&script)
-        .arg(spec.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{python} {script} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let read: Json = serde_json::from_slice(&output.stdout).unwrap();
+    }));
+    let read = run_script(&python, "read_rust_written.py", &[&spec]);
 
     assert_eq!(
         read["aggregates"]["Worlds"][0],
@@ -245,9 +165,7 @@ async fn python_reads_what_we_write(backend: Backend) {
         Some("from python")
     );
 
-    if let Some((admin, drop)) = target.cleanup {
-        admin.execute_unprepared(&drop).await.unwrap();
-    }
+    target.remove().await;
 }
 
 #[tokio::test]

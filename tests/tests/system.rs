@@ -12,8 +12,8 @@ use eventsourcing_seaorm::system::{
     Follower, LeaderLog, ProcessApplication, ProcessingEvent, Runner, SingleThreadedRunner, System,
     SystemApplication, SystemError, Topics, UpstreamEvent, app, process,
 };
-use eventsourcing_seaorm::{aggregate, event};
 use eventsourcing_seaorm_tests::backends::{Backend, TestDatabase};
+use eventsourcing_seaorm_tests::tally::{self, Tally};
 use eventsourcing_seaorm_tests::world::{World, WorldEvent};
 use uuid::Uuid;
 
@@ -63,40 +63,6 @@ impl Worlds {
     }
 }
 
-/// How many events each world has had, and what happened last, kept by a process application.
-#[aggregate(topic_module = "system_tests")]
-#[derive(Debug)]
-pub struct Tally {
-    /// Events counted.
-    pub count: u64,
-    /// The last `what`.
-    pub last: Option<String>,
-}
-
-#[aggregate]
-impl Tally {
-    fn create_id(world_id: &Uuid) -> Uuid {
-        *world_id
-    }
-
-    #[event("Started")]
-    fn start(world_id: Uuid) -> Self {
-        let _ = world_id;
-        Self {
-            count: 0,
-            last: None,
-        }
-    }
-
-    #[event("Counted")]
-    fn count(&mut self, what: Option<String>) {
-        self.count += 1;
-        if what.is_some() {
-            self.last = what;
-        }
-    }
-}
-
 /// Counts the events of each world; refuses to count `"boom"` unless its setting `TOLERANT`
 /// says so.
 #[derive(Clone)]
@@ -138,24 +104,14 @@ impl ProcessApplication for Tallies {
         event: &UpstreamEvent,
         processing: &mut ProcessingEvent,
     ) -> Result<(), TallyError> {
-        let Some(event) = event.decode::<WorldEvent>()? else {
+        let Some((world, what)) = tally::world_event(event)? else {
             return Ok(());
-        };
-        let what = match event.payload {
-            WorldEvent::Created {} => None,
-            WorldEvent::SomethingHappened { what } => Some(what),
         };
         let tolerant = self.app.settings().get_bool("TOLERANT", false)?;
         if what.as_deref() == Some("boom") && !tolerant {
             return Err(TallyError::Refused("boom".into()));
         }
-        let mut tally = match processing.get::<Tally>(event.originator_id).await {
-            Err(error) if error.is_not_found() => Tally::start(event.originator_id),
-            other => other?,
-        };
-        tally.count(what);
-        processing.collect(tally);
-        Ok(())
+        Ok(tally::count_in(processing, world, what).await?)
     }
 }
 
