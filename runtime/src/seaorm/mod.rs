@@ -29,6 +29,7 @@ pub mod dialect;
 mod driver;
 pub mod entity;
 mod errors;
+mod exclusive;
 mod in_transaction;
 mod kept;
 mod lock;
@@ -50,6 +51,7 @@ pub use connect::{
     connect_within, recommend, url_problem,
 };
 pub(crate) use errors::{commit_error, db_error, is_rolled_back_to_retry, is_unavailable};
+pub use exclusive::ExclusiveLock;
 pub use in_transaction::ReadsInTransaction;
 pub use recorder::SeaOrmRecorder;
 pub use schema::Tables;

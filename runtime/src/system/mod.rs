@@ -28,9 +28,9 @@ mod upstream;
 mod wiring;
 
 pub use error::{ProcessingError, SystemError};
-pub use follower::{Follower, LeaderLog};
+pub use follower::{DEFAULT_BATCH_SIZE, DEFAULT_TRANSACTION_SIZE, Follower, LeaderLog};
 pub use process::{ProcessApplication, SystemApplication};
 pub use processing::ProcessingEvent;
-pub use runner::{DEFAULT_POLL_INTERVAL, Runner, SingleThreadedRunner};
+pub use runner::{DEFAULT_POLL_INTERVAL, DEFAULT_TAKEOVER_INTERVAL, Runner, SingleThreadedRunner};
 pub use upstream::{Topics, UpstreamEvent};
 pub use wiring::{Node, System, app, process};

@@ -19,6 +19,10 @@ use crate::system::{Follower, System, SystemApplication, SystemError};
 /// [`Runner::poll_interval`] says.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How often a follower that another process runs tries to take over, unless
+/// [`Runner::takeover_interval`] says.
+pub const DEFAULT_TAKEOVER_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Runs a [`System`] with one tokio task per follower, as the Python original's
 /// `MultiThreadedRunner` runs a thread per follower.
 ///
@@ -31,6 +35,16 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// A follower that cannot process a notification stops; the others go on. Its error is kept
 /// for [`take_errors`](Self::take_errors) and returned by [`stop`](Self::stop).
 ///
+/// Several instances of a service may run the same system against one PostgreSQL or
+/// MySQL/MariaDB database: each follower is then active in one process at a time. Its task
+/// takes a lock named after the follower (an advisory or named lock, on a connection of its
+/// own: [`SeaOrmStore::try_exclusive_lock`](crate::seaorm::SeaOrmStore::try_exclusive_lock))
+/// before it processes anything, and the other processes' tasks try again every
+/// [`takeover_interval`](Self::takeover_interval); when the active process dies or stops, its
+/// connection ends, the server releases the lock, and another process takes over where the
+/// tracking says. (Even two active instances would not process a notification twice: the
+/// tracking rows are unique.) On SQLite and in memory there is no such lock.
+///
 /// ```ignore
 /// let runner = Runner::new(system).configure(move |b| b.store(store.clone()));
 /// runner.start().await?;
@@ -42,6 +56,8 @@ pub struct Runner {
     system: System,
     configure: Configure,
     poll_interval: Duration,
+    takeover_interval: Duration,
+    exclusive: bool,
     state: Mutex<State>,
 }
 
@@ -58,6 +74,7 @@ struct Running {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     errors: Arc<Mutex<Vec<SystemError>>>,
+    active: Arc<Mutex<Vec<String>>>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -76,6 +93,8 @@ impl Runner {
             system,
             configure: Arc::new(|builder| builder),
             poll_interval: DEFAULT_POLL_INTERVAL,
+            takeover_interval: DEFAULT_TAKEOVER_INTERVAL,
+            exclusive: true,
             state: Mutex::new(State::NotStarted),
         }
     }
@@ -94,6 +113,21 @@ impl Runner {
     /// (default [`DEFAULT_POLL_INTERVAL`]).
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
+        self
+    }
+
+    /// How often a follower that another process runs tries to take over (default
+    /// [`DEFAULT_TAKEOVER_INTERVAL`]): about the longest a follower stays idle after the process
+    /// that ran it died.
+    pub fn takeover_interval(mut self, interval: Duration) -> Self {
+        self.takeover_interval = interval;
+        self
+    }
+
+    /// Whether each follower takes its lock, so that it is active in one process at a time
+    /// (default yes; PostgreSQL and MySQL/MariaDB only).
+    pub fn exclusive(mut self, exclusive: bool) -> Self {
+        self.exclusive = exclusive;
         self
     }
 
@@ -116,6 +150,7 @@ impl Runner {
         };
         let (stop, stopping) = watch::channel(false);
         let errors = Arc::new(Mutex::new(Vec::new()));
+        let active = Arc::new(Mutex::new(Vec::new()));
         let mut signals: HashMap<&'static str, Vec<Arc<Signal>>> = HashMap::new();
         let mut tasks = Vec::new();
         for (follower, leaders) in &apps.followers {
@@ -123,14 +158,18 @@ impl Runner {
             for leader in leaders {
                 signals.entry(leader).or_default().push(signal.clone());
             }
-            tasks.push(tokio::spawn(follow(
-                follower.clone(),
-                leaders.clone(),
+            let task = Task {
+                follower: follower.clone(),
+                leaders: leaders.clone(),
                 signal,
-                stopping.clone(),
-                self.poll_interval,
-                errors.clone(),
-            )));
+                stopping: stopping.clone(),
+                poll_interval: self.poll_interval,
+                takeover_interval: self.takeover_interval,
+                exclusive: self.exclusive,
+                errors: errors.clone(),
+                active: active.clone(),
+            };
+            tasks.push(tokio::spawn(task.run()));
         }
         let wakers = Arc::new(Wakers(signals));
         let listener: Arc<dyn SaveListener> = wakers.clone();
@@ -145,8 +184,22 @@ impl Runner {
             stop,
             tasks,
             errors,
+            active,
         });
         Ok(())
+    }
+
+    /// The followers this process runs now (all of them, unless other instances of the
+    /// service run some: see the type's documentation).
+    pub fn active_followers(&self) -> Vec<String> {
+        match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
+            State::Running(running) => running
+                .active
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+            _ => Vec::new(),
+        }
     }
 
     /// The application of type `A`.
@@ -242,43 +295,145 @@ impl SaveListener for Wakers {
     }
 }
 
-/// A follower's task: catch up with every leader, then pull from the leaders that saved, or
-/// from all of them at each poll, until stopped or failed.
-async fn follow(
+/// A follower's task.
+struct Task {
     follower: Follower,
     leaders: Vec<&'static str>,
     signal: Arc<Signal>,
-    mut stopping: watch::Receiver<bool>,
+    stopping: watch::Receiver<bool>,
     poll_interval: Duration,
+    takeover_interval: Duration,
+    exclusive: bool,
     errors: Arc<Mutex<Vec<SystemError>>>,
-) {
-    let stop = AtomicBool::new(false);
-    let mut pending = leaders.clone();
-    loop {
-        for leader in pending.drain(..) {
-            if *stopping.borrow() {
-                stop.store(true, Ordering::Release);
-            }
-            if let Err(error) = follower.pull_and_process_until(leader, &stop).await {
-                tracing::error!(follower = %follower.name(), leader, %error, "follower stopped");
-                errors
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(error);
-                return;
+    active: Arc<Mutex<Vec<String>>>,
+}
+
+/// What ended a follower's turn.
+enum Turn {
+    Stopped,
+    Failed,
+    LostLock,
+}
+
+impl Task {
+    /// Takes the follower's lock where there is one, follows while it holds it, and tries to
+    /// take it again when it is lost; until stopped or failed.
+    async fn run(mut self) {
+        let store = self
+            .follower
+            .application()
+            .seaorm_recorders()
+            .map(|recorders| recorders.events.store().clone())
+            .filter(|store| {
+                self.exclusive && store.dialect().backend != sea_orm::DbBackend::Sqlite
+            });
+        loop {
+            let lock = match &store {
+                None => None,
+                Some(store) => {
+                    let name = format!(
+                        "{}/{}",
+                        store.tables().notification_tracking,
+                        self.follower.name()
+                    );
+                    match self.take_lock(store, &name).await {
+                        Some(lock) => Some(lock),
+                        None => return,
+                    }
+                }
+            };
+            self.set_active(true);
+            let turn = self.follow(lock).await;
+            self.set_active(false);
+            match turn {
+                Turn::Stopped | Turn::Failed => return,
+                Turn::LostLock => {
+                    tracing::warn!(follower = %self.follower.name(), "lost its lock: another process may run it now");
+                }
             }
         }
-        if *stopping.borrow() {
-            return;
-        }
-        tokio::select! {
-            _ = signal.notify.notified() => {
-                pending = std::mem::take(&mut *signal.prompted.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Waits for the follower's lock; `None` when stopped first.
+    async fn take_lock(
+        &mut self,
+        store: &crate::seaorm::SeaOrmStore,
+        name: &str,
+    ) -> Option<crate::seaorm::ExclusiveLock> {
+        loop {
+            match store.try_exclusive_lock(name).await {
+                Ok(Some(lock)) => {
+                    tracing::info!(follower = %self.follower.name(), "took the follower's lock: active in this process");
+                    return Some(lock);
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(follower = %self.follower.name(), %error, "could not try the follower's lock")
+                }
             }
-            _ = tokio::time::sleep(poll_interval) => {
-                pending = leaders.clone();
+            if *self.stopping.borrow() {
+                return None;
             }
-            _ = stopping.changed() => return,
+            tokio::select! {
+                _ = tokio::time::sleep(self.takeover_interval) => {}
+                _ = self.stopping.changed() => return None,
+            }
         }
+    }
+
+    fn set_active(&self, active: bool) {
+        let mut list = self.active.lock().unwrap_or_else(PoisonError::into_inner);
+        list.retain(|name| name != self.follower.name());
+        if active {
+            list.push(self.follower.name().to_owned());
+        }
+    }
+
+    /// Catches up with every leader, then pulls from the leaders that saved, or from all of
+    /// them at each poll, while the lock (if any) holds.
+    async fn follow(&mut self, mut lock: Option<crate::seaorm::ExclusiveLock>) -> Turn {
+        let stop = AtomicBool::new(false);
+        let mut pending = self.leaders.clone();
+        let turn = loop {
+            if let Some(held) = &mut lock
+                && !held.is_held().await
+            {
+                break Turn::LostLock;
+            }
+            let mut failed = false;
+            for leader in pending.drain(..) {
+                if *self.stopping.borrow() {
+                    stop.store(true, Ordering::Release);
+                }
+                if let Err(error) = self.follower.pull_and_process_until(leader, &stop).await {
+                    tracing::error!(follower = %self.follower.name(), leader, %error, "follower stopped");
+                    self.errors
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(error);
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                break Turn::Failed;
+            }
+            if *self.stopping.borrow() {
+                break Turn::Stopped;
+            }
+            tokio::select! {
+                _ = self.signal.notify.notified() => {
+                    pending = std::mem::take(&mut *self.signal.prompted.lock().unwrap_or_else(PoisonError::into_inner));
+                }
+                _ = tokio::time::sleep(self.poll_interval) => {
+                    pending = self.leaders.clone();
+                }
+                _ = self.stopping.changed() => break Turn::Stopped,
+            }
+        };
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        turn
     }
 }

@@ -7,7 +7,7 @@ mod single;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use concurrent::{DEFAULT_POLL_INTERVAL, Runner};
+pub use concurrent::{DEFAULT_POLL_INTERVAL, DEFAULT_TAKEOVER_INTERVAL, Runner};
 pub use single::SingleThreadedRunner;
 
 use super::wiring::Built;
