@@ -708,3 +708,46 @@ impl ProcessApplication for Renamed {
         self.0.policy(event, processing).await
     }
 }
+
+/// A follower can be taken up to a notification and no further, as Python's
+/// `pull_and_process(leader, stop=…)`, then on from there.
+#[tokio::test]
+async fn a_follower_pulls_up_to_a_notification() {
+    for (backend, store, _db) in stores().await {
+        let configure = configure(store);
+        let worlds = Worlds::build(configure(ApplicationBuilder::new("Worlds")))
+            .await
+            .unwrap();
+        let tallies = Tallies::build(configure(ApplicationBuilder::new("Tallies")))
+            .await
+            .unwrap();
+        let id = worlds.create_world(&["a", "b", "c", "d"]).await;
+        let notifications = worlds
+            .app
+            .recorder()
+            .select_notifications(&NotificationQuery::new(None, 10))
+            .await
+            .unwrap();
+        let third = notifications[2].id;
+        let follower = Follower::new(tallies.clone())
+            .follow(LeaderLog::of(&worlds.app))
+            .transaction_size(2);
+        assert_eq!(
+            follower.pull_and_process_to("Worlds", third).await.unwrap(),
+            3,
+            "{backend}"
+        );
+        assert_eq!(
+            follower.position("Worlds").await.unwrap(),
+            Some(third),
+            "{backend}"
+        );
+        assert_eq!(tally(&tallies, id).await.count, 3, "{backend}");
+        assert_eq!(
+            follower.pull_and_process("Worlds").await.unwrap(),
+            2,
+            "{backend}"
+        );
+        assert_eq!(tally(&tallies, id).await.count, 5, "{backend}");
+    }
+}

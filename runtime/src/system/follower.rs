@@ -216,15 +216,23 @@ impl Follower {
     /// notification found already processed is not counted). Stops at the first notification
     /// it cannot process, which is then the error.
     pub async fn pull_and_process(&self, leader: &str) -> Result<u64, SystemError> {
-        self.pull_and_process_until(leader, &AtomicBool::new(false))
+        self.pull_and_process_while(leader, None, &AtomicBool::new(false))
             .await
     }
 
-    /// [`pull_and_process`](Self::pull_and_process), stopping between batches once `stop` is
-    /// set.
-    pub(crate) async fn pull_and_process_until(
+    /// [`pull_and_process`](Self::pull_and_process) up to notification `last` of `leader`
+    /// (inclusive), as the Python original's `pull_and_process(leader_name, stop=last)`.
+    pub async fn pull_and_process_to(&self, leader: &str, last: u64) -> Result<u64, SystemError> {
+        self.pull_and_process_while(leader, Some(last), &AtomicBool::new(false))
+            .await
+    }
+
+    /// [`pull_and_process`](Self::pull_and_process) up to `last` (when given), stopping
+    /// between batches once `stop` is set.
+    pub(crate) async fn pull_and_process_while(
         &self,
         leader: &str,
+        last: Option<u64>,
         stop: &AtomicBool,
     ) -> Result<u64, SystemError> {
         let log = self.leader(leader)?;
@@ -236,6 +244,9 @@ impl Follower {
                 .topics(topics.as_slice().iter().cloned());
             if position.is_some() {
                 query = query.exclusive_of_start();
+            }
+            if let Some(last) = last {
+                query = query.stop(last);
             }
             let notifications = log
                 .recorder

@@ -405,7 +405,11 @@ impl Task {
                 if *self.stopping.borrow() {
                     stop.store(true, Ordering::Release);
                 }
-                if let Err(error) = self.follower.pull_and_process_until(leader, &stop).await {
+                if let Err(error) = self
+                    .follower
+                    .pull_and_process_while(leader, None, &stop)
+                    .await
+                {
                     tracing::error!(follower = %self.follower.name(), leader, %error, "follower stopped");
                     self.errors
                         .lock()
