@@ -265,3 +265,36 @@ pub fn entity(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn derive_transcode(input: TokenStream) -> TokenStream {
     expand::derive_transcode(input.into()).into()
 }
+
+/// Derives `SystemApplication` for a struct whose one field is its `Application`
+/// (`struct Worlds { app: Application }` or `struct Worlds(Application)`): a runner builds it
+/// from the builder it configured, and its name is the struct's, as the Python original names
+/// applications after their classes (`#[system(name = "...")]` to choose another;
+/// `#[system(crate = "...")]` where the runtime crate is elsewhere). The struct must also be
+/// `Clone`.
+///
+/// ```
+/// use eventsourcing_seaorm::application::Application;
+/// use eventsourcing_seaorm::system::SystemApplication;
+///
+/// #[derive(Clone, SystemApplication)]
+/// struct Worlds {
+///     app: Application,
+/// }
+///
+/// #[derive(Clone, SystemApplication)]
+/// #[system(name = "Counters")]
+/// struct WordCounters(Application);
+///
+/// assert_eq!(Worlds::NAME, "Worlds");
+/// assert_eq!(WordCounters::NAME, "Counters");
+/// ```
+///
+/// ```compile_fail
+/// #[derive(Clone, eventsourcing_seaorm::system::SystemApplication)]
+/// struct Worlds { app: eventsourcing_seaorm::application::Application, cache: Vec<u8> } // one field only
+/// ```
+#[proc_macro_derive(SystemApplication, attributes(system))]
+pub fn derive_system_application(input: TokenStream) -> TokenStream {
+    expand::derive_system_application(input.into()).into()
+}

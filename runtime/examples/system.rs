@@ -16,7 +16,6 @@ use std::error::Error;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
-use eventsourcing_seaorm::application::ApplicationBuilder;
 use eventsourcing_seaorm::domain::EventPayload;
 use eventsourcing_seaorm::prelude::*;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
@@ -49,23 +48,9 @@ impl World {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Worlds {
     app: Application,
-}
-
-impl SystemApplication for Worlds {
-    const NAME: &'static str = "Worlds";
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self {
-            app: builder.build().await?,
-        })
-    }
-
-    fn application(&self) -> &Application {
-        &self.app
-    }
 }
 
 impl Worlds {
@@ -109,23 +94,9 @@ impl Counter {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Counters {
     app: Application,
-}
-
-impl SystemApplication for Counters {
-    const NAME: &'static str = "Counters";
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self {
-            app: builder.build().await?,
-        })
-    }
-
-    fn application(&self) -> &Application {
-        &self.app
-    }
 }
 
 impl ProcessApplication for Counters {
@@ -179,23 +150,9 @@ impl Registration {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Census {
     app: Application,
-}
-
-impl SystemApplication for Census {
-    const NAME: &'static str = "Census";
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self {
-            app: builder.build().await?,
-        })
-    }
-
-    fn application(&self) -> &Application {
-        &self.app
-    }
 }
 
 impl ProcessApplication for Census {

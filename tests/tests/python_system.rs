@@ -44,23 +44,9 @@ const ZLIB: &str = "eventsourcing.compressor:ZlibCompressor";
 const AES: &str = "eventsourcing.cipher:AESCipher";
 
 /// Python's `system_domain.Tallies` in Rust: counts the events of each world.
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Tallies {
     app: Application,
-}
-
-impl SystemApplication for Tallies {
-    const NAME: &'static str = FOLLOWER;
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self {
-            app: builder.build().await?,
-        })
-    }
-
-    fn application(&self) -> &Application {
-        &self.app
-    }
 }
 
 impl ProcessApplication for Tallies {

@@ -26,23 +26,9 @@ const BACKENDS: [Backend; 4] = [
 ];
 
 /// The leader: worlds to which things happen.
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Worlds {
     app: Application,
-}
-
-impl SystemApplication for Worlds {
-    const NAME: &'static str = "Worlds";
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self {
-            app: builder.build().await?,
-        })
-    }
-
-    fn application(&self) -> &Application {
-        &self.app
-    }
 }
 
 impl Worlds {
@@ -65,23 +51,9 @@ impl Worlds {
 
 /// Counts the events of each world; refuses to count `"boom"` unless its setting `TOLERANT`
 /// says so.
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Tallies {
     app: Application,
-}
-
-impl SystemApplication for Tallies {
-    const NAME: &'static str = "Tallies";
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self {
-            app: builder.build().await?,
-        })
-    }
-
-    fn application(&self) -> &Application {
-        &self.app
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,23 +89,9 @@ impl ProcessApplication for Tallies {
 
 /// A second follower of Worlds that only counts worlds created (its topic filter selects
 /// `Created` only).
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Census {
     app: Application,
-}
-
-impl SystemApplication for Census {
-    const NAME: &'static str = "Census";
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self {
-            app: builder.build().await?,
-        })
-    }
-
-    fn application(&self) -> &Application {
-        &self.app
-    }
 }
 
 impl ProcessApplication for Census {

@@ -15,13 +15,16 @@ mod event_payload;
 mod state;
 mod struct_item;
 mod struct_literals;
+mod system_app;
 mod transcode_derive;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{DeriveInput, Item, ItemImpl, ItemMod, ItemStruct};
 
-use crate::internals::ast::{AggregateImpl, AggregateStruct, EntityModule, TranscodeType};
+use crate::internals::ast::{
+    AggregateImpl, AggregateStruct, EntityModule, SystemApp, TranscodeType,
+};
 use crate::internals::attr::{EntityOptions, ImplOptions, StructOptions};
 use crate::internals::check;
 use crate::internals::ctxt::Ctxt;
@@ -39,6 +42,21 @@ pub fn derive_transcode(input: TokenStream) -> TokenStream {
     };
     let errors = cx.check().err().map(syn::Error::into_compile_error);
     let generated = model.as_ref().map(transcode_derive::generate);
+    quote!(#errors #generated)
+}
+
+/// `#[derive(SystemApplication)]` on a struct.
+pub fn derive_system_application(input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let model = match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => SystemApp::from_input(&cx, &input),
+        Err(error) => {
+            cx.syn_error(error);
+            None
+        }
+    };
+    let errors = cx.check().err().map(syn::Error::into_compile_error);
+    let generated = model.as_ref().map(system_app::generate);
     quote!(#errors #generated)
 }
 

@@ -28,6 +28,8 @@ mod upstream;
 mod wiring;
 
 pub use error::{ProcessingError, SystemError};
+/// Derives [`SystemApplication`](trait@SystemApplication): see the macro's documentation.
+pub use eventsourcing_seaorm_macros::SystemApplication;
 pub use follower::{DEFAULT_BATCH_SIZE, DEFAULT_TRANSACTION_SIZE, Follower, LeaderLog};
 pub use process::{ProcessApplication, SystemApplication};
 pub use processing::ProcessingEvent;

@@ -23,20 +23,8 @@ use eventsourcing_seaorm_tests::world::WorldEvent;
 
 const NO_ENV: [(&str, &str); 0] = [];
 
-#[derive(Clone)]
+#[derive(Clone, SystemApplication)]
 struct Worlds(Application);
-
-impl SystemApplication for Worlds {
-    const NAME: &'static str = "Worlds";
-
-    async fn build(builder: ApplicationBuilder) -> Result<Self, ApplicationError> {
-        Ok(Self(builder.build().await?))
-    }
-
-    fn application(&self) -> &Application {
-        &self.0
-    }
-}
 
 #[derive(Clone)]
 struct Tallies {

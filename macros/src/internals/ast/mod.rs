@@ -12,6 +12,7 @@ mod entity_module;
 mod event_method;
 mod field;
 mod param;
+mod system_app;
 mod transcode_type;
 
 pub use aggregate_impl::{AggregateImpl, Member};
@@ -19,6 +20,7 @@ pub use aggregate_struct::AggregateStruct;
 pub use entity_module::EntityModule;
 pub use event_method::{EventKind, EventMethod, Returns};
 pub use field::Field;
+pub use system_app::SystemApp;
 pub use transcode_type::{Shape, TranscodeType};
 
 use syn::Path;

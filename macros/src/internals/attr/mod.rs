@@ -12,7 +12,8 @@ mod values;
 
 pub use entity::{EntityOptions, TableKind};
 pub use options::{
-    EventOptions, FieldOptions, ImplOptions, StructOptions, TranscodeOptions, VariantOptions,
+    EventOptions, FieldOptions, ImplOptions, StructOptions, SystemOptions, TranscodeOptions,
+    VariantOptions,
 };
 
 use syn::{Attribute, LitInt, Path};

@@ -63,6 +63,15 @@ pub struct TranscodeOptions {
     pub krate: Option<Path>,
 }
 
+/// Options of `#[system(...)]` on a type deriving `SystemApplication`.
+#[derive(Default)]
+pub struct SystemOptions {
+    /// `crate = "path"`: where the runtime crate is.
+    pub krate: Option<Path>,
+    /// `name = "..."`: the application's name.
+    pub name: Option<LitStr>,
+}
+
 /// Options of `#[transcode(...)]` on a variant of an enum deriving `Transcode`.
 #[derive(Default)]
 pub struct VariantOptions {
@@ -169,6 +178,32 @@ impl TranscodeOptions {
                 match key_of(&meta).as_str() {
                     "crate" => set(cx, &meta, &mut options.krate, crate_path(cx, &meta)?),
                     _ => unknown(cx, &meta, "`#[transcode]` on a type", "`crate`")?,
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        options
+    }
+}
+
+impl SystemOptions {
+    /// Parses the `#[system(...)]` attributes of a type deriving `SystemApplication`.
+    pub fn parse_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut options = SystemOptions::default();
+        for attr in attrs.iter().filter(|attr| attr.path().is_ident("system")) {
+            let result = attr.parse_nested_meta(|meta| {
+                match key_of(&meta).as_str() {
+                    "crate" => set(cx, &meta, &mut options.krate, crate_path(cx, &meta)?),
+                    "name" => set(
+                        cx,
+                        &meta,
+                        &mut options.name,
+                        string(cx, &meta, "name = \"Worlds\"")?,
+                    ),
+                    _ => unknown(cx, &meta, "`#[system]`", "`name` and `crate`")?,
                 }
                 Ok(())
             });
