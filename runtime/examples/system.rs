@@ -11,17 +11,25 @@
 //! cargo run --example system -- postgres://postgres@127.0.0.1:5432/test
 //! cargo run --example system -- mysql://root@127.0.0.1:3306/test
 //! ```
+//!
+//! The same program is the system's command line, as `python manage.py sync_followers`:
+//!
+//! ```sh
+//! DATABASE_URL=sqlite:///tmp/db.sqlite3 cargo run --example system -- sync-followers --dry-run -v
+//! ```
 
 use std::error::Error;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
+use eventsourcing_seaorm::application::ApplicationBuilder;
 use eventsourcing_seaorm::domain::EventPayload;
 use eventsourcing_seaorm::prelude::*;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
 use eventsourcing_seaorm::system::{
-    ProcessApplication, ProcessingEvent, Runner, System, SystemApplication, Topics, UpstreamEvent,
-    app, process,
+    ProcessApplication, ProcessingEvent, Runner, System, SystemApplication, SystemError, Topics,
+    UpstreamEvent, app, command_line, process,
 };
 use uuid::Uuid;
 
@@ -177,15 +185,26 @@ impl ProcessApplication for Census {
 
 // ----------------------------------------------------------------------------------- the run
 
-async fn run(url: &str) -> Result<(), Box<dyn Error>> {
-    // One store for the three applications: one pool, one writer queue. Tables of its own,
-    // so that other programs' `Worlds` on the same database are not this system's.
-    let tables = Tables::with_prefix("system_example_");
-    let store = SeaOrmStore::with_tables(connect(url).await?, tables).await?;
-    let system = System::new([
+/// The system: Worlds leads Counters and Census.
+fn system() -> Result<System, SystemError> {
+    System::new([
         vec![app::<Worlds>(), process::<Counters>()],
         vec![app::<Worlds>(), process::<Census>()],
-    ])?;
+    ])
+}
+
+/// The store of the example's tables on the database at `url`.
+async fn store(url: &str) -> Result<SeaOrmStore, Box<dyn Error>> {
+    // Tables of its own, so that other programs' `Worlds` on the same database are not this
+    // system's.
+    let tables = Tables::with_prefix("system_example_");
+    Ok(SeaOrmStore::with_tables(connect(url).await?, tables).await?)
+}
+
+async fn run(url: &str) -> Result<(), Box<dyn Error>> {
+    // One store for the three applications: one pool, one writer queue.
+    let store = store(url).await?;
+    let system = system()?;
     println!(
         "leaders {:?}, followers {:?}",
         system.leaders(),
@@ -248,8 +267,15 @@ fn new_temp_dir(prefix: &str) -> std::io::Result<std::path::PathBuf> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
-    let url = match std::env::args().nth(1) {
+async fn main() -> Result<ExitCode, Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("sync-followers") {
+        let url = std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL")?;
+        let store = store(&url).await?;
+        let configure = move |builder: ApplicationBuilder| builder.store(store.clone());
+        return Ok(command_line(system()?, configure, args, &mut std::io::stdout()).await);
+    }
+    let url = match args.first().cloned() {
         Some(url) => url,
         None => {
             let dir = new_temp_dir("system")?;
@@ -258,7 +284,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             format!("sqlite://{}", file.display())
         }
     };
-    run(&url).await
+    run(&url).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

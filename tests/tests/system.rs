@@ -709,3 +709,156 @@ async fn a_follower_pulls_up_to_a_notification() {
         assert_eq!(tally(&tallies, id).await.count, 5, "{backend}");
     }
 }
+
+/// `sync_followers`, as `eventsourcing_django`'s management command: a dry run records nothing;
+/// a run catches every follower up in one transaction per database; a follower whose policy
+/// fails is reported and the others are recorded; unknown names are refused; the command line.
+#[tokio::test]
+async fn sync_followers_catches_followers_up_once() {
+    use eventsourcing_seaorm::system::{SyncOptions, command_line, sync_followers};
+    use std::process::ExitCode;
+
+    for (backend, store, _db) in stores().await {
+        let Some(store) = store else { continue };
+        let configure = configure(Some(store.clone()));
+        let worlds = Worlds::build(configure(ApplicationBuilder::new("Worlds")))
+            .await
+            .unwrap();
+        let tallies = Tallies::build(configure(ApplicationBuilder::new("Tallies")))
+            .await
+            .unwrap();
+        let census = Census::build(configure(ApplicationBuilder::new("Census")))
+            .await
+            .unwrap();
+        let one = worlds.create_world(&["a", "b"]).await;
+        let two = worlds.create_world(&["c"]).await;
+        let last = worlds.app.recorder().max_notification_id().await.unwrap();
+        let sync = |options: SyncOptions| {
+            let store = store.clone();
+            async move {
+                sync_followers(
+                    &system(),
+                    move |b| b.environment(NO_ENV).store(store.clone()),
+                    &options,
+                )
+                .await
+                .unwrap()
+            }
+        };
+
+        let dry = sync(SyncOptions {
+            dry_run: true,
+            ..SyncOptions::default()
+        })
+        .await;
+        assert!(dry.is_ok(), "{backend}: {dry:?}");
+        let counts: Vec<_> = dry
+            .followers
+            .iter()
+            .map(|f| (f.follower.as_str(), f.processed.clone()))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("Tallies", vec![("Worlds".to_owned(), 5)]),
+                ("Census", vec![("Worlds".to_owned(), 2)])
+            ],
+            "{backend}"
+        );
+        assert_eq!(
+            tracking_rows(&tallies.app, "Worlds").await,
+            None,
+            "{backend}: a dry run records nothing"
+        );
+        assert!(
+            tallies
+                .app
+                .get::<Tally>(one)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+
+        let run = sync(SyncOptions::default()).await;
+        assert!(run.is_ok(), "{backend}: {run:?}");
+        assert_eq!(tally(&tallies, one).await.count, 3, "{backend}");
+        assert_eq!(tally(&tallies, two).await.count, 2, "{backend}");
+        assert_eq!(
+            census.app.get::<Tally>(two).await.unwrap().count,
+            1,
+            "{backend}"
+        );
+        assert_eq!(
+            tracking_rows(&tallies.app, "Worlds").await,
+            last,
+            "{backend}"
+        );
+        assert_eq!(count_tracking_rows(&store, "Tallies").await, 5, "{backend}");
+
+        // Nothing left; then a notification Tallies refuses: it is reported, Census is kept.
+        let again = sync(SyncOptions::default()).await;
+        assert!(
+            again.followers.iter().all(|f| f.processed[0].1 == 0),
+            "{backend}"
+        );
+        let three = worlds.create_world(&["boom"]).await;
+        let failed = sync(SyncOptions::default()).await;
+        assert!(!failed.is_ok(), "{backend}");
+        let tallies_sync = &failed.followers[0];
+        assert!(
+            matches!(&tallies_sync.error, Some(SystemError::Processing(e)) if e.source.to_string().contains("boom")),
+            "{backend}: {tallies_sync:?}"
+        );
+        assert!(failed.followers[1].error.is_none(), "{backend}");
+        assert!(
+            census.app.get::<Tally>(three).await.is_ok(),
+            "{backend}: Census recorded"
+        );
+        assert!(
+            tallies
+                .app
+                .get::<Tally>(three)
+                .await
+                .unwrap_err()
+                .is_not_found(),
+            "{backend}"
+        );
+
+        let unknown = sync_followers(
+            &system(),
+            |b| b.in_memory(),
+            &SyncOptions {
+                followers: vec!["Worlds".into()],
+                ..SyncOptions::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            unknown.to_string().contains("Worlds (a follower"),
+            "{unknown}"
+        );
+
+        // The command line: Census only, verbose.
+        let four = worlds.create_world(&[]).await;
+        let mut out = Vec::new();
+        let args = ["sync-followers", "-v", "Census"].map(String::from);
+        let store_for_command = store.clone();
+        let code = command_line(
+            system(),
+            move |b| b.environment(NO_ENV).store(store_for_command.clone()),
+            args,
+            &mut out,
+        )
+        .await;
+        assert_eq!(code, ExitCode::SUCCESS, "{backend}");
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(
+            out, "Census: processed 1 notification(s)\n  Worlds: 1\n",
+            "{backend}"
+        );
+        assert!(census.app.get::<Tally>(four).await.is_ok(), "{backend}");
+        let code = command_line(system(), |b| b, ["sync".to_owned()], &mut Vec::new()).await;
+        assert_eq!(code, ExitCode::from(2));
+    }
+}

@@ -263,16 +263,27 @@ impl Application {
     pub async fn save_in<S: Saveable>(
         &self,
         transaction: &DatabaseTransaction,
+        items: S,
+    ) -> Result<Vec<Recording>, ApplicationError> {
+        self.save_with_trackings_in(transaction, items, &[]).await
+    }
+
+    /// Like [`save_in`](Self::save_in), also recording tracking positions (as
+    /// [`save_with_trackings`](Self::save_with_trackings) does), in the caller's transaction.
+    pub async fn save_with_trackings_in<S: Saveable>(
+        &self,
+        transaction: &DatabaseTransaction,
         mut items: S,
+        tracking: &[Tracking],
     ) -> Result<Vec<Recording>, ApplicationError> {
         let seaorm = self.seaorm_or_unsupported("saving in a database transaction")?;
         let mut batch = SaveBatch::new(&self.inner.mapper);
         items.collect(&mut batch)?;
-        let span = save_span(&self.inner.name, &batch.events, &[], true);
+        let span = save_span(&self.inner.name, &batch.events, tracking, true);
         let stopwatch = Stopwatch::start(&span);
         let inserted = seaorm
             .events
-            .insert_events_in(transaction, &batch.events)
+            .insert_events_with_tracking_in(transaction, &batch.events, tracking)
             .instrument(span.clone())
             .await;
         let ids = saved(&span, &stopwatch, inserted)?;

@@ -230,8 +230,8 @@ impl SeaOrmStore {
     }
 
     /// Whether `other` reaches the database through the same pool (recorders of the two can
-    /// then read on one connection).
-    pub(crate) fn shares_pool_with(&self, other: &SeaOrmStore) -> bool {
+    /// then read on one connection, and a transaction of one can write for the other).
+    pub fn shares_pool_with(&self, other: &SeaOrmStore) -> bool {
         self.driver.shares_pool_with(&other.driver)
     }
 }

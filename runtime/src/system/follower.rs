@@ -113,6 +113,14 @@ impl<P: ProcessApplication> Policy for PolicyOf<P> {
     }
 }
 
+/// What [`Follower::gather`] gathered: the processing of every notification (`None` when
+/// there were none), and how many notifications of each leader it holds.
+#[derive(Default)]
+pub(crate) struct Gathered {
+    pub(crate) processing: Option<ProcessingEvent>,
+    pub(crate) counts: Vec<(String, u64)>,
+}
+
 /// A process application following its leaders.
 ///
 /// A runner makes one for each follower of a [`System`](super::System); make one yourself to
@@ -295,6 +303,79 @@ impl Follower {
             })
     }
 
+    /// The error of `event` that `source` stopped.
+    fn processing_error(&self, event: &UpstreamEvent, source: BoxError) -> SystemError {
+        SystemError::Processing(ProcessingError {
+            follower: self.name().to_owned(),
+            leader: event.leader_name().to_owned(),
+            notification_id: event.notification_id(),
+            topic: event.stored_event().topic.clone(),
+            source,
+        })
+    }
+
+    /// Runs the policy on every notification of every leader beyond the follower's positions,
+    /// into one processing that nothing records yet (`sync_followers` records it in its
+    /// transaction). `progress` hears (leader, notifications processed, last notification id
+    /// of the leader) as it goes.
+    pub(crate) async fn gather(
+        &self,
+        progress: &mut (dyn FnMut(&str, u64, Option<u64>) + Send),
+    ) -> Result<Gathered, SystemError> {
+        let topics = self.policy.topics();
+        let mut processing: Option<ProcessingEvent> = None;
+        let mut counts = Vec::with_capacity(self.leaders.len());
+        for log in &self.leaders {
+            let app_error = |e| self.application_error(ApplicationError::Persistence(e));
+            let last = log
+                .recorder
+                .max_notification_id()
+                .await
+                .map_err(app_error)?;
+            let mut position = self.position(&log.name).await?;
+            let mut count = 0;
+            loop {
+                let mut query = NotificationQuery::new(position, self.batch_size)
+                    .topics(topics.as_slice().iter().cloned());
+                if position.is_some() {
+                    query = query.exclusive_of_start();
+                }
+                let notifications = log
+                    .recorder
+                    .select_notifications(&query)
+                    .await
+                    .map_err(app_error)?;
+                let selected = notifications.len() as u64;
+                for notification in notifications {
+                    position = Some(notification.id);
+                    let event =
+                        UpstreamEvent::new(log.name.clone(), notification, log.mapper.clone());
+                    let processing = match &mut processing {
+                        Some(processing) => {
+                            processing.next(event.tracking());
+                            processing
+                        }
+                        None => processing.insert(ProcessingEvent::new(
+                            self.application.clone(),
+                            event.tracking(),
+                        )),
+                    };
+                    self.policy
+                        .process(&event, processing)
+                        .await
+                        .map_err(|source| self.processing_error(&event, source))?;
+                    count += 1;
+                    progress(&log.name, count, last);
+                }
+                if selected < self.batch_size {
+                    break;
+                }
+            }
+            counts.push((log.name.to_string(), count));
+        }
+        Ok(Gathered { processing, counts })
+    }
+
     /// Processes upstream events in one transaction; how many were recorded. Falls back to one
     /// transaction per event when anything fails.
     async fn process_together(&self, events: &[UpstreamEvent]) -> Result<u64, SystemError> {
@@ -340,15 +421,7 @@ impl Follower {
     async fn process(&self, event: &UpstreamEvent) -> Result<bool, SystemError> {
         let tracking = event.tracking();
         let retry = self.application.retry_policy();
-        let failed = |source: BoxError| {
-            SystemError::Processing(ProcessingError {
-                follower: self.name().to_owned(),
-                leader: event.leader_name().to_owned(),
-                notification_id: event.notification_id(),
-                topic: event.stored_event().topic.clone(),
-                source,
-            })
-        };
+        let failed = |source: BoxError| self.processing_error(event, source);
         let mut attempt = 1;
         loop {
             let mut processing = ProcessingEvent::new(self.application.clone(), tracking.clone());

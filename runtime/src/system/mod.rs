@@ -19,14 +19,17 @@
 //! This layer sits above [`application`](crate::application) and reaches the database only
 //! through the recorders' traits; nothing below imports it.
 
+mod command;
 mod error;
 mod follower;
 mod process;
 mod processing;
 mod runner;
+mod sync;
 mod upstream;
 mod wiring;
 
+pub use command::command_line;
 pub use error::{ProcessingError, SystemError};
 /// Derives [`SystemApplication`](trait@SystemApplication): see the macro's documentation.
 pub use eventsourcing_seaorm_macros::SystemApplication;
@@ -34,5 +37,6 @@ pub use follower::{DEFAULT_BATCH_SIZE, DEFAULT_TRANSACTION_SIZE, Follower, Leade
 pub use process::{ProcessApplication, SystemApplication};
 pub use processing::ProcessingEvent;
 pub use runner::{DEFAULT_POLL_INTERVAL, DEFAULT_TAKEOVER_INTERVAL, Runner, SingleThreadedRunner};
+pub use sync::{FollowerSync, SyncOptions, SyncReport, sync_followers};
 pub use upstream::{Topics, UpstreamEvent};
 pub use wiring::{Node, System, app, process};
