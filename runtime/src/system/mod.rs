@@ -22,6 +22,7 @@
 mod command;
 mod error;
 mod follower;
+mod leader_log;
 mod process;
 mod processing;
 mod runner;
@@ -33,7 +34,8 @@ pub use command::command_line;
 pub use error::{ProcessingError, SystemError};
 /// Derives [`SystemApplication`](trait@SystemApplication): see the macro's documentation.
 pub use eventsourcing_seaorm_macros::SystemApplication;
-pub use follower::{DEFAULT_BATCH_SIZE, DEFAULT_TRANSACTION_SIZE, Follower, LeaderLog};
+pub use follower::{DEFAULT_BATCH_SIZE, DEFAULT_TRANSACTION_SIZE, Follower};
+pub use leader_log::LeaderLog;
 pub use process::{ProcessApplication, SystemApplication};
 pub use processing::ProcessingEvent;
 pub use runner::{DEFAULT_POLL_INTERVAL, DEFAULT_TAKEOVER_INTERVAL, Runner, SingleThreadedRunner};

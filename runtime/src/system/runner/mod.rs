@@ -3,6 +3,7 @@
 
 mod concurrent;
 mod single;
+mod task;
 
 use std::collections::HashMap;
 use std::sync::Arc;
