@@ -1,0 +1,177 @@
+//! A subscription to an application's events: every event recorded after a position, as an
+//! async `Stream`, for ever. It catches up from the store, then waits for new notifications:
+//! woken at once by the saves of the application in this process, and polling for what other
+//! processes record.
+//!
+//! Notification ids increase in the order their saves commit (the recorders' guarantee): once
+//! a subscription has read id `n`, no save commits an id below `n` later, so reading on from
+//! the last id read never skips one.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures_util::stream::{self, BoxStream};
+use tokio::sync::Notify;
+
+use super::{LeaderLog, SystemError, Topics, UpstreamEvent};
+use crate::application::{Application, ApplicationError, SaveListener};
+use crate::persistence::NotificationQuery;
+
+/// How often a subscription looks for notifications that other processes recorded, unless
+/// [`Subscribe::poll_interval`] says.
+pub const DEFAULT_SUBSCRIPTION_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How many notifications a subscription reads per select.
+const SELECT_SIZE: u64 = 100;
+
+/// A subscription being set up: [`Subscribe::to`] an application, from a position, with topics;
+/// then [`stream`](Self::stream).
+///
+/// ```ignore
+/// let mut events = Subscribe::to(worlds.application()).after(position).stream();
+/// while let Some(event) = events.next().await {
+///     let event = event?;
+///     // event.notification_id(), event.decode::<WorldEvent>()?, …
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Subscribe {
+    log: LeaderLog,
+    leader: Option<Application>,
+    after: Option<u64>,
+    topics: Topics,
+    poll_interval: Duration,
+}
+
+impl Subscribe {
+    /// A subscription to an application of this process: woken by each of its saves.
+    pub fn to(leader: &Application) -> Self {
+        Self {
+            log: LeaderLog::of(leader),
+            leader: Some(leader.clone()),
+            after: None,
+            topics: Topics::all(),
+            poll_interval: DEFAULT_SUBSCRIPTION_POLL_INTERVAL,
+        }
+    }
+
+    /// A subscription to the log of an application elsewhere (see [`LeaderLog::from_settings`]):
+    /// it polls.
+    pub fn to_log(log: LeaderLog) -> Self {
+        Self {
+            log,
+            leader: None,
+            after: None,
+            topics: Topics::all(),
+            poll_interval: DEFAULT_SUBSCRIPTION_POLL_INTERVAL,
+        }
+    }
+
+    /// Starts after this notification id (from the start when not given).
+    pub fn after(mut self, notification_id: Option<u64>) -> Self {
+        self.after = notification_id;
+        self
+    }
+
+    /// Only these topics (the filter runs in the database's select).
+    pub fn topics(mut self, topics: Topics) -> Self {
+        self.topics = topics;
+        self
+    }
+
+    /// How often it looks for what other processes recorded (default
+    /// [`DEFAULT_SUBSCRIPTION_POLL_INTERVAL`]).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// The events, in notification order, for ever. A failed select is an `Err` item, and the
+    /// stream tries again at the next poll. Dropping the stream ends the subscription.
+    pub fn stream(self) -> BoxStream<'static, Result<UpstreamEvent, SystemError>> {
+        let waker = Arc::new(Waker(Notify::new()));
+        if let Some(leader) = &self.leader {
+            let listener: Arc<dyn SaveListener> = waker.clone();
+            // Held weakly by the application: it lives as long as the stream's `waker`.
+            leader.lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
+        }
+        let state = State {
+            log: self.log,
+            position: self.after,
+            topics: self.topics,
+            poll_interval: self.poll_interval,
+            waker,
+            buffer: VecDeque::new(),
+        };
+        Box::pin(stream::unfold(state, |mut state| async move {
+            let next = state.next().await;
+            Some((next, state))
+        }))
+    }
+}
+
+/// Woken by the leader's saves.
+#[derive(Debug)]
+struct Waker(Notify);
+
+impl SaveListener for Waker {
+    fn saved<'a>(
+        &'a self,
+        _application_name: &'a str,
+        _max_notification_id: Option<u64>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        self.0.notify_one();
+        Box::pin(std::future::ready(()))
+    }
+}
+
+struct State {
+    log: LeaderLog,
+    position: Option<u64>,
+    topics: Topics,
+    poll_interval: Duration,
+    waker: Arc<Waker>,
+    buffer: VecDeque<UpstreamEvent>,
+}
+
+impl State {
+    async fn next(&mut self) -> Result<UpstreamEvent, SystemError> {
+        loop {
+            if let Some(event) = self.buffer.pop_front() {
+                return Ok(event);
+            }
+            let mut query = NotificationQuery::new(self.position, SELECT_SIZE)
+                .topics(self.topics.as_slice().iter().cloned());
+            if self.position.is_some() {
+                query = query.exclusive_of_start();
+            }
+            match self.log.recorder.select_notifications(&query).await {
+                Ok(notifications) if !notifications.is_empty() => {
+                    self.position = notifications.last().map(|n| n.id);
+                    self.buffer.extend(notifications.into_iter().map(|n| {
+                        UpstreamEvent::new(self.log.name.clone(), n, self.log.mapper.clone())
+                    }));
+                }
+                Ok(_) => self.wait().await,
+                Err(error) => {
+                    // Not at once again: the next try is after the wait.
+                    self.wait().await;
+                    return Err(SystemError::Application {
+                        application: self.log.name().to_owned(),
+                        source: Box::new(ApplicationError::Persistence(error)),
+                    });
+                }
+            }
+        }
+    }
+
+    async fn wait(&self) {
+        tokio::select! {
+            _ = self.waker.0.notified() => {}
+            _ = tokio::time::sleep(self.poll_interval) => {}
+        }
+    }
+}
