@@ -169,6 +169,21 @@ impl SeaOrmRecorder {
         }
     }
 
+    /// Deletes this recorder's tracking rows of `upstream_application_name` inside a
+    /// transaction the caller opened: the start of a rebuild of a read model, whose rows the
+    /// caller clears in the same transaction. Returns how many rows it deleted.
+    pub async fn delete_tracking_in(
+        &self,
+        transaction: &DatabaseTransaction,
+        upstream_application_name: &str,
+    ) -> Result<u64, PersistenceError> {
+        transaction
+            .execute_raw(self.statements.delete_tracking(upstream_application_name))
+            .await
+            .map(|result| result.rows_affected())
+            .map_err(|e| db_error(self.application_name(), "deleting tracking", e))
+    }
+
     /// The save of these events and tracking as the database stores them; `None` when there
     /// is nothing to record.
     fn save(

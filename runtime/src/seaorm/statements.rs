@@ -520,6 +520,21 @@ impl Statements {
     }
 
     /// The application's highest tracked notification id of an upstream application.
+    /// The `DELETE` of the recorder's tracking rows of an upstream application (a rebuild).
+    pub(crate) fn delete_tracking(&self, upstream_application_name: &str) -> Statement {
+        let dialect = &self.dialect;
+        let sql = format!(
+            "DELETE FROM {} WHERE {} = {} AND {} = {}",
+            self.quoted_tracking,
+            dialect.quote("application_name"),
+            dialect.placeholder(1),
+            dialect.quote("upstream_application_name"),
+            dialect.placeholder(2),
+        );
+        let values = vec![self.application(), Value::from(upstream_application_name)];
+        self.statement(sql, values)
+    }
+
     pub(crate) fn max_tracking_id(&self, upstream_application_name: &str) -> Statement {
         let dialect = &self.dialect;
         let sql = format!(

@@ -1,0 +1,409 @@
+//! Running a projection: a task that reads the application's events from the projection's
+//! position, and for each batch writes the read model and the tracking rows in one transaction
+//! on the read model's database; `wait` lets a request read its own write.
+
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use super::error::BoxError;
+use super::subscription::DEFAULT_SUBSCRIPTION_POLL_INTERVAL;
+use super::{LeaderLog, ProcessingError, Projection, SystemError, UpstreamEvent};
+use crate::application::{Application, ApplicationError, SaveListener};
+use crate::persistence::{NotificationQuery, PersistenceError, Tracking, TrackingRecorder};
+use crate::seaorm::{SeaOrmRecorder, SeaOrmStore};
+
+/// How many events a projection writes per transaction, unless
+/// [`ProjectionRunner::batch_size`] says.
+pub const DEFAULT_PROJECTION_BATCH_SIZE: u64 = 100;
+
+/// Runs a [`Projection`] of an application's events into a read model in `view`'s database
+/// (which may be another database than the events'): the tracking rows live with the read
+/// model, in `view`'s tracking table.
+///
+/// ```ignore
+/// let runner = ProjectionRunner::new(WorldHistory, worlds.application(), view_store);
+/// runner.start().await?;
+/// let recorded = worlds.app.save(&mut world).await?;
+/// runner.wait(recorded.last().unwrap().notification_id, Duration::from_secs(5)).await?;
+/// // The read model has the save: query it with SeaORM.
+/// ```
+pub struct ProjectionRunner<P: Projection> {
+    parts: Arc<Parts<P>>,
+    task: Mutex<Option<(JoinHandle<()>, watch::Sender<bool>)>>,
+}
+
+struct Parts<P> {
+    projection: P,
+    upstream: Application,
+    log: LeaderLog,
+    view: SeaOrmStore,
+    tracking: SeaOrmRecorder,
+    batch_size: Mutex<u64>,
+    poll_interval: Mutex<Duration>,
+    /// The id up to which the upstream log is processed (or known to hold nothing of the
+    /// projection's topics).
+    processed: watch::Sender<Option<u64>>,
+    /// The error that stopped the projection, if one did.
+    error: Mutex<Option<Arc<SystemError>>>,
+    waker: Arc<Waker>,
+}
+
+impl<P: Projection> std::fmt::Debug for ProjectionRunner<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProjectionRunner")
+            .field("projection", &P::NAME)
+            .field("upstream", &self.parts.upstream.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Woken by the upstream application's saves.
+#[derive(Debug, Default)]
+struct Waker(Notify);
+
+impl SaveListener for Waker {
+    fn saved<'a>(
+        &'a self,
+        _application_name: &'a str,
+        _max_notification_id: Option<u64>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        self.0.notify_one();
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// Why [`ProjectionRunner::wait`] returned without the read model having caught up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The read model did not reach the notification in time.
+    #[error(
+        "the projection had not processed notification {notification_id} after {timeout:?} (it is at {position:?})"
+    )]
+    Timeout {
+        /// The notification waited for.
+        notification_id: u64,
+        /// How long it waited.
+        timeout: Duration,
+        /// Where the projection was.
+        position: Option<u64>,
+    },
+    /// The projection stopped at an error.
+    #[error("the projection stopped: {0}")]
+    Stopped(Arc<SystemError>),
+}
+
+fn app_error(application: &str, error: PersistenceError) -> SystemError {
+    SystemError::Application {
+        application: application.to_owned(),
+        source: Box::new(ApplicationError::Persistence(error)),
+    }
+}
+
+impl<P: Projection> ProjectionRunner<P> {
+    /// A runner of `projection` over `upstream`'s events, writing in `view`'s database (whose
+    /// event-store tables it creates when missing: the tracking rows go in its
+    /// `notification_tracking`).
+    pub fn new(
+        projection: P,
+        upstream: &Application,
+        view: SeaOrmStore,
+    ) -> Result<Self, SystemError> {
+        let tracking = view
+            .application_recorder(P::NAME)
+            .map_err(|e| app_error(P::NAME, e))?;
+        Ok(Self {
+            parts: Arc::new(Parts {
+                projection,
+                upstream: upstream.clone(),
+                log: LeaderLog::of(upstream),
+                view,
+                tracking,
+                batch_size: Mutex::new(DEFAULT_PROJECTION_BATCH_SIZE),
+                poll_interval: Mutex::new(DEFAULT_SUBSCRIPTION_POLL_INTERVAL),
+                processed: watch::channel(None).0,
+                error: Mutex::new(None),
+                waker: Arc::new(Waker::default()),
+            }),
+            task: Mutex::new(None),
+        })
+    }
+
+    /// Writes up to `batch_size` events per transaction (at least 1).
+    pub fn batch_size(self, batch_size: u64) -> Self {
+        *self
+            .parts
+            .batch_size
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = batch_size.max(1);
+        self
+    }
+
+    /// How often it looks for events other processes recorded (saves of the upstream
+    /// application in this process wake it at once).
+    pub fn poll_interval(self, interval: Duration) -> Self {
+        *self
+            .parts
+            .poll_interval
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = interval;
+        self
+    }
+
+    /// The projection's position: the last upstream notification id its tracking records.
+    pub async fn position(&self) -> Result<Option<u64>, SystemError> {
+        self.parts
+            .tracking
+            .max_tracking_id(self.parts.upstream.name())
+            .await
+            .map_err(|e| app_error(P::NAME, e))
+    }
+
+    /// Starts the projection's task, from its position. Starting a running projection is an
+    /// error.
+    pub async fn start(&self) -> Result<(), SystemError> {
+        let mut task = self.task.lock().unwrap_or_else(PoisonError::into_inner);
+        if task.is_some() {
+            return Err(SystemError::AlreadyStarted);
+        }
+        *self
+            .parts
+            .error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        let listener: Arc<dyn SaveListener> = self.parts.waker.clone();
+        self.parts
+            .upstream
+            .lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
+        let (stop, stopping) = watch::channel(false);
+        let parts = self.parts.clone();
+        *task = Some((tokio::spawn(run(parts, stopping)), stop));
+        Ok(())
+    }
+
+    /// Stops the task once the batch in hand is committed. Returns the error that had
+    /// stopped the projection, if one had.
+    pub async fn stop(&self) -> Result<(), Arc<SystemError>> {
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((handle, stop)) = task {
+            let _ = stop.send(true);
+            let _ = handle.await;
+        }
+        match self.error() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// The error that stopped the projection, if one did.
+    pub fn error(&self) -> Option<Arc<SystemError>> {
+        self.parts
+            .error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Waits until the read model has processed the upstream notification `notification_id`
+    /// (for example the last one of a save the caller just made), at most `timeout`: so that a
+    /// request handler reads its own write from the read model.
+    pub async fn wait(&self, notification_id: u64, timeout: Duration) -> Result<(), WaitError> {
+        let mut processed = self.parts.processed.subscribe();
+        let reached = |p: &Option<u64>| p.is_some_and(|p| p >= notification_id);
+        let waited = tokio::time::timeout(timeout, async {
+            loop {
+                if reached(&processed.borrow_and_update()) {
+                    return Ok(());
+                }
+                if let Some(error) = self.error() {
+                    return Err(WaitError::Stopped(error));
+                }
+                // Woken by progress; the error is looked at every 50 ms.
+                let _ = tokio::time::timeout(Duration::from_millis(50), processed.changed()).await;
+            }
+        })
+        .await;
+        match waited {
+            Ok(result) => result,
+            Err(_) => Err(WaitError::Timeout {
+                notification_id,
+                timeout,
+                position: *self.parts.processed.borrow(),
+            }),
+        }
+    }
+
+    /// Starts the read model again from nothing: in one transaction on the view's database,
+    /// `clear` empties the read model and the projection's tracking rows are deleted; the
+    /// projection (stopped first if it runs, and started again after) then replays every event
+    /// from the start.
+    pub async fn reset<F>(&self, clear: F) -> Result<(), SystemError>
+    where
+        F: for<'t> AsyncFnOnce(&'t DatabaseTransaction) -> Result<(), BoxError>,
+    {
+        let was_running = self
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        if was_running {
+            let _ = self.stop().await;
+        }
+        let view_error = |e: sea_orm::DbErr| {
+            app_error(
+                P::NAME,
+                PersistenceError::Database {
+                    application_name: P::NAME.to_owned(),
+                    operation: "resetting a projection",
+                    source: Box::new(e),
+                },
+            )
+        };
+        let transaction = self
+            .parts
+            .view
+            .connection()
+            .begin()
+            .await
+            .map_err(view_error)?;
+        if let Err(source) = clear(&transaction).await {
+            let _ = transaction.rollback().await;
+            return Err(SystemError::Application {
+                application: P::NAME.to_owned(),
+                source: Box::new(ApplicationError::Persistence(PersistenceError::Database {
+                    application_name: P::NAME.to_owned(),
+                    operation: "clearing a read model",
+                    source,
+                })),
+            });
+        }
+        self.parts
+            .tracking
+            .delete_tracking_in(&transaction, self.parts.upstream.name())
+            .await
+            .map_err(|e| app_error(P::NAME, e))?;
+        transaction.commit().await.map_err(view_error)?;
+        self.parts.processed.send_replace(None);
+        if was_running {
+            self.start().await?;
+        }
+        Ok(())
+    }
+}
+
+/// The projection's task: select after the position, write each batch with its tracking in one
+/// transaction, publish the position; wait for a save or a poll when there is nothing.
+async fn run<P: Projection>(parts: Arc<Parts<P>>, mut stopping: watch::Receiver<bool>) {
+    let name = parts.upstream.name().to_owned();
+    let fail = |error: SystemError| {
+        tracing::error!(projection = P::NAME, %error, "projection stopped");
+        *parts.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(error));
+    };
+    if let Err(error) = parts.view.create_tables().await {
+        return fail(app_error(P::NAME, error));
+    }
+    let mut position = match parts.tracking.max_tracking_id(&name).await {
+        Ok(position) => position,
+        Err(error) => return fail(app_error(P::NAME, error)),
+    };
+    parts.processed.send_replace(position);
+    let topics = parts.projection.topics();
+    loop {
+        if *stopping.borrow() {
+            return;
+        }
+        let batch_size = *parts
+            .batch_size
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // What the log holds now: once the select below finds nothing more of the topics,
+        // everything up to here is processed.
+        let last = match parts.log.recorder.max_notification_id().await {
+            Ok(last) => last,
+            Err(error) => return fail(app_error(&name, error)),
+        };
+        let mut query =
+            NotificationQuery::new(position, batch_size).topics(topics.as_slice().iter().cloned());
+        if position.is_some() {
+            query = query.exclusive_of_start();
+        }
+        let notifications = match parts.log.recorder.select_notifications(&query).await {
+            Ok(notifications) => notifications,
+            Err(error) => return fail(app_error(&name, error)),
+        };
+        let count = notifications.len() as u64;
+        if count > 0 {
+            let events: Vec<UpstreamEvent> = notifications
+                .into_iter()
+                .map(|n| UpstreamEvent::new(parts.log.name.clone(), n, parts.log.mapper.clone()))
+                .collect();
+            if let Err(error) = write_batch(&parts, &events).await {
+                return fail(error);
+            }
+            position = events.last().map(|e| e.notification_id());
+        }
+        if count < batch_size {
+            let caught_up = position.max(last);
+            parts.processed.send_replace(caught_up);
+            let poll = *parts
+                .poll_interval
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            tokio::select! {
+                _ = parts.waker.0.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = stopping.changed() => return,
+            }
+        } else {
+            parts.processed.send_replace(position);
+        }
+    }
+}
+
+/// One transaction: the projection's writes for each event, then their tracking rows.
+async fn write_batch<P: Projection>(
+    parts: &Parts<P>,
+    events: &[UpstreamEvent],
+) -> Result<(), SystemError> {
+    let view_error = |e: sea_orm::DbErr| {
+        app_error(
+            P::NAME,
+            PersistenceError::Database {
+                application_name: P::NAME.to_owned(),
+                operation: "writing a read model",
+                source: Box::new(e),
+            },
+        )
+    };
+    let transaction = parts.view.connection().begin().await.map_err(view_error)?;
+    for event in events {
+        if let Err(source) = parts.projection.process(event, &transaction).await {
+            let _ = transaction.rollback().await;
+            return Err(SystemError::Processing(ProcessingError {
+                follower: P::NAME.to_owned(),
+                leader: event.leader_name().to_owned(),
+                notification_id: event.notification_id(),
+                topic: event.stored_event().topic.clone(),
+                source: source.into(),
+            }));
+        }
+    }
+    let tracking: Vec<Tracking> = events.iter().map(UpstreamEvent::tracking).collect();
+    if let Err(error) = parts
+        .tracking
+        .insert_events_with_tracking_in(&transaction, &[], &tracking)
+        .await
+    {
+        let _ = transaction.rollback().await;
+        return Err(app_error(P::NAME, error));
+    }
+    transaction.commit().await.map_err(view_error)
+}
