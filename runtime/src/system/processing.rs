@@ -1,5 +1,5 @@
-//! The processing of one upstream notification: the aggregates a policy changed, recorded with
-//! the notification's tracking in one transaction.
+//! The processing of upstream notifications: the aggregates a policy changed, recorded with
+//! the notifications' tracking in one transaction.
 
 use std::any::Any;
 
