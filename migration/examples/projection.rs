@@ -17,10 +17,10 @@ use eventsourcing_seaorm::prelude::*;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
 use eventsourcing_seaorm::system::{Projection, ProjectionRunner, Topics, UpstreamEvent};
 use eventsourcing_seaorm_migration::CreateTables;
-use sea_orm_migration::prelude::*;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
 };
+use sea_orm_migration::prelude::*;
 use uuid::Uuid;
 
 // ------------------------------------------------------------------------ the event store
