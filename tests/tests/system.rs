@@ -862,3 +862,43 @@ async fn sync_followers_catches_followers_up_once() {
         assert_eq!(code, ExitCode::from(2));
     }
 }
+
+/// An event-sourced projection: a follower driven by a subscription instead of a runner.
+#[tokio::test]
+async fn a_follower_processes_a_subscription() {
+    use eventsourcing_seaorm::system::Subscribe;
+    use futures_util::StreamExt;
+
+    for (backend, store, _db) in stores().await {
+        let configure = configure(store);
+        let worlds = Worlds::build(configure(ApplicationBuilder::new("Worlds")))
+            .await
+            .unwrap();
+        let tallies = Tallies::build(configure(ApplicationBuilder::new("Tallies")))
+            .await
+            .unwrap();
+        let id = worlds.create_world(&["a", "b"]).await;
+        let follower = Follower::new(tallies.clone()).follow(LeaderLog::of(&worlds.app));
+        let position = follower.position("Worlds").await.unwrap();
+        // Three events, then the stream is cut (a subscription runs for ever).
+        let events = Subscribe::to(&worlds.app)
+            .after(position)
+            .topics(tallies.topics())
+            .stream()
+            .take(3);
+        assert_eq!(
+            follower.process_stream(events).await.unwrap(),
+            3,
+            "{backend}"
+        );
+        assert_eq!(tally(&tallies, id).await.count, 3, "{backend}");
+        // From the start again: each event is found processed, nothing is recorded.
+        let again = Subscribe::to(&worlds.app).stream().take(3);
+        assert_eq!(
+            follower.process_stream(again).await.unwrap(),
+            0,
+            "{backend}"
+        );
+        assert_eq!(tally(&tallies, id).await.count, 3, "{backend}");
+    }
+}

@@ -216,6 +216,26 @@ impl Follower {
         Ok(processed)
     }
 
+    /// Processes the events of a subscription as they come, one transaction each, until the
+    /// stream ends or an event cannot be processed (the error): an event-sourced projection, as
+    /// the Python original's `EventSourcedProjection`, driven by a [`Subscribe`](super::Subscribe)
+    /// instead of a runner. Start the subscription after the follower's
+    /// [`position`](Self::position); an event processed before records nothing again. Returns
+    /// how many events it recorded.
+    pub async fn process_stream(
+        &self,
+        mut events: impl futures_util::Stream<Item = Result<UpstreamEvent, SystemError>> + Unpin,
+    ) -> Result<u64, SystemError> {
+        use futures_util::StreamExt;
+        let mut processed = 0;
+        while let Some(event) = events.next().await {
+            let event = event?;
+            self.leader(event.leader_name())?;
+            processed += u64::from(self.process(&event).await?);
+        }
+        Ok(processed)
+    }
+
     /// Processes one notification of `leader`, wherever the follower's position is (a
     /// delivery, or a re-delivery): `Ok(true)` when its policy's changes and its tracking were
     /// recorded, `Ok(false)` when it had been processed before, which records nothing.
