@@ -116,6 +116,10 @@ impl<P: Projection> ProjectionRunner<P> {
         let tracking = view
             .application_recorder(P::NAME)
             .map_err(|e| app_error(P::NAME, e))?;
+        // Told of the upstream application's saves for as long as the runner lives.
+        let waker = Arc::new(Waker::default());
+        let listener: Arc<dyn SaveListener> = waker.clone();
+        upstream.lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
         Ok(Self {
             parts: Arc::new(Parts {
                 projection,
@@ -127,7 +131,7 @@ impl<P: Projection> ProjectionRunner<P> {
                 poll_interval: Mutex::new(DEFAULT_SUBSCRIPTION_POLL_INTERVAL),
                 processed: watch::channel(None).0,
                 error: Mutex::new(None),
-                waker: Arc::new(Waker::default()),
+                waker,
             }),
             task: Mutex::new(None),
         })
@@ -175,10 +179,6 @@ impl<P: Projection> ProjectionRunner<P> {
             .error
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = None;
-        let listener: Arc<dyn SaveListener> = self.parts.waker.clone();
-        self.parts
-            .upstream
-            .lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
         let (stop, stopping) = watch::channel(false);
         let parts = self.parts.clone();
         *task = Some((tokio::spawn(run(parts, stopping)), stop));
