@@ -120,3 +120,45 @@ async fn a_subscription_tails_concurrent_writers_without_skipping() {
         assert_eq!(first.topic(), created, "{backend}");
     }
 }
+
+/// PostgreSQL: saves in another process (here, another store with its own pool, as another
+/// process has) wake the subscription through `NOTIFY`, long before its next poll.
+#[tokio::test]
+async fn saves_elsewhere_wake_a_subscription_through_postgres_notifications() {
+    let Some(db) = TestDatabase::new(Backend::Postgres) else {
+        return;
+    };
+    let app_on = |store: eventsourcing_seaorm::seaorm::SeaOrmStore| {
+        Application::builder("Worlds")
+            .environment(NO_ENV)
+            .store(store.with_notifications())
+            .build()
+    };
+    let writer = app_on(db.store().await).await.unwrap();
+    let reader = app_on(db.store().await).await.unwrap();
+    let store = reader.seaorm_recorders().unwrap().events.store().clone();
+    assert!(store.notification_channel().is_some());
+    let mut events = Subscribe::to(&reader)
+        .poll_interval(Duration::from_secs(3600))
+        .stream();
+    // The reader waits (listening) before the writer saves, so only a notification can wake
+    // it in time: polling is an hour away, and the writer's saves are not this reader's.
+    let reading = tokio::spawn(async move {
+        for _ in 0..10 {
+            tokio::time::timeout(Duration::from_secs(10), events.next())
+                .await
+                .expect("woken by the writer's NOTIFY")
+                .unwrap()
+                .unwrap();
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for n in 0..5 {
+        let mut world = World::create();
+        world.make_it_so(format!("elsewhere {n}"));
+        writer.save(&mut world).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    reading.await.unwrap();
+    db.drop_tables(store.connection()).await;
+}

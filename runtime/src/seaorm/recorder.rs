@@ -79,13 +79,18 @@ impl SeaOrmRecorder {
             Purpose::Events => &store.tables.stored_events,
             Purpose::Snapshots => &store.tables.snapshots,
         };
-        let statements = Statements::new(
+        let mut statements = Statements::new(
             store.dialect.clone(),
             application_name,
             purpose,
             table,
             &store.tables.notification_tracking,
         );
+        if purpose == Purpose::Events
+            && let Some(channel) = store.notification_channel()
+        {
+            statements.notify = Some(format!("NOTIFY {}", statements.dialect.quote(&channel)));
+        }
         Ok(Self {
             store: store.clone(),
             statements: Arc::new(statements),

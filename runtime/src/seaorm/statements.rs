@@ -56,6 +56,8 @@ pub(crate) struct Statements {
     pub(crate) lock: OnceLock<Option<String>>,
     /// MySQL/MariaDB: the index the lock statement named is gone; lock without naming one.
     pub(crate) lock_unhinted: AtomicBool,
+    /// PostgreSQL with notifications on: the `NOTIFY` a save of events sends.
+    pub(crate) notify: Option<String>,
 }
 
 /// A save's rows: each event with its version as the database stores it.
@@ -89,6 +91,7 @@ impl Statements {
             notifications: Default::default(),
             lock: OnceLock::new(),
             lock_unhinted: AtomicBool::new(false),
+            notify: None,
         }
     }
 

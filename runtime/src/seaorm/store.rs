@@ -48,6 +48,8 @@ pub struct SeaOrmStore {
     pub(crate) dialect: Arc<Dialect>,
     pub(crate) queue: Arc<WriteQueue>,
     pub(crate) room: QueueRoom,
+    /// PostgreSQL: each save's transaction sends a notification on the store's channel.
+    pub(crate) notify: bool,
 }
 
 /// How many saves of a store may wait in its write queue or be being recorded at once, unless
@@ -124,6 +126,7 @@ impl SeaOrmStore {
             dialect: Arc::new(dialect),
             queue,
             room: QueueRoom::new(WRITE_QUEUE_LIMIT),
+            notify: false,
         })
     }
 
@@ -132,6 +135,24 @@ impl SeaOrmStore {
     pub fn with_dialect(mut self, dialect: Dialect) -> Self {
         self.dialect = Arc::new(dialect);
         self
+    }
+
+    /// PostgreSQL: each save of events sends a notification (`NOTIFY`) on the store's
+    /// [`notification_channel`](Self::notification_channel) in its transaction, so that it
+    /// arrives only once the save is committed; subscriptions in other processes
+    /// (`system::Subscribe`) listen on it and read new events at once instead of at their next
+    /// poll. It costs a statement per save. Recorders made from the store afterwards send it;
+    /// on other databases this changes nothing.
+    pub fn with_notifications(mut self) -> Self {
+        self.notify = true;
+        self
+    }
+
+    /// The channel saves notify on, when [`with_notifications`](Self::with_notifications) is
+    /// on and the database is PostgreSQL: `es_` and the events table's name.
+    pub fn notification_channel(&self) -> Option<String> {
+        (self.notify && self.dialect.backend == DbBackend::Postgres)
+            .then(|| format!("es_{}", self.tables.stored_events))
     }
 
     /// Lets at most `limit` saves of this store (and of the clones made from it afterwards)

@@ -30,6 +30,15 @@ pub(crate) async fn write_save(
                 .map_err(at(Step::Events))?,
         );
     }
+    if let Some(notify) = &statements.notify
+        && !rows.is_empty()
+    {
+        // Delivered once the transaction commits (and once per transaction, however many
+        // saves it holds).
+        txn.execute_unprepared(notify)
+            .await
+            .map_err(at(Step::Other("notifying the save")))?;
+    }
     for chunk in tracking.chunks(ROWS_PER_INSERT) {
         txn.execute_raw(statements.insert_tracking(chunk))
             .await

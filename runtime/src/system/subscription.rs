@@ -1,7 +1,9 @@
 //! A subscription to an application's events: every event recorded after a position, as an
 //! async `Stream`, for ever. It catches up from the store, then waits for new notifications:
-//! woken at once by the saves of the application in this process, and polling for what other
-//! processes record.
+//! woken at once by the saves of the application in this process, by PostgreSQL's
+//! notifications of saves in other processes when the store sends them
+//! ([`SeaOrmStore::with_notifications`](crate::seaorm::SeaOrmStore::with_notifications)), and
+//! polling for the rest (writers that send none, such as a Django application).
 //!
 //! Notification ids increase in the order their saves commit (the recorders' guarantee): once
 //! a subscription has read id `n`, no save commits an id below `n` later, so reading on from
@@ -15,6 +17,8 @@ use std::time::Duration;
 
 use futures_util::stream::{self, BoxStream};
 use tokio::sync::Notify;
+
+use sea_orm::sqlx::{self, postgres::PgListener};
 
 use super::{LeaderLog, SystemError, Topics, UpstreamEvent};
 use crate::application::{Application, ApplicationError, SaveListener};
@@ -41,6 +45,8 @@ const SELECT_SIZE: u64 = 100;
 pub struct Subscribe {
     log: LeaderLog,
     leader: Option<Application>,
+    /// PostgreSQL: the pool to listen with and the channel saves notify on.
+    listen: Option<(sqlx::PgPool, String)>,
     after: Option<u64>,
     topics: Topics,
     poll_interval: Duration,
@@ -49,9 +55,18 @@ pub struct Subscribe {
 impl Subscribe {
     /// A subscription to an application of this process: woken by each of its saves.
     pub fn to(leader: &Application) -> Self {
+        let listen = leader.seaorm_recorders().and_then(|recorders| {
+            let store = recorders.events.store();
+            let channel = store.notification_channel()?;
+            Some((
+                store.connection().get_postgres_connection_pool().clone(),
+                channel,
+            ))
+        });
         Self {
             log: LeaderLog::of(leader),
             leader: Some(leader.clone()),
+            listen,
             after: None,
             topics: Topics::all(),
             poll_interval: DEFAULT_SUBSCRIPTION_POLL_INTERVAL,
@@ -64,6 +79,7 @@ impl Subscribe {
         Self {
             log,
             leader: None,
+            listen: None,
             after: None,
             topics: Topics::all(),
             poll_interval: DEFAULT_SUBSCRIPTION_POLL_INTERVAL,
@@ -105,6 +121,8 @@ impl Subscribe {
             poll_interval: self.poll_interval,
             waker,
             buffer: VecDeque::new(),
+            listen: self.listen,
+            listener: None,
         };
         Box::pin(stream::unfold(state, |mut state| async move {
             let next = state.next().await;
@@ -135,6 +153,9 @@ struct State {
     poll_interval: Duration,
     waker: Arc<Waker>,
     buffer: VecDeque<UpstreamEvent>,
+    listen: Option<(sqlx::PgPool, String)>,
+    /// Listening on the channel: a connection of its own, closed with the stream.
+    listener: Option<PgListener>,
 }
 
 impl State {
@@ -168,10 +189,43 @@ impl State {
         }
     }
 
-    async fn wait(&self) {
-        tokio::select! {
-            _ = self.waker.0.notified() => {}
-            _ = tokio::time::sleep(self.poll_interval) => {}
+    async fn wait(&mut self) {
+        if self.listener.is_none()
+            && let Some((pool, channel)) = &self.listen
+        {
+            match listen(pool, channel).await {
+                Ok(listener) => self.listener = Some(listener),
+                Err(error) => {
+                    tracing::warn!(%error, channel, "cannot listen for notifications: polling");
+                    self.listen = None;
+                }
+            }
+        }
+        match &mut self.listener {
+            Some(listener) => {
+                tokio::select! {
+                    _ = self.waker.0.notified() => {}
+                    _ = tokio::time::sleep(self.poll_interval) => {}
+                    received = listener.recv() => if let Err(error) = received {
+                        // sqlx reconnects on the next `recv`; the select after this wait
+                        // catches up with anything missed meanwhile.
+                        tracing::debug!(%error, "listening for notifications failed");
+                    },
+                }
+            }
+            None => {
+                tokio::select! {
+                    _ = self.waker.0.notified() => {}
+                    _ = tokio::time::sleep(self.poll_interval) => {}
+                }
+            }
         }
     }
+}
+
+/// A listener on `channel`, on a connection of its own from `pool`.
+async fn listen(pool: &sqlx::PgPool, channel: &str) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(channel).await?;
+    Ok(listener)
 }
