@@ -89,6 +89,9 @@ environment:
   BENCH_MYSQL_URL            default mysql://root@127.0.0.1:3306/test
   BENCH_MYSQL_SOCKET_URL     default mysql://root@localhost/test?socket=/run/mysqld/mysqld.sock
   BENCH_SQLITE_DIR           where the SQLite file is made (default: the system's temporary directory)
+  BENCH_PYTHON               a Python with eventsourcing 9.4.6 and eventsourcing_django 0.6, which
+                             the process-application rows are compared with on the same database
+                             (default: TEST_PYTHON, else target/python-venv made by .ci/run)
 ";
 
 fn workspace_path(relative: &str) -> PathBuf {

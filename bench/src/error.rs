@@ -3,6 +3,7 @@
 use eventsourcing_seaorm::application::ApplicationError;
 use eventsourcing_seaorm::persistence::PersistenceError;
 use eventsourcing_seaorm::sea_orm::{DbErr, sqlx};
+use eventsourcing_seaorm::system::SystemError;
 
 /// Why a benchmark step failed.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +14,9 @@ pub enum BenchError {
     /// A recorder or store returned an error.
     #[error("persistence: {0}")]
     Persistence(#[from] PersistenceError),
+    /// A follower returned an error.
+    #[error("system: {0}")]
+    System(#[from] SystemError),
     /// SeaORM returned an error (connecting, dropping tables).
     #[error("sea-orm: {0}")]
     SeaOrm(#[from] DbErr),
@@ -32,6 +36,9 @@ pub enum BenchError {
         /// The error.
         source: std::io::Error,
     },
+    /// A script of the Python original could not run, failed, or printed no JSON.
+    #[error("python: {0}")]
+    Python(String),
     /// A check of the results failed (for example notification ids that interleave).
     #[error("check failed: {0}")]
     Check(String),

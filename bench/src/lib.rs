@@ -9,12 +9,13 @@
 //! noisy machines still give comparable ratios.
 //!
 //! Layout, each module using only those before it: [`error`], [`format`](mod@format) (how
-//! figures are written), [`args`] (the command line), [`process`] (memory, the machine) →
+//! figures are written), [`args`] (the command line), [`process`] (memory, the machine),
+//! [`python`] (the Python original's interpreter and scripts, `bench/python/`) →
 //! [`raw`] (the raw driver's statements) → [`target`] (which databases, over which transport,
 //! their tables) → [`measure`] (timing, medians) → [`results`] (rows and goals) → [`templates`]
 //! (the rows the raw driver writes), [`floor`] (the raw statements through SeaORM),
-//! [`by_hand`] (raw rows decoded by hand) → [`scenarios`] (the scenarios of the benchmark issue,
-//! one file each) → [`report`] (the table on stdout, `RESULTS.md` and the SVG chart). The `World`
+//! [`by_hand`] (raw rows decoded by hand) → [`scenarios`] (the scenarios of the benchmark issue
+//! and issue 23's process applications, one file each) → [`report`] (the table on stdout, `RESULTS.md` and the SVG chart). The `World`
 //! aggregate is the one the tests share ([`eventsourcing_seaorm_tests::world`]).
 //!
 //! [`Application`]: eventsourcing_seaorm::application::Application
@@ -27,6 +28,7 @@ pub mod floor;
 pub mod format;
 pub mod measure;
 pub mod process;
+pub mod python;
 pub mod raw;
 pub mod report;
 pub mod results;

@@ -50,6 +50,19 @@ impl<'a> Context<'a> {
         note: String,
         check: Option<Result<(), String>>,
     ) {
+        self.record_with_python(scenario, ours, baseline, note, check, None);
+    }
+
+    /// Records a row with the Python original's figure measured in this run, when it was.
+    pub fn record_with_python(
+        &mut self,
+        scenario: Scenario,
+        ours: Rate,
+        baseline: Rate,
+        note: String,
+        check: Option<Result<(), String>>,
+        python: Option<f64>,
+    ) {
         let row = Row {
             backend: self.db.target.backend,
             transport: self.db.target.transport,
@@ -58,14 +71,20 @@ impl<'a> Context<'a> {
             baseline,
             note,
             check,
+            python,
         };
         let baseline_name = scenario.baseline().name();
         eprintln!(
-            " ours {:>7} {}, {baseline_name} {:>7}: {:.2}×  ({:.1} s){}",
+            " ours {:>7} {}, {baseline_name} {:>7}: {:.2}×{}  ({:.1} s){}",
             si(row.figure(ours)),
             row.unit(),
             si(row.figure(baseline)),
             row.ratio(),
+            match python {
+                Some(python) =>
+                    format!(", python {}: {:.1}×", si(python), row.figure(ours) / python),
+                None => String::new(),
+            },
             self.started.elapsed().as_secs_f64(),
             if row.note.is_empty() {
                 String::new()

@@ -1,4 +1,5 @@
-//! The scenarios of the benchmark issue, one file each, run in order on one target. Each
+//! The scenarios of the benchmark issue, and issue 23's process applications (`process.rs`),
+//! one file each, run in order on one target. Each
 //! measures the library through an [`Application`] as a user writes it, and the raw driver
 //! doing the same statements on the same transport, and records a [`Row`]. What they share is
 //! in `context.rs` (the [`Context`] a scenario records its rows in) and `sizes.rs` ([`Sizes`]).
@@ -12,6 +13,7 @@ mod context;
 mod load;
 mod memory;
 mod notifications;
+mod process;
 mod secret;
 mod sizes;
 
@@ -41,5 +43,6 @@ pub async fn run_target(db: &Database, sizes: &Sizes) -> (Vec<Row>, bool) {
     scenario!(secret::run(&mut cx));
     scenario!(concurrency::run(&mut cx));
     scenario!(memory::run(&mut cx));
+    scenario!(process::run(&mut cx));
     (cx.rows, failed)
 }

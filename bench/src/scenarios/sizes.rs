@@ -23,6 +23,12 @@ pub struct Sizes {
     pub check_time: Duration,
     /// Aggregates loaded one after another in the memory scenario.
     pub memory_aggregates: usize,
+    /// Upstream events of the process applications' leader, which a fresh follower catches
+    /// up with (issue 23).
+    pub upstream_events: usize,
+    /// Upstream events the Python original's process application is timed over (it takes
+    /// about a millisecond each).
+    pub python_events: usize,
 }
 
 impl Sizes {
@@ -44,6 +50,8 @@ impl Sizes {
             writers_repetitions: 2,
             check_time: Duration::from_millis(1500),
             memory_aggregates: 10_000,
+            upstream_events: 100_000,
+            python_events: 2_000,
         }
     }
 
@@ -65,6 +73,8 @@ impl Sizes {
             writers_repetitions: 1,
             check_time: Duration::from_millis(300),
             memory_aggregates: 1_000,
+            upstream_events: 10_000,
+            python_events: 300,
         }
     }
 }
