@@ -74,3 +74,13 @@ pub enum SystemError {
     #[error("{} follower(s) stopped: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Followers(Vec<SystemError>),
 }
+
+impl SystemError {
+    /// The error of `application` that `source` (an application's or a recorder's error) is.
+    pub fn application(application: &str, source: impl Into<ApplicationError>) -> Self {
+        SystemError::Application {
+            application: application.to_owned(),
+            source: Box::new(source.into()),
+        }
+    }
+}

@@ -12,7 +12,7 @@ use super::{
     UpstreamEvent,
 };
 use crate::application::{Application, ApplicationError};
-use crate::persistence::{Notification, NotificationQuery, PersistenceError};
+use crate::persistence::{Notification, PersistenceError};
 
 /// How many notifications a follower reads from a leader per select.
 pub const DEFAULT_BATCH_SIZE: u64 = 100;
@@ -51,7 +51,6 @@ impl<P: ProcessApplication> Policy for PolicyOf<P> {
 
 /// What [`Follower::gather`] gathered: the processing of every notification (`None` when
 /// there were none), and how many notifications of each leader it holds.
-#[derive(Default)]
 pub(crate) struct Gathered {
     pub(crate) processing: Option<ProcessingEvent>,
     pub(crate) counts: Vec<(String, u64)>,
@@ -145,14 +144,7 @@ impl Follower {
             .recorder()
             .max_tracking_id(leader)
             .await
-            .map_err(|e| self.application_error(ApplicationError::Persistence(e)))
-    }
-
-    fn application_error(&self, source: ApplicationError) -> SystemError {
-        SystemError::Application {
-            application: self.name().to_owned(),
-            source: Box::new(source),
-        }
+            .map_err(|e| SystemError::application(self.name(), e))
     }
 
     /// Pulls everything `leader` has recorded beyond this follower's position and processes
@@ -184,25 +176,15 @@ impl Follower {
         let mut position = self.position(leader).await?;
         let mut processed = 0;
         while !stop.load(Ordering::Acquire) {
-            let mut query = NotificationQuery::new(position, self.batch_size)
-                .topics(topics.as_slice().iter().cloned());
-            if position.is_some() {
-                query = query.exclusive_of_start();
-            }
-            if let Some(last) = last {
-                query = query.stop(last);
-            }
-            let notifications = log
-                .recorder
-                .select_notifications(&query)
+            let events = log
+                .events_after(position, self.batch_size, &topics, last)
                 .await
-                .map_err(|e| self.application_error(ApplicationError::Persistence(e)))?;
-            let count = notifications.len() as u64;
-            position = notifications.last().map(|n| n.id).or(position);
-            let events: Vec<UpstreamEvent> = notifications
-                .into_iter()
-                .map(|n| UpstreamEvent::new(log.name.clone(), n, log.mapper.clone()))
-                .collect();
+                .map_err(|e| SystemError::application(self.name(), e))?;
+            let count = events.len() as u64;
+            position = events
+                .last()
+                .map(UpstreamEvent::notification_id)
+                .or(position);
             for events in events.chunks(self.transaction_size) {
                 processed += match events {
                     [event] => u64::from(self.process(event).await?),
@@ -282,7 +264,7 @@ impl Follower {
         let mut processing: Option<ProcessingEvent> = None;
         let mut counts = Vec::with_capacity(self.leaders.len());
         for log in &self.leaders {
-            let app_error = |e| self.application_error(ApplicationError::Persistence(e));
+            let app_error = |e| SystemError::application(self.name(), e);
             let last = log
                 .recorder
                 .max_notification_id()
@@ -291,21 +273,13 @@ impl Follower {
             let mut position = self.position(&log.name).await?;
             let mut count = 0;
             loop {
-                let mut query = NotificationQuery::new(position, self.batch_size)
-                    .topics(topics.as_slice().iter().cloned());
-                if position.is_some() {
-                    query = query.exclusive_of_start();
-                }
-                let notifications = log
-                    .recorder
-                    .select_notifications(&query)
+                let events = log
+                    .events_after(position, self.batch_size, &topics, None)
                     .await
                     .map_err(app_error)?;
-                let selected = notifications.len() as u64;
-                for notification in notifications {
-                    position = Some(notification.id);
-                    let event =
-                        UpstreamEvent::new(log.name.clone(), notification, log.mapper.clone());
+                let selected = events.len() as u64;
+                for event in events {
+                    position = Some(event.notification_id());
                     let processing = match &mut processing {
                         Some(processing) => {
                             processing.next(event.tracking());

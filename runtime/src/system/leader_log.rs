@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use super::SystemError;
-use crate::application::{Application, ApplicationError, factory};
-use crate::persistence::{ApplicationRecorder, Mapper, PersistenceError};
+use super::{SystemError, Topics, UpstreamEvent};
+use crate::application::{Application, factory};
+use crate::persistence::{ApplicationRecorder, Mapper, NotificationQuery, PersistenceError};
 
 /// Where a follower reads one leader: the leader's notifications, and the mapper that decodes
 /// them.
@@ -33,30 +33,25 @@ impl LeaderLog {
     /// (`<LEADER>_CIPHER_KEY`, `<LEADER>_COMPRESSOR_TOPIC`, then the plain keys), as the Python
     /// original's followers do; the follower's transcodings and topic aliases apply.
     pub fn from_settings(follower: &Application, leader_name: &str) -> Result<Self, SystemError> {
-        let application_error = |source| SystemError::Application {
-            application: follower.name().to_owned(),
-            source: Box::new(source),
-        };
+        let error = |source: PersistenceError| SystemError::application(follower.name(), source);
         let recorder: Arc<dyn ApplicationRecorder> = match follower.seaorm_recorders() {
             Some(recorders) => Arc::new(
                 recorders
                     .events
                     .store()
                     .application_recorder(leader_name)
-                    .map_err(|e| application_error(ApplicationError::Persistence(e)))?,
+                    .map_err(error)?,
             ),
             None => {
-                return Err(application_error(ApplicationError::Persistence(
-                    PersistenceError::Unsupported {
-                        recorder: "this follower's recorder",
-                        operation: "reading a leader from its settings (give it the leader's application: LeaderLog::of)",
-                    },
-                )));
+                return Err(error(PersistenceError::Unsupported {
+                    recorder: "this follower's recorder",
+                    operation: "reading a leader from its settings (give it the leader's application: LeaderLog::of)",
+                }));
             }
         };
         let settings = follower.settings().for_application(leader_name);
         let mapper = factory::mapper(&settings, follower.mapper().transcoder().clone())
-            .map_err(application_error)?
+            .map_err(|e| SystemError::application(follower.name(), e))?
             .with_topic_aliases(follower.mapper().topic_aliases().clone());
         Ok(Self {
             name: Arc::from(leader_name),
@@ -68,5 +63,30 @@ impl LeaderLog {
     /// The leader's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Up to `limit` of the leader's notifications after `position` (from the start when
+    /// `None`) and up to `last` (when given), of `topics` (the filter runs in the select), as
+    /// upstream events: what every reader of a leader's log selects next.
+    pub(crate) async fn events_after(
+        &self,
+        position: Option<u64>,
+        limit: u64,
+        topics: &Topics,
+        last: Option<u64>,
+    ) -> Result<Vec<UpstreamEvent>, PersistenceError> {
+        let mut query =
+            NotificationQuery::new(position, limit).topics(topics.as_slice().iter().cloned());
+        if position.is_some() {
+            query = query.exclusive_of_start();
+        }
+        if let Some(last) = last {
+            query = query.stop(last);
+        }
+        let notifications = self.recorder.select_notifications(&query).await?;
+        Ok(notifications
+            .into_iter()
+            .map(|n| UpstreamEvent::new(self.name.clone(), n, self.mapper.clone()))
+            .collect())
     }
 }

@@ -2,18 +2,18 @@
 //! position, and for each batch writes the read model and the tracking rows in one transaction
 //! on the read model's database; `wait` lets a request read its own write.
 
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use sea_orm::{DatabaseTransaction, TransactionTrait};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::error::BoxError;
-use super::subscription::DEFAULT_SUBSCRIPTION_POLL_INTERVAL;
+use super::subscription::{DEFAULT_SUBSCRIPTION_POLL_INTERVAL, SaveWaker};
 use super::{LeaderLog, ProcessingError, Projection, SystemError, UpstreamEvent};
-use crate::application::{Application, ApplicationError, SaveListener};
-use crate::persistence::{NotificationQuery, PersistenceError, Tracking, TrackingRecorder};
+use crate::application::Application;
+use crate::persistence::{PersistenceError, Tracking, TrackingRecorder};
 use crate::seaorm::{SeaOrmRecorder, SeaOrmStore};
 
 /// How many events a projection writes per transaction, unless
@@ -34,6 +34,8 @@ pub const DEFAULT_PROJECTION_BATCH_SIZE: u64 = 100;
 pub struct ProjectionRunner<P: Projection> {
     parts: Arc<Parts<P>>,
     task: Mutex<Option<(JoinHandle<()>, watch::Sender<bool>)>>,
+    batch_size: u64,
+    poll_interval: Duration,
 }
 
 struct Parts<P> {
@@ -42,14 +44,12 @@ struct Parts<P> {
     log: LeaderLog,
     view: SeaOrmStore,
     tracking: SeaOrmRecorder,
-    batch_size: Mutex<u64>,
-    poll_interval: Mutex<Duration>,
     /// The id up to which the upstream log is processed (or known to hold nothing of the
     /// projection's topics).
     processed: watch::Sender<Option<u64>>,
     /// The error that stopped the projection, if one did.
     error: Mutex<Option<Arc<SystemError>>>,
-    waker: Arc<Waker>,
+    waker: Arc<SaveWaker>,
 }
 
 impl<P: Projection> std::fmt::Debug for ProjectionRunner<P> {
@@ -58,21 +58,6 @@ impl<P: Projection> std::fmt::Debug for ProjectionRunner<P> {
             .field("projection", &P::NAME)
             .field("upstream", &self.parts.upstream.name())
             .finish_non_exhaustive()
-    }
-}
-
-/// Woken by the upstream application's saves.
-#[derive(Debug, Default)]
-struct Waker(Notify);
-
-impl SaveListener for Waker {
-    fn saved<'a>(
-        &'a self,
-        _application_name: &'a str,
-        _max_notification_id: Option<u64>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
-        self.0.notify_one();
-        Box::pin(std::future::ready(()))
     }
 }
 
@@ -97,10 +82,17 @@ pub enum WaitError {
     Stopped(Arc<SystemError>),
 }
 
-fn app_error(application: &str, error: PersistenceError) -> SystemError {
-    SystemError::Application {
-        application: application.to_owned(),
-        source: Box::new(ApplicationError::Persistence(error)),
+/// The error of a statement on the read model's database, while doing `operation`.
+fn view_error<P: Projection>(operation: &'static str) -> impl Fn(sea_orm::DbErr) -> SystemError {
+    move |error| {
+        SystemError::application(
+            P::NAME,
+            PersistenceError::Database {
+                application_name: P::NAME.to_owned(),
+                operation,
+                source: Box::new(error),
+            },
+        )
     }
 }
 
@@ -115,11 +107,10 @@ impl<P: Projection> ProjectionRunner<P> {
     ) -> Result<Self, SystemError> {
         let tracking = view
             .application_recorder(P::NAME)
-            .map_err(|e| app_error(P::NAME, e))?;
+            .map_err(|e| SystemError::application(P::NAME, e))?;
         // Told of the upstream application's saves for as long as the runner lives.
-        let waker = Arc::new(Waker::default());
-        let listener: Arc<dyn SaveListener> = waker.clone();
-        upstream.lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
+        let waker = Arc::new(SaveWaker::default());
+        waker.listen_to(upstream);
         Ok(Self {
             parts: Arc::new(Parts {
                 projection,
@@ -127,34 +118,26 @@ impl<P: Projection> ProjectionRunner<P> {
                 log: LeaderLog::of(upstream),
                 view,
                 tracking,
-                batch_size: Mutex::new(DEFAULT_PROJECTION_BATCH_SIZE),
-                poll_interval: Mutex::new(DEFAULT_SUBSCRIPTION_POLL_INTERVAL),
                 processed: watch::channel(None).0,
                 error: Mutex::new(None),
                 waker,
             }),
             task: Mutex::new(None),
+            batch_size: DEFAULT_PROJECTION_BATCH_SIZE,
+            poll_interval: DEFAULT_SUBSCRIPTION_POLL_INTERVAL,
         })
     }
 
     /// Writes up to `batch_size` events per transaction (at least 1).
-    pub fn batch_size(self, batch_size: u64) -> Self {
-        *self
-            .parts
-            .batch_size
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = batch_size.max(1);
+    pub fn batch_size(mut self, batch_size: u64) -> Self {
+        self.batch_size = batch_size.max(1);
         self
     }
 
     /// How often it looks for events other processes recorded (saves of the upstream
     /// application in this process wake it at once).
-    pub fn poll_interval(self, interval: Duration) -> Self {
-        *self
-            .parts
-            .poll_interval
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = interval;
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
         self
     }
 
@@ -164,7 +147,7 @@ impl<P: Projection> ProjectionRunner<P> {
             .tracking
             .max_tracking_id(self.parts.upstream.name())
             .await
-            .map_err(|e| app_error(P::NAME, e))
+            .map_err(|e| SystemError::application(P::NAME, e))
     }
 
     /// Starts the projection's task, from its position. Starting a running projection is an
@@ -181,7 +164,8 @@ impl<P: Projection> ProjectionRunner<P> {
             .unwrap_or_else(PoisonError::into_inner) = None;
         let (stop, stopping) = watch::channel(false);
         let parts = self.parts.clone();
-        *task = Some((tokio::spawn(run(parts, stopping)), stop));
+        let run = run(parts, self.batch_size, self.poll_interval, stopping);
+        *task = Some((tokio::spawn(run), stop));
         Ok(())
     }
 
@@ -257,39 +241,30 @@ impl<P: Projection> ProjectionRunner<P> {
         if was_running {
             let _ = self.stop().await;
         }
-        let view_error = |e: sea_orm::DbErr| {
-            app_error(
-                P::NAME,
-                PersistenceError::Database {
-                    application_name: P::NAME.to_owned(),
-                    operation: "resetting a projection",
-                    source: Box::new(e),
-                },
-            )
-        };
+        let view_error = view_error::<P>("resetting a projection");
         let transaction = self
             .parts
             .view
             .connection()
             .begin()
             .await
-            .map_err(view_error)?;
+            .map_err(&view_error)?;
         if let Err(source) = clear(&transaction).await {
             let _ = transaction.rollback().await;
-            return Err(SystemError::Application {
-                application: P::NAME.to_owned(),
-                source: Box::new(ApplicationError::Persistence(PersistenceError::Database {
+            return Err(SystemError::application(
+                P::NAME,
+                PersistenceError::Database {
                     application_name: P::NAME.to_owned(),
                     operation: "clearing a read model",
                     source,
-                })),
-            });
+                },
+            ));
         }
         self.parts
             .tracking
             .delete_tracking_in(&transaction, self.parts.upstream.name())
             .await
-            .map_err(|e| app_error(P::NAME, e))?;
+            .map_err(|e| SystemError::application(P::NAME, e))?;
         transaction.commit().await.map_err(view_error)?;
         self.parts.processed.send_replace(None);
         if was_running {
@@ -301,18 +276,23 @@ impl<P: Projection> ProjectionRunner<P> {
 
 /// The projection's task: select after the position, write each batch with its tracking in one
 /// transaction, publish the position; wait for a save or a poll when there is nothing.
-async fn run<P: Projection>(parts: Arc<Parts<P>>, mut stopping: watch::Receiver<bool>) {
+async fn run<P: Projection>(
+    parts: Arc<Parts<P>>,
+    batch_size: u64,
+    poll_interval: Duration,
+    mut stopping: watch::Receiver<bool>,
+) {
     let name = parts.upstream.name().to_owned();
     let fail = |error: SystemError| {
         tracing::error!(projection = P::NAME, %error, "projection stopped");
         *parts.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(error));
     };
     if let Err(error) = parts.view.create_tables().await {
-        return fail(app_error(P::NAME, error));
+        return fail(SystemError::application(P::NAME, error));
     }
     let mut position = match parts.tracking.max_tracking_id(&name).await {
         Ok(position) => position,
-        Err(error) => return fail(app_error(P::NAME, error)),
+        Err(error) => return fail(SystemError::application(P::NAME, error)),
     };
     parts.processed.send_replace(position);
     let topics = parts.projection.topics();
@@ -320,31 +300,22 @@ async fn run<P: Projection>(parts: Arc<Parts<P>>, mut stopping: watch::Receiver<
         if *stopping.borrow() {
             return;
         }
-        let batch_size = *parts
-            .batch_size
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
         // What the log holds now: once the select below finds nothing more of the topics,
         // everything up to here is processed.
         let last = match parts.log.recorder.max_notification_id().await {
             Ok(last) => last,
-            Err(error) => return fail(app_error(&name, error)),
+            Err(error) => return fail(SystemError::application(&name, error)),
         };
-        let mut query =
-            NotificationQuery::new(position, batch_size).topics(topics.as_slice().iter().cloned());
-        if position.is_some() {
-            query = query.exclusive_of_start();
-        }
-        let notifications = match parts.log.recorder.select_notifications(&query).await {
-            Ok(notifications) => notifications,
-            Err(error) => return fail(app_error(&name, error)),
+        let events = match parts
+            .log
+            .events_after(position, batch_size, &topics, None)
+            .await
+        {
+            Ok(events) => events,
+            Err(error) => return fail(SystemError::application(&name, error)),
         };
-        let count = notifications.len() as u64;
+        let count = events.len() as u64;
         if count > 0 {
-            let events: Vec<UpstreamEvent> = notifications
-                .into_iter()
-                .map(|n| UpstreamEvent::new(parts.log.name.clone(), n, parts.log.mapper.clone()))
-                .collect();
             if let Err(error) = write_batch(&parts, &events).await {
                 return fail(error);
             }
@@ -353,13 +324,9 @@ async fn run<P: Projection>(parts: Arc<Parts<P>>, mut stopping: watch::Receiver<
         if count < batch_size {
             let caught_up = position.max(last);
             parts.processed.send_replace(caught_up);
-            let poll = *parts
-                .poll_interval
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
             tokio::select! {
                 _ = parts.waker.0.notified() => {}
-                _ = tokio::time::sleep(poll) => {}
+                _ = tokio::time::sleep(poll_interval) => {}
                 _ = stopping.changed() => return,
             }
         } else {
@@ -373,17 +340,8 @@ async fn write_batch<P: Projection>(
     parts: &Parts<P>,
     events: &[UpstreamEvent],
 ) -> Result<(), SystemError> {
-    let view_error = |e: sea_orm::DbErr| {
-        app_error(
-            P::NAME,
-            PersistenceError::Database {
-                application_name: P::NAME.to_owned(),
-                operation: "writing a read model",
-                source: Box::new(e),
-            },
-        )
-    };
-    let transaction = parts.view.connection().begin().await.map_err(view_error)?;
+    let view_error = view_error::<P>("writing a read model");
+    let transaction = parts.view.connection().begin().await.map_err(&view_error)?;
     for event in events {
         if let Err(source) = parts.projection.process(event, &transaction).await {
             let _ = transaction.rollback().await;
@@ -403,7 +361,7 @@ async fn write_batch<P: Projection>(
         .await
     {
         let _ = transaction.rollback().await;
-        return Err(app_error(P::NAME, error));
+        return Err(SystemError::application(P::NAME, error));
     }
     transaction.commit().await.map_err(view_error)
 }

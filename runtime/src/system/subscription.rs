@@ -21,8 +21,7 @@ use tokio::sync::Notify;
 use sea_orm::sqlx::{self, postgres::PgListener};
 
 use super::{LeaderLog, SystemError, Topics, UpstreamEvent};
-use crate::application::{Application, ApplicationError, SaveListener};
-use crate::persistence::NotificationQuery;
+use crate::application::{Application, SaveListener};
 
 /// How often a subscription looks for notifications that other processes recorded, unless
 /// [`Subscribe::poll_interval`] says.
@@ -108,11 +107,9 @@ impl Subscribe {
     /// The events, in notification order, for ever. A failed select is an `Err` item, and the
     /// stream tries again at the next poll. Dropping the stream ends the subscription.
     pub fn stream(self) -> BoxStream<'static, Result<UpstreamEvent, SystemError>> {
-        let waker = Arc::new(Waker(Notify::new()));
+        let waker = Arc::new(SaveWaker::default());
         if let Some(leader) = &self.leader {
-            let listener: Arc<dyn SaveListener> = waker.clone();
-            // Held weakly by the application: it lives as long as the stream's `waker`.
-            leader.lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
+            waker.listen_to(leader);
         }
         let state = State {
             log: self.log,
@@ -131,11 +128,21 @@ impl Subscribe {
     }
 }
 
-/// Woken by the leader's saves.
-#[derive(Debug)]
-struct Waker(Notify);
+/// Woken by an application's saves: what a subscription or a projection waits on between
+/// selects.
+#[derive(Debug, Default)]
+pub(crate) struct SaveWaker(pub(crate) Notify);
 
-impl SaveListener for Waker {
+impl SaveWaker {
+    /// Hears `application`'s saves from now on, for as long as this waker lives (the
+    /// application holds it weakly).
+    pub(crate) fn listen_to(self: &Arc<Self>, application: &Application) {
+        let listener: Arc<dyn SaveListener> = self.clone();
+        application.lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
+    }
+}
+
+impl SaveListener for SaveWaker {
     fn saved<'a>(
         &'a self,
         _application_name: &'a str,
@@ -151,7 +158,7 @@ struct State {
     position: Option<u64>,
     topics: Topics,
     poll_interval: Duration,
-    waker: Arc<Waker>,
+    waker: Arc<SaveWaker>,
     buffer: VecDeque<UpstreamEvent>,
     listen: Option<(sqlx::PgPool, String)>,
     /// Listening on the channel: a connection of its own, closed with the stream.
@@ -164,26 +171,20 @@ impl State {
             if let Some(event) = self.buffer.pop_front() {
                 return Ok(event);
             }
-            let mut query = NotificationQuery::new(self.position, SELECT_SIZE)
-                .topics(self.topics.as_slice().iter().cloned());
-            if self.position.is_some() {
-                query = query.exclusive_of_start();
-            }
-            match self.log.recorder.select_notifications(&query).await {
-                Ok(notifications) if !notifications.is_empty() => {
-                    self.position = notifications.last().map(|n| n.id);
-                    self.buffer.extend(notifications.into_iter().map(|n| {
-                        UpstreamEvent::new(self.log.name.clone(), n, self.log.mapper.clone())
-                    }));
+            let selected = self
+                .log
+                .events_after(self.position, SELECT_SIZE, &self.topics, None)
+                .await;
+            match selected {
+                Ok(events) if !events.is_empty() => {
+                    self.position = events.last().map(UpstreamEvent::notification_id);
+                    self.buffer.extend(events);
                 }
                 Ok(_) => self.wait().await,
                 Err(error) => {
                     // Not at once again: the next try is after the wait.
                     self.wait().await;
-                    return Err(SystemError::Application {
-                        application: self.log.name().to_owned(),
-                        source: Box::new(ApplicationError::Persistence(error)),
-                    });
+                    return Err(SystemError::application(self.log.name(), error));
                 }
             }
         }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use super::runner::{Applications, Configure};
 use super::{System, SystemError};
-use crate::application::{Application, ApplicationBuilder, ApplicationError};
+use crate::application::{Application, ApplicationBuilder};
+use crate::persistence::PersistenceError;
 use crate::seaorm::SeaOrmStore;
 
 /// What [`sync_followers`] does.
@@ -92,7 +93,7 @@ pub async fn sync_followers(
             .gather(&mut |leader, count, last| progress.show(&name, leader, count, last))
             .await;
         progress.done();
-        gathered.push(((*follower).clone(), result));
+        gathered.push(((*follower).clone(), Some(result)));
     }
     let mut report = SyncReport::default();
     // One transaction per database: the stores of the gathered followers, grouped by pool.
@@ -110,58 +111,55 @@ pub async fn sync_followers(
     let mut outcomes: Vec<Option<FollowerSync>> = (0..gathered.len()).map(|_| None).collect();
     for (store, members) in groups {
         let transaction = match &store {
-            Some(store) => Some(store.begin().await.map_err(|e| SystemError::Application {
-                application: gathered[members[0]].0.name().to_owned(),
-                source: Box::new(ApplicationError::Persistence(
-                    crate::persistence::PersistenceError::Database {
+            Some(store) => Some(store.begin().await.map_err(|e| {
+                SystemError::application(
+                    gathered[members[0]].0.name(),
+                    PersistenceError::Database {
                         application_name: String::new(),
                         operation: "beginning the sync's transaction",
                         source: Box::new(e),
                     },
-                )),
+                )
             })?),
             None => None,
         };
         for i in members {
             let (follower, result) = &mut gathered[i];
-            let outcome = match std::mem::replace(result, Ok(Default::default())) {
+            let Some(result) = result.take() else {
+                continue;
+            };
+            let outcome = match result {
                 Err(error) => FollowerSync {
                     follower: follower.name().to_owned(),
                     processed: Vec::new(),
                     error: Some(error),
                 },
                 Ok(gathered) => {
-                    let write = match (gathered.processing, &transaction) {
-                        (None, _) => Ok(()),
-                        (Some(processing), Some(transaction)) => {
+                    let write = match gathered.processing {
+                        None => Ok(()),
+                        Some(processing) => {
                             let tracking = processing.trackings();
-                            follower
-                                .application()
-                                .save_with_trackings_in(
-                                    transaction,
-                                    processing.into_saveable(),
-                                    &tracking,
-                                )
-                                .await
-                                .map(|_| ())
-                        }
-                        (Some(_), None) if options.dry_run => Ok(()),
-                        (Some(processing), None) => {
-                            let tracking = processing.trackings();
-                            follower
-                                .application()
-                                .save_with_trackings(processing.into_saveable(), &tracking)
-                                .await
-                                .map(|_| ())
+                            let changes = processing.into_saveable();
+                            let application = follower.application();
+                            match &transaction {
+                                Some(transaction) => application
+                                    .save_with_trackings_in(transaction, changes, &tracking)
+                                    .await
+                                    .map(|_| ()),
+                                None if options.dry_run => Ok(()),
+                                None => application
+                                    .save_with_trackings(changes, &tracking)
+                                    .await
+                                    .map(|_| ()),
+                            }
                         }
                     };
                     FollowerSync {
                         follower: follower.name().to_owned(),
                         processed: gathered.counts,
-                        error: write.err().map(|source| SystemError::Application {
-                            application: follower.name().to_owned(),
-                            source: Box::new(source),
-                        }),
+                        error: write
+                            .err()
+                            .map(|source| SystemError::application(follower.name(), source)),
                     }
                 }
             };
@@ -174,16 +172,14 @@ pub async fn sync_followers(
                 transaction.commit().await
             };
             if let Err(error) = ended {
-                return Err(SystemError::Application {
-                    application: String::from("sync_followers"),
-                    source: Box::new(ApplicationError::Persistence(
-                        crate::persistence::PersistenceError::OutcomeUnknown {
-                            application_name: String::new(),
-                            operation: "committing the sync's transaction",
-                            source: Box::new(error),
-                        },
-                    )),
-                });
+                return Err(SystemError::application(
+                    "sync_followers",
+                    PersistenceError::OutcomeUnknown {
+                        application_name: String::new(),
+                        operation: "committing the sync's transaction",
+                        source: Box::new(error),
+                    },
+                ));
             }
         }
     }

@@ -33,10 +33,7 @@ impl Applications {
             let built = node
                 .build(builder)
                 .await
-                .map_err(|source| SystemError::Application {
-                    application: node.name().to_owned(),
-                    source: Box::new(source),
-                })?;
+                .map_err(|source| SystemError::application(node.name(), source))?;
             apps.insert(node.name(), built);
         }
         let mut followers = Vec::new();
