@@ -153,6 +153,39 @@ impl TestDatabase {
     }
 }
 
+/// How many tracking rows `follower` has in the store's tracking table.
+pub async fn tracking_rows(store: &SeaOrmStore, follower: &str) -> i64 {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let select = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(Alias::new(store.tables().notification_tracking.as_str()))
+        .and_where(Expr::col(Alias::new("application_name")).eq(Expr::val(follower)))
+        .to_owned();
+    let row = store
+        .connection()
+        .query_one(&select)
+        .await
+        .expect("the count of tracking rows")
+        .expect("one row");
+    row.try_get_by_index::<i64>(0).expect("a count")
+}
+
+/// Waits until `done` says so, checking every 10 ms; panics, naming `what`, after `timeout`.
+pub async fn wait_until(
+    what: &str,
+    timeout: std::time::Duration,
+    mut done: impl AsyncFnMut() -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !done().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// Drops the three tables of `tables` where they exist.
 pub async fn drop_tables(conn: &DatabaseConnection, tables: &Tables) {
     for table in [

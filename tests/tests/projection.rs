@@ -14,9 +14,10 @@ use eventsourcing_seaorm::system::{
     Projection, ProjectionRunner, SystemError, Topics, UpstreamEvent, WaitError,
 };
 use eventsourcing_seaorm_tests::backends::{Backend, TempDir, TestDatabase, unique_name};
+use eventsourcing_seaorm_tests::history;
 use eventsourcing_seaorm_tests::world::{World, WorldEvent};
-use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, Table};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
 const NO_ENV: [(&str, &str); 0] = [];
 
@@ -55,55 +56,13 @@ impl Projection for WorldHistory {
             return Ok(());
         };
         if let WorldEvent::SomethingHappened { what } = event.payload {
-            let insert = Query::insert()
-                .into_table(Alias::new(&self.table))
-                .columns([Alias::new("world_id"), Alias::new("what")])
-                .values_panic([event.originator_id.to_string().into(), what.clone().into()])
-                .to_owned();
-            transaction.execute(&insert).await?;
+            history::insert(transaction, &self.table, event.originator_id, &what).await?;
             if what == "boom" && self.picky.load(Ordering::SeqCst) {
                 return Err(HistoryError::Refused(what));
             }
         }
         Ok(())
     }
-}
-
-async fn create_table(conn: &DatabaseConnection, table: &str) {
-    let create = Table::create()
-        .table(Alias::new(table))
-        .if_not_exists()
-        .col(
-            ColumnDef::new(Alias::new("world_id"))
-                .string_len(36)
-                .not_null(),
-        )
-        .col(
-            ColumnDef::new(Alias::new("what"))
-                .string_len(200)
-                .not_null(),
-        )
-        .to_owned();
-    conn.execute(&create).await.unwrap();
-}
-
-async fn rows(conn: &DatabaseConnection, table: &str, what: &str) -> i64 {
-    let select = Query::select()
-        .expr(Expr::cust("COUNT(*)"))
-        .from(Alias::new(table))
-        .and_where(Expr::col(Alias::new("what")).eq(Expr::val(what)))
-        .to_owned();
-    let row = conn.query_one(&select).await.unwrap().unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
-async fn all_rows(conn: &DatabaseConnection, table: &str) -> i64 {
-    let select = Query::select()
-        .expr(Expr::cust("COUNT(*)"))
-        .from(Alias::new(table))
-        .to_owned();
-    let row = conn.query_one(&select).await.unwrap().unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 async fn worlds_on(store: SeaOrmStore) -> Application {
@@ -135,7 +94,9 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
         let store = db.store().await;
         let worlds = worlds_on(store.clone()).await;
         let table = format!("{}_world_history", unique_name());
-        create_table(store.connection(), &table).await;
+        history::create_table(store.connection(), &table)
+            .await
+            .unwrap();
         let history = WorldHistory {
             table: table.clone(),
             picky: Arc::new(AtomicBool::new(false)),
@@ -152,7 +113,11 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
         runner.wait(first, WAIT).await.unwrap();
         let last = save_world(&worlds, &["internet", "robots", "rivers"]).await;
         runner.wait(last, WAIT).await.unwrap();
-        assert_eq!(all_rows(store.connection(), &table).await, 5, "{backend:?}");
+        assert_eq!(
+            history::count(store.connection(), &table, None).await,
+            5,
+            "{backend:?}"
+        );
         assert_eq!(runner.position().await.unwrap(), Some(last), "{backend:?}");
         runner.stop().await.unwrap();
 
@@ -161,7 +126,11 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
         again.start().await.unwrap();
         let later = save_world(&worlds, &["music"]).await;
         again.wait(later, WAIT).await.unwrap();
-        assert_eq!(all_rows(store.connection(), &table).await, 6, "{backend:?}");
+        assert_eq!(
+            history::count(store.connection(), &table, None).await,
+            6,
+            "{backend:?}"
+        );
         let error = again
             .wait(later + 1_000, Duration::from_millis(200))
             .await
@@ -181,7 +150,11 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
             .await
             .unwrap();
         again.wait(later, WAIT).await.unwrap();
-        assert_eq!(all_rows(store.connection(), &table).await, 6, "{backend:?}");
+        assert_eq!(
+            history::count(store.connection(), &table, None).await,
+            6,
+            "{backend:?}"
+        );
         again.stop().await.unwrap();
         db.drop_tables(store.connection()).await;
     }
@@ -196,7 +169,9 @@ async fn a_handler_that_fails_half_way_leaves_nothing_of_its_transaction() {
         let store = db.store().await;
         let worlds = worlds_on(store.clone()).await;
         let table = format!("{}_world_history", unique_name());
-        create_table(store.connection(), &table).await;
+        history::create_table(store.connection(), &table)
+            .await
+            .unwrap();
         let picky = Arc::new(AtomicBool::new(true));
         let history = WorldHistory {
             table: table.clone(),
@@ -222,7 +197,11 @@ async fn a_handler_that_fails_half_way_leaves_nothing_of_its_transaction() {
         );
         // The batch held every event: none of it is in the read model, nor tracked. "boom"'s
         // own row, written before the handler failed, is not there either.
-        assert_eq!(all_rows(store.connection(), &table).await, 0, "{backend:?}");
+        assert_eq!(
+            history::count(store.connection(), &table, None).await,
+            0,
+            "{backend:?}"
+        );
         assert_eq!(runner.position().await.unwrap(), None, "{backend:?}");
         assert!(runner.stop().await.is_err());
 
@@ -230,9 +209,13 @@ async fn a_handler_that_fails_half_way_leaves_nothing_of_its_transaction() {
         picky.store(false, Ordering::SeqCst);
         runner.start().await.unwrap();
         runner.wait(boom, WAIT).await.unwrap();
-        assert_eq!(all_rows(store.connection(), &table).await, 3, "{backend:?}");
         assert_eq!(
-            rows(store.connection(), &table, "boom").await,
+            history::count(store.connection(), &table, None).await,
+            3,
+            "{backend:?}"
+        );
+        assert_eq!(
+            history::count(store.connection(), &table, Some("boom")).await,
             1,
             "{backend:?}"
         );
@@ -261,7 +244,9 @@ async fn a_read_model_in_another_database_keeps_its_tracking() {
             .await
             .unwrap();
         let table = "world_history".to_owned();
-        create_table(view.connection(), &table).await;
+        history::create_table(view.connection(), &table)
+            .await
+            .unwrap();
         let history = WorldHistory {
             table: table.clone(),
             picky: Arc::new(AtomicBool::new(false)),
@@ -271,7 +256,11 @@ async fn a_read_model_in_another_database_keeps_its_tracking() {
         runner.start().await.unwrap();
         runner.wait(last, WAIT).await.unwrap();
         runner.stop().await.unwrap();
-        assert_eq!(all_rows(view.connection(), &table).await, 3, "{backend:?}");
+        assert_eq!(
+            history::count(view.connection(), &table, None).await,
+            3,
+            "{backend:?}"
+        );
         assert_eq!(runner.position().await.unwrap(), Some(last), "{backend:?}");
         // Nothing was tracked with the events.
         let tracked_there = events.application_recorder("WorldHistory").unwrap();

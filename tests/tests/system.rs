@@ -12,7 +12,7 @@ use eventsourcing_seaorm::system::{
     Follower, LeaderLog, ProcessApplication, ProcessingEvent, Runner, SingleThreadedRunner, System,
     SystemApplication, SystemError, Topics, UpstreamEvent, app, process,
 };
-use eventsourcing_seaorm_tests::backends::{Backend, TestDatabase};
+use eventsourcing_seaorm_tests::backends::{self, Backend, TestDatabase};
 use eventsourcing_seaorm_tests::tally::{self, Tally};
 use eventsourcing_seaorm_tests::world::{World, WorldEvent};
 use uuid::Uuid;
@@ -281,32 +281,13 @@ async fn each_notification_is_processed_exactly_once_under_re_delivery() {
         assert_eq!(tracking_rows(&one.app, "Worlds").await, max, "{backend}");
         // One tracking row per notification, though most were recorded in batches.
         if let Some(store) = &store {
-            assert_eq!(count_tracking_rows(store, "Tallies").await, 48, "{backend}");
+            assert_eq!(
+                backends::tracking_rows(store, "Tallies").await,
+                48,
+                "{backend}"
+            );
         }
     }
-}
-
-/// The rows of `follower` in the store's tracking table.
-async fn count_tracking_rows(store: &SeaOrmStore, follower: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let table = &store.tables().notification_tracking;
-    let quote = if store.connection().get_database_backend() == sea_orm::DbBackend::MySql {
-        '`'
-    } else {
-        '"'
-    };
-    let sql =
-        format!("SELECT COUNT(*) FROM {quote}{table}{quote} WHERE application_name = '{follower}'");
-    let row = store
-        .connection()
-        .query_one_raw(sea_orm::Statement::from_string(
-            store.connection().get_database_backend(),
-            sql,
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 /// A policy's error stops its follower at that notification, naming the leader, the
@@ -484,21 +465,6 @@ impl ProcessApplication for Everything {
     }
 }
 
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 /// The concurrent runner: followers woken by their leaders' saves in this process, catching up
 /// by polling with saves made by another process's application on the same tables, stopped
 /// gracefully; started once.
@@ -531,7 +497,7 @@ async fn the_concurrent_runner_follows_saves_here_and_elsewhere() {
         let worlds: Worlds = runner.get().unwrap();
         let tallies: Tallies = runner.get().unwrap();
         let id = worlds.create_world(&["here"]).await;
-        eventually("the save here", || async {
+        backends::wait_until("the save here", Duration::from_secs(20), async || {
             tallies
                 .app
                 .get::<Tally>(id)
@@ -558,7 +524,7 @@ async fn the_concurrent_runner_follows_saves_here_and_elsewhere() {
         runner.start().await.unwrap();
         let tallies: Tallies = runner.get().unwrap();
         let there = elsewhere.create_world(&["there", "again"]).await;
-        eventually("the save elsewhere", || async {
+        backends::wait_until("the save elsewhere", Duration::from_secs(20), async || {
             tallies
                 .app
                 .get::<Tally>(there)
@@ -793,7 +759,11 @@ async fn sync_followers_catches_followers_up_once() {
             last,
             "{backend}"
         );
-        assert_eq!(count_tracking_rows(&store, "Tallies").await, 5, "{backend}");
+        assert_eq!(
+            backends::tracking_rows(&store, "Tallies").await,
+            5,
+            "{backend}"
+        );
 
         // Nothing left; then a notification Tallies refuses: it is reported, Census is kept.
         let again = sync(SyncOptions::default()).await;

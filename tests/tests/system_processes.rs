@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables};
-use eventsourcing_seaorm_tests::backends::{Backend, TestDatabase};
+use eventsourcing_seaorm_tests::backends::{self, Backend, TestDatabase};
 use eventsourcing_seaorm_tests::tally::Tally;
 use eventsourcing_seaorm_tests::world::World;
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 const NO_ENV: [(&str, &str); 0] = [];
@@ -113,17 +112,9 @@ async fn position(tallies: &Application) -> Option<u64> {
     tallies.recorder().max_tracking_id("Worlds").await.unwrap()
 }
 
-async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Every world's tally counts its 3 events once, and there is one tracking row per upstream
 /// notification.
-async fn check_exactly_once(tallies: &Application, ids: &[Uuid], prefix: &str, backend: Backend) {
+async fn check_exactly_once(tallies: &Application, ids: &[Uuid], backend: Backend) {
     for id in ids {
         let tally: Tally = tallies.get(*id).await.unwrap();
         assert_eq!(
@@ -136,18 +127,7 @@ async fn check_exactly_once(tallies: &Application, ids: &[Uuid], prefix: &str, b
         eventsourcing_seaorm::application::factory::Infrastructure::SeaOrm(store) => store,
         _ => unreachable!(),
     };
-    let table = Tables::with_prefix(prefix).notification_tracking;
-    let quote = if backend == Backend::MySql { '`' } else { '"' };
-    let sql =
-        format!("SELECT COUNT(*) FROM {quote}{table}{quote} WHERE application_name = 'Tallies'");
-    let backend_kind = store.connection().get_database_backend();
-    let row = store
-        .connection()
-        .query_one_raw(sea_orm::Statement::from_string(backend_kind, sql))
-        .await
-        .unwrap()
-        .unwrap();
-    let rows: i64 = row.try_get_by_index(0).unwrap();
+    let rows = backends::tracking_rows(store, "Tallies").await;
     assert_eq!(
         rows as usize,
         ids.len() * 3,
@@ -168,7 +148,7 @@ async fn a_follower_killed_in_the_middle_of_a_catch_up_resumes_exactly_once() {
 
         // 10 ms per notification: 100 notifications per transaction commit every second or so.
         let mut first = Instance::start(&db.url, &prefix, 10);
-        wait_for("a first commit", Duration::from_secs(60), async || {
+        backends::wait_until("a first commit", Duration::from_secs(60), async || {
             position(&tallies).await.is_some()
         })
         .await;
@@ -180,11 +160,11 @@ async fn a_follower_killed_in_the_middle_of_a_catch_up_resumes_exactly_once() {
         );
 
         let second = Instance::start(&db.url, &prefix, 0);
-        wait_for("the catch-up", Duration::from_secs(60), async || {
+        backends::wait_until("the catch-up", Duration::from_secs(60), async || {
             position(&tallies).await == last
         })
         .await;
-        check_exactly_once(&tallies, &ids, &prefix, backend).await;
+        check_exactly_once(&tallies, &ids, backend).await;
         drop(second);
         db.drop_tables(&db.connect().await).await;
     }
@@ -203,7 +183,7 @@ async fn one_of_three_instances_runs_a_follower_and_another_takes_over_when_it_i
             .collect();
         let mut ids = create_worlds(&worlds, 20).await;
         let last = worlds.recorder().max_notification_id().await.unwrap();
-        wait_for("the first saves", Duration::from_secs(60), async || {
+        backends::wait_until("the first saves", Duration::from_secs(60), async || {
             position(&tallies).await == last
         })
         .await;
@@ -217,7 +197,7 @@ async fn one_of_three_instances_runs_a_follower_and_another_takes_over_when_it_i
         let started = Instant::now();
         ids.extend(create_worlds(&worlds, 20).await);
         let last = worlds.recorder().max_notification_id().await.unwrap();
-        wait_for("a takeover", Duration::from_secs(30), async || {
+        backends::wait_until("a takeover", Duration::from_secs(30), async || {
             position(&tallies).await == last
         })
         .await;
@@ -230,7 +210,7 @@ async fn one_of_three_instances_runs_a_follower_and_another_takes_over_when_it_i
             .filter(|&i| i != killed && instances[i].is_active())
             .collect();
         assert_eq!(active.len(), 1, "{backend:?}: active instances {active:?}");
-        check_exactly_once(&tallies, &ids, &prefix, backend).await;
+        check_exactly_once(&tallies, &ids, backend).await;
         drop(instances);
         db.drop_tables(&db.connect().await).await;
     }

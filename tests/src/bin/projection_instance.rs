@@ -14,9 +14,9 @@ use std::time::Duration;
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
 use eventsourcing_seaorm::system::{Projection, ProjectionRunner, Topics, UpstreamEvent};
+use eventsourcing_seaorm_tests::history;
 use eventsourcing_seaorm_tests::world::WorldEvent;
-use sea_orm::sea_query::{Alias, ColumnDef, Query, Table};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use sea_orm::DatabaseTransaction;
 
 const NO_ENV: [(&str, &str); 0] = [];
 
@@ -42,33 +42,10 @@ impl Projection for History {
         if let Some(event) = event.decode::<WorldEvent>()?
             && let WorldEvent::SomethingHappened { what } = event.payload
         {
-            let insert = Query::insert()
-                .into_table(Alias::new(&self.table))
-                .columns([Alias::new("world_id"), Alias::new("what")])
-                .values([event.originator_id.to_string().into(), what.into()])?
-                .to_owned();
-            transaction.execute(&insert).await?;
+            history::insert(transaction, &self.table, event.originator_id, &what).await?;
         }
         Ok(())
     }
-}
-
-async fn create_table(store: &SeaOrmStore, table: &str) -> Result<(), DbErr> {
-    let create = Table::create()
-        .table(Alias::new(table))
-        .if_not_exists()
-        .col(
-            ColumnDef::new(Alias::new("world_id"))
-                .string_len(36)
-                .not_null(),
-        )
-        .col(
-            ColumnDef::new(Alias::new("what"))
-                .string_len(200)
-                .not_null(),
-        )
-        .to_owned();
-    store.connection().execute(&create).await.map(|_| ())
 }
 
 #[tokio::main]
@@ -84,7 +61,7 @@ async fn main() {
         .await
         .expect("store");
     let table = format!("{prefix}world_history");
-    create_table(&store, &table)
+    history::create_table(store.connection(), &table)
         .await
         .expect("read model table");
     let worlds = Application::builder("Worlds")
