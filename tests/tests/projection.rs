@@ -156,8 +156,67 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
             "{backend:?}"
         );
         again.stop().await.unwrap();
+
+        // A rebuild of a stopped projection: cleared, replayed to the log's end, stopped again.
+        let cleared = Arc::new(AtomicBool::new(false));
+        let position = again
+            .rebuild(
+                async |txn: &DatabaseTransaction| {
+                    let delete = Query::delete().from_table(Alias::new(&table)).to_owned();
+                    txn.execute(&delete).await?;
+                    cleared.store(true, Ordering::SeqCst);
+                    Ok(())
+                },
+                true,
+            )
+            .await
+            .unwrap();
+        assert!(cleared.load(Ordering::SeqCst), "{backend:?}");
+        assert_eq!(position, Some(later), "{backend:?}");
+        assert!(!again.is_running(), "{backend:?}");
+        assert_eq!(
+            history::count(store.connection(), &table, None).await,
+            6,
+            "{backend:?}"
+        );
+        assert_eq!(again.position().await.unwrap(), Some(later), "{backend:?}");
         db.drop_tables(store.connection()).await;
     }
+}
+
+#[tokio::test]
+async fn a_projection_is_woken_by_another_pools_notifications_on_postgres() {
+    let Some(db) = TestDatabase::new(Backend::Postgres) else {
+        return;
+    };
+    let writer = worlds_on(db.store().await.with_notifications()).await;
+    let store = db.store().await.with_notifications();
+    let reader = worlds_on(store.clone()).await;
+    let table = format!("{}_world_history", unique_name());
+    history::create_table(store.connection(), &table)
+        .await
+        .unwrap();
+    let history = WorldHistory {
+        table: table.clone(),
+        picky: Arc::new(AtomicBool::new(false)),
+    };
+    // Polling is an hour away and the writer's saves are not the reader's application's: only
+    // the writer's NOTIFY can wake the runner in time.
+    let runner = ProjectionRunner::new(history, &reader, store.clone())
+        .unwrap()
+        .poll_interval(Duration::from_secs(3600));
+    let first = save_world(&writer, &["before the start"]).await;
+    runner.start().await.unwrap();
+    // Found by the first select; the runner then listens.
+    runner.wait(first, WAIT).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for n in 0..3 {
+        let id = save_world(&writer, &[&format!("elsewhere {n}")]).await;
+        runner.wait(id, Duration::from_secs(10)).await.unwrap();
+    }
+    assert_eq!(history::count(store.connection(), &table, None).await, 4);
+    runner.stop().await.unwrap();
+    db.drop_tables(store.connection()).await;
 }
 
 #[tokio::test]

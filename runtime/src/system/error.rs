@@ -70,6 +70,9 @@ pub enum SystemError {
     /// A follower stopped at a notification it could not process.
     #[error(transparent)]
     Processing(#[from] ProcessingError),
+    /// A projection stopped at an error while being waited for (its rebuild, say).
+    #[error("the projection stopped: {0}")]
+    Stopped(std::sync::Arc<SystemError>),
     /// Followers stopped with errors (the others went on).
     #[error("{} follower(s) stopped: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Followers(Vec<SystemError>),

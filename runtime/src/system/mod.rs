@@ -25,6 +25,7 @@ mod follower;
 mod leader_log;
 mod process;
 mod processing;
+mod progress;
 mod projection;
 mod projection_runner;
 mod runner;

@@ -10,7 +10,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::error::BoxError;
-use super::subscription::{DEFAULT_SUBSCRIPTION_POLL_INTERVAL, SaveWaker};
+use super::progress::Progress;
+use super::subscription::{DEFAULT_SUBSCRIPTION_POLL_INTERVAL, Wakeup};
 use super::{LeaderLog, ProcessingError, Projection, SystemError, UpstreamEvent};
 use crate::application::Application;
 use crate::persistence::{PersistenceError, Tracking, TrackingRecorder};
@@ -49,7 +50,6 @@ struct Parts<P> {
     processed: watch::Sender<Option<u64>>,
     /// The error that stopped the projection, if one did.
     error: Mutex<Option<Arc<SystemError>>>,
-    waker: Arc<SaveWaker>,
 }
 
 impl<P: Projection> std::fmt::Debug for ProjectionRunner<P> {
@@ -108,9 +108,6 @@ impl<P: Projection> ProjectionRunner<P> {
         let tracking = view
             .application_recorder(P::NAME)
             .map_err(|e| SystemError::application(P::NAME, e))?;
-        // Told of the upstream application's saves for as long as the runner lives.
-        let waker = Arc::new(SaveWaker::default());
-        waker.listen_to(upstream);
         Ok(Self {
             parts: Arc::new(Parts {
                 projection,
@@ -120,7 +117,6 @@ impl<P: Projection> ProjectionRunner<P> {
                 tracking,
                 processed: watch::channel(None).0,
                 error: Mutex::new(None),
-                waker,
             }),
             task: Mutex::new(None),
             batch_size: DEFAULT_PROJECTION_BATCH_SIZE,
@@ -233,11 +229,7 @@ impl<P: Projection> ProjectionRunner<P> {
     where
         F: for<'t> AsyncFnOnce(&'t DatabaseTransaction) -> Result<(), BoxError>,
     {
-        let was_running = self
-            .task
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some();
+        let was_running = self.is_running();
         if was_running {
             let _ = self.stop().await;
         }
@@ -272,6 +264,72 @@ impl<P: Projection> ProjectionRunner<P> {
         }
         Ok(())
     }
+
+    /// Rebuilds the read model: [`reset`](Self::reset)s it with `clear`, then replays every
+    /// event up to the last notification the upstream log holds now, and returns when the read
+    /// model has caught up with it (or with the error that stopped the projection). With
+    /// `progress`, a line on standard error shows how far the replay is, when it is a
+    /// terminal. A projection that was running goes on running; one that was not is stopped
+    /// again once it has caught up. Returns the position reached.
+    pub async fn rebuild<F>(&self, clear: F, progress: bool) -> Result<Option<u64>, SystemError>
+    where
+        F: for<'t> AsyncFnOnce(&'t DatabaseTransaction) -> Result<(), BoxError>,
+    {
+        let was_running = self.is_running();
+        self.reset(clear).await?;
+        let target = self
+            .parts
+            .log
+            .recorder
+            .max_notification_id()
+            .await
+            .map_err(|e| SystemError::application(self.parts.upstream.name(), e))?;
+        if !was_running {
+            self.start().await?;
+        }
+        let mut line = Progress::new(progress);
+        let mut positions = self.positions();
+        let reached = loop {
+            let position = *positions.borrow_and_update();
+            if position >= target {
+                break Ok(position);
+            }
+            if let Some(error) = self.error() {
+                break Err(error);
+            }
+            line.show(|| {
+                let position = position.map_or(0, |p| p);
+                let target = target.map_or(0, |t| t);
+                format!(
+                    "{}: replayed to notification {position} of {target}",
+                    P::NAME
+                )
+            });
+            // Woken by progress; the error is looked at every 50 ms.
+            let _ = tokio::time::timeout(Duration::from_millis(50), positions.changed()).await;
+        };
+        line.done();
+        if !was_running {
+            let _ = self.stop().await;
+        }
+        reached.map_err(SystemError::Stopped)
+    }
+
+    /// The projection's position as it moves: the upstream notification id up to which the
+    /// read model is written (or known to need nothing), `None` before the first. Made for
+    /// progress displays and measurements; [`wait`](Self::wait) is the way to wait for one id.
+    pub fn positions(&self) -> watch::Receiver<Option<u64>> {
+        self.parts.processed.subscribe()
+    }
+
+    /// Whether the projection's task was started and not stopped (it may have stopped at an
+    /// error: see [`error`](Self::error)).
+    pub fn is_running(&self) -> bool {
+        self.task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
 }
 
 /// The projection's task: select after the position, write each batch with its tracking in one
@@ -296,6 +354,9 @@ async fn run<P: Projection>(
     };
     parts.processed.send_replace(position);
     let topics = parts.projection.topics();
+    // Woken by the upstream application's saves in this process, by its store's notifications
+    // (PostgreSQL), and every poll interval; its listening connection closes with the task.
+    let mut wakeup = Wakeup::of(&parts.upstream, poll_interval);
     loop {
         if *stopping.borrow() {
             return;
@@ -325,8 +386,7 @@ async fn run<P: Projection>(
             let caught_up = position.max(last);
             parts.processed.send_replace(caught_up);
             tokio::select! {
-                _ = parts.waker.0.notified() => {}
-                _ = tokio::time::sleep(poll_interval) => {}
+                _ = wakeup.wait() => {}
                 _ = stopping.changed() => return,
             }
         } else {

@@ -54,18 +54,10 @@ pub struct Subscribe {
 impl Subscribe {
     /// A subscription to an application of this process: woken by each of its saves.
     pub fn to(leader: &Application) -> Self {
-        let listen = leader.seaorm_recorders().and_then(|recorders| {
-            let store = recorders.events.store();
-            let channel = store.notification_channel()?;
-            Some((
-                store.connection().get_postgres_connection_pool().clone(),
-                channel,
-            ))
-        });
         Self {
             log: LeaderLog::of(leader),
             leader: Some(leader.clone()),
-            listen,
+            listen: notifications_of(leader),
             after: None,
             topics: Topics::all(),
             poll_interval: DEFAULT_SUBSCRIPTION_POLL_INTERVAL,
@@ -107,19 +99,12 @@ impl Subscribe {
     /// The events, in notification order, for ever. A failed select is an `Err` item, and the
     /// stream tries again at the next poll. Dropping the stream ends the subscription.
     pub fn stream(self) -> BoxStream<'static, Result<UpstreamEvent, SystemError>> {
-        let waker = Arc::new(SaveWaker::default());
-        if let Some(leader) = &self.leader {
-            waker.listen_to(leader);
-        }
         let state = State {
+            wakeup: Wakeup::new(self.leader.as_ref(), self.listen, self.poll_interval),
             log: self.log,
             position: self.after,
             topics: self.topics,
-            poll_interval: self.poll_interval,
-            waker,
             buffer: VecDeque::new(),
-            listen: self.listen,
-            listener: None,
         };
         Box::pin(stream::unfold(state, |mut state| async move {
             let next = state.next().await;
@@ -131,12 +116,12 @@ impl Subscribe {
 /// Woken by an application's saves: what a subscription or a projection waits on between
 /// selects.
 #[derive(Debug, Default)]
-pub(crate) struct SaveWaker(pub(crate) Notify);
+struct SaveWaker(Notify);
 
 impl SaveWaker {
     /// Hears `application`'s saves from now on, for as long as this waker lives (the
     /// application holds it weakly).
-    pub(crate) fn listen_to(self: &Arc<Self>, application: &Application) {
+    fn listen_to(self: &Arc<Self>, application: &Application) {
         let listener: Arc<dyn SaveListener> = self.clone();
         application.lead(Arc::downgrade(&listener) as Weak<dyn SaveListener>);
     }
@@ -153,49 +138,56 @@ impl SaveListener for SaveWaker {
     }
 }
 
-struct State {
-    log: LeaderLog,
-    position: Option<u64>,
-    topics: Topics,
-    poll_interval: Duration,
+/// What waits for new notifications between selects: the saves of the application in this
+/// process, PostgreSQL's notifications where its store sends them, and a poll.
+pub(crate) struct Wakeup {
     waker: Arc<SaveWaker>,
-    buffer: VecDeque<UpstreamEvent>,
+    /// PostgreSQL: the pool to listen with and the channel saves notify on.
     listen: Option<(sqlx::PgPool, String)>,
-    /// Listening on the channel: a connection of its own, closed with the stream.
+    /// Listening on the channel: a connection of its own, closed with the wakeup.
     listener: Option<PgListener>,
+    poll_interval: Duration,
 }
 
-impl State {
-    async fn next(&mut self) -> Result<UpstreamEvent, SystemError> {
-        loop {
-            if let Some(event) = self.buffer.pop_front() {
-                return Ok(event);
-            }
-            let selected = self
-                .log
-                .events_after(self.position, SELECT_SIZE, &self.topics, None)
-                .await;
-            match selected {
-                Ok(events) if !events.is_empty() => {
-                    self.position = events.last().map(UpstreamEvent::notification_id);
-                    self.buffer.extend(events);
-                }
-                Ok(_) => self.wait().await,
-                Err(error) => {
-                    // Not at once again: the next try is after the wait.
-                    self.wait().await;
-                    return Err(SystemError::application(self.log.name(), error));
-                }
-            }
+impl Wakeup {
+    /// Woken by `leader`'s saves in this process (when given), by notifications on `listen`,
+    /// and every `poll_interval`.
+    pub(crate) fn new(
+        leader: Option<&Application>,
+        listen: Option<(sqlx::PgPool, String)>,
+        poll_interval: Duration,
+    ) -> Self {
+        let waker = Arc::new(SaveWaker::default());
+        if let Some(leader) = leader {
+            waker.listen_to(leader);
+        }
+        Self {
+            waker,
+            listen,
+            listener: None,
+            poll_interval,
         }
     }
 
-    async fn wait(&mut self) {
+    /// Woken by `leader`'s saves, by the notifications its store sends (PostgreSQL, when
+    /// [`SeaOrmStore::with_notifications`](crate::seaorm::SeaOrmStore::with_notifications)),
+    /// and every `poll_interval`.
+    pub(crate) fn of(leader: &Application, poll_interval: Duration) -> Self {
+        Self::new(Some(leader), notifications_of(leader), poll_interval)
+    }
+
+    /// Returns at the next save, notification or poll, whichever comes first.
+    pub(crate) async fn wait(&mut self) {
         if self.listener.is_none()
             && let Some((pool, channel)) = &self.listen
         {
             match listen(pool, channel).await {
-                Ok(listener) => self.listener = Some(listener),
+                Ok(listener) => {
+                    // Saves that committed before the LISTEN sent no notification it hears:
+                    // the caller selects once more before waiting on it.
+                    self.listener = Some(listener);
+                    return;
+                }
                 Err(error) => {
                     tracing::warn!(%error, channel, "cannot listen for notifications: polling");
                     self.listen = None;
@@ -218,6 +210,53 @@ impl State {
                 tokio::select! {
                     _ = self.waker.0.notified() => {}
                     _ = tokio::time::sleep(self.poll_interval) => {}
+                }
+            }
+        }
+    }
+}
+
+/// The pool and channel to listen on for `leader`'s saves, where its store sends
+/// notifications.
+fn notifications_of(leader: &Application) -> Option<(sqlx::PgPool, String)> {
+    leader.seaorm_recorders().and_then(|recorders| {
+        let store = recorders.events.store();
+        let channel = store.notification_channel()?;
+        Some((
+            store.connection().get_postgres_connection_pool().clone(),
+            channel,
+        ))
+    })
+}
+
+struct State {
+    log: LeaderLog,
+    position: Option<u64>,
+    topics: Topics,
+    wakeup: Wakeup,
+    buffer: VecDeque<UpstreamEvent>,
+}
+
+impl State {
+    async fn next(&mut self) -> Result<UpstreamEvent, SystemError> {
+        loop {
+            if let Some(event) = self.buffer.pop_front() {
+                return Ok(event);
+            }
+            let selected = self
+                .log
+                .events_after(self.position, SELECT_SIZE, &self.topics, None)
+                .await;
+            match selected {
+                Ok(events) if !events.is_empty() => {
+                    self.position = events.last().map(UpstreamEvent::notification_id);
+                    self.buffer.extend(events);
+                }
+                Ok(_) => self.wakeup.wait().await,
+                Err(error) => {
+                    // Not at once again: the next try is after the wait.
+                    self.wakeup.wait().await;
+                    return Err(SystemError::application(self.log.name(), error));
                 }
             }
         }

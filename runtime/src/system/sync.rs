@@ -3,9 +3,9 @@
 //! the followers on one database record commits in one transaction (or is rolled back, for a
 //! dry run).
 
-use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
+use super::progress::Progress;
 use super::runner::{Applications, Configure};
 use super::{System, SystemError};
 use crate::application::{Application, ApplicationBuilder};
@@ -90,7 +90,14 @@ pub async fn sync_followers(
     for follower in &selected {
         let name = follower.name().to_owned();
         let result = follower
-            .gather(&mut |leader, count, last| progress.show(&name, leader, count, last))
+            .gather(&mut |leader, count, last| {
+                progress.show(|| {
+                    let last = last.map_or_else(|| "?".to_owned(), |l| l.to_string());
+                    format!(
+                        "{name} <- {leader}: {count} processed (leader's last notification {last})"
+                    )
+                })
+            })
             .await;
         progress.done();
         gathered.push(((*follower).clone(), Some(result)));
@@ -191,41 +198,4 @@ fn store_of(application: &Application) -> Option<SeaOrmStore> {
     application
         .seaorm_recorders()
         .map(|recorders| recorders.events.store().clone())
-}
-
-/// A one-line progress display on standard error, when it is a terminal.
-struct Progress {
-    enabled: bool,
-    shown: bool,
-}
-
-impl Progress {
-    fn new(wanted: bool) -> Self {
-        Self {
-            enabled: wanted && std::io::stderr().is_terminal(),
-            shown: false,
-        }
-    }
-
-    fn show(&mut self, follower: &str, leader: &str, count: u64, last: Option<u64>) {
-        // Every 100th notification: the terminal need not redraw for each.
-        if !self.enabled || count % 100 != 1 {
-            return;
-        }
-        let last = last.map_or_else(|| "?".to_owned(), |l| l.to_string());
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r{follower} <- {leader}: {count} processed (leader's last notification {last})   "
-        );
-        let _ = err.flush();
-        self.shown = true;
-    }
-
-    fn done(&mut self) {
-        if self.shown {
-            let _ = writeln!(std::io::stderr());
-            self.shown = false;
-        }
-    }
 }
