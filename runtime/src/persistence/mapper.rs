@@ -94,7 +94,20 @@ impl Mapper {
 
     /// JSON → compress → encrypt.
     pub fn encode_state(&self, state: &Map) -> Result<Vec<u8>, MapperErrorKind> {
-        let mut bytes = self.transcoder.encode(state)?;
+        self.seal_state(self.transcoder.encode(state)?)
+    }
+
+    /// Decrypt → decompress → JSON.
+    pub fn decode_state(&self, bytes: &[u8]) -> Result<Map, MapperErrorKind> {
+        let json = self.plain_state(bytes)?;
+        Ok(self.transcoder.decode(&json)?)
+    }
+
+    /// The stored bytes of state given as JSON bytes: compressed, then encrypted (as the
+    /// settings ask). With [`plain_state`](Self::plain_state), moves stored state from one
+    /// mapper's settings to another's without reading the JSON (a store's re-keying).
+    pub fn seal_state(&self, json: Vec<u8>) -> Result<Vec<u8>, MapperErrorKind> {
+        let mut bytes = json;
         if let Some(compressor) = &self.compressor {
             bytes = compressor.compress(&bytes)?;
         }
@@ -104,15 +117,9 @@ impl Mapper {
         Ok(bytes)
     }
 
-    /// Decrypt → decompress → JSON.
-    pub fn decode_state(&self, bytes: &[u8]) -> Result<Map, MapperErrorKind> {
-        let json = self.plain_state(bytes)?;
-        Ok(self.transcoder.decode(&json)?)
-    }
-
     /// The JSON bytes of stored state: decrypted, then decompressed (borrowed when neither is
     /// set).
-    fn plain_state<'b>(&self, bytes: &'b [u8]) -> Result<Cow<'b, [u8]>, MapperErrorKind> {
+    pub fn plain_state<'b>(&self, bytes: &'b [u8]) -> Result<Cow<'b, [u8]>, MapperErrorKind> {
         let mut bytes = Cow::Borrowed(bytes);
         if let Some(cipher) = &self.cipher {
             bytes = Cow::Owned(cipher.decrypt(&bytes)?);
