@@ -5,13 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-
-mod commands;
-mod error;
-mod options;
-mod output;
-mod progress;
-mod store;
+use eventsourcing_seaorm_cli::{commands, options};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -65,11 +65,11 @@ pub struct StoreOptions {
     /// Only this application's rows (where the tables hold several).
     #[arg(long = "app", global = true)]
     pub application: Option<String>,
-    /// The compressor of stored states (zlib), unless COMPRESSOR_TOPIC says.
+    /// The compressor of stored states (zlib); overrides COMPRESSOR_TOPIC.
     #[arg(long, global = true)]
     pub compressor_topic: Option<String>,
-    /// The cipher of stored states (eventsourcing.cipher:AESCipher), unless CIPHER_TOPIC says;
-    /// its key is CIPHER_KEY, from the environment only.
+    /// The cipher of stored states (eventsourcing.cipher:AESCipher); overrides CIPHER_TOPIC.
+    /// Its key is CIPHER_KEY (or <APP>_CIPHER_KEY), from the environment only.
     #[arg(long, global = true)]
     pub cipher_topic: Option<String>,
     /// A custom transcoding's `_type_` name that states may hold (repeat for several).
@@ -77,30 +77,78 @@ pub struct StoreOptions {
     pub transcodings: Vec<String>,
 }
 
+/// `info --format json`.
+const INFO_KEYS: &str = "\
+JSON output: {\"applications\": [{\"name\", \"events\", \"aggregates\", \"snapshots\",
+\"max_notification_id\"}], \"followers\": [{\"follower\", \"leader\", \"position\" (the last
+notification id processed), \"behind\" (the leader's events after it; null when the leader's
+events are not in these tables)}]}.";
+
+/// `verify --format json`.
+const VERIFY_KEYS: &str = "\
+Exit status: 0 when nothing is wrong, 1 when something is, 2 when it could not run.
+JSON output: {\"events\", \"snapshots\", \"aggregates\", \"errors\": [{\"table\"
+(stored_events or snapshots), \"id\" (notification id or snapshot uid), \"application_name\",
+\"originator_id\", \"originator_version\", \"topic\", \"error\"}]}.";
+
+/// `rekey --format json`.
+const REKEY_KEYS: &str = "\
+Settings: NEW_COMPRESSOR_TOPIC, NEW_CIPHER_TOPIC, NEW_CIPHER_KEY (from the environment only);
+none of them writes plain JSON (with --decrypt when the store is encrypted now).
+Progress is kept in the tracking table (follower names starting with __rekey__) in each batch's
+transaction: run the same command again after an interruption to go on.
+JSON output: {\"rewritten_events\", \"rewritten_snapshots\", \"finished\", \"verify\" (as
+verify's, with the new settings; when finished)}. Exit status as verify's.";
+
+/// `export` and `import`.
+const EXPORT_KEYS: &str = "\
+The lines: {\"kind\": \"header\", \"format\": \"eventsourcing-seaorm export\", \"version\": 1},
+then each event {\"kind\": \"event\", \"notification_id\", \"application_name\",
+\"originator_id\", \"originator_version\", \"topic\", \"state\"} in notification order, each
+snapshot (\"kind\": \"snapshot\", \"uid\" instead of \"notification_id\"), each tracking row
+{\"kind\": \"tracking\", \"application_name\", \"upstream_application_name\",
+\"notification_id\"}. \"state\" is the state's JSON as the Python original's transcoder writes
+it (UUIDs, Decimals, datetimes as {\"_type_\", \"_data_\"}), decrypted and decompressed.";
+
+/// `migrate --format json`.
+const MIGRATE_KEYS: &str = "\
+JSON output: {\"migrations\": [{\"name\", \"applied\"}]}.";
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Per application: events, aggregates, snapshots, the highest notification id; per
     /// follower: its position and how far it is behind each leader.
+    #[command(after_help = INFO_KEYS)]
     Info,
     /// Decoded events of one aggregate (--id), or of a range of the notification log, oldest
-    /// first.
+    /// first. Exit status 1 when one could not be decoded (it is printed with the error).
+    #[command(after_help = JSON_KEYS)]
     Events(EventsArgs),
-    /// Follows the notification log and prints events as they are recorded, until interrupted.
+    /// Follows the notification log and prints events as they are recorded, until interrupted:
+    /// woken by PostgreSQL's notifications when the writers send them, else polling.
+    #[command(after_help = JSON_KEYS)]
     Tail(TailArgs),
-    /// Reads and decodes every event and snapshot, and checks each aggregate's versions. Exit
-    /// status 0 when nothing is wrong, 1 when something is, 2 when it could not run.
+    /// Reads and decodes every event and snapshot, and checks each aggregate's versions (1, 2,
+    /// 3, … without gaps) and that no snapshot is beyond its aggregate's last event.
+    #[command(after_help = VERIFY_KEYS)]
     Verify(VerifyArgs),
-    /// Rewrites every stored state from the current settings to new ones (NEW_CIPHER_KEY,
-    /// NEW_CIPHER_TOPIC, NEW_COMPRESSOR_TOPIC), in batches, resumably, and verifies the result.
+    /// Rewrites every stored state from the current settings to new ones, in batches of one
+    /// transaction each, resumably, and verifies the result with the new settings.
+    #[command(after_help = REKEY_KEYS)]
     Rekey(RekeyArgs),
-    /// Writes the store (or one application, --app) as JSON lines, in notification order, then
-    /// its snapshots.
+    /// Writes the store (or one application, --app) as JSON lines: events in notification
+    /// order, then snapshots and tracking rows.
+    #[command(after_help = EXPORT_KEYS)]
     Export(ExportArgs),
-    /// Reads JSON lines written by export into the store the settings name (created when
-    /// missing), encoded with its own settings.
+    /// Reads JSON lines written by export into the store the settings name (its tables created
+    /// when missing), encoded with that store's own settings; ids are kept, so the store must
+    /// not hold rows with the same ids.
+    #[command(after_help = EXPORT_KEYS)]
     Import(ImportArgs),
-    /// Sets up the database's tables with the migration crate's migrations.
+    /// Sets up the database's tables with the migration crate's migrations (under other names
+    /// with the table options: recorded in <STORED_EVENTS_TABLE>_seaql_migrations).
+    #[command(after_help = MIGRATE_KEYS)]
     Migrate(MigrateArgs),
 }
 
@@ -160,10 +208,10 @@ pub struct VerifyArgs {
 /// `rekey`.
 #[derive(Debug, Args)]
 pub struct RekeyArgs {
-    /// The new compressor (zlib), unless NEW_COMPRESSOR_TOPIC says; none when neither does.
+    /// The new compressor (zlib); overrides NEW_COMPRESSOR_TOPIC; none when neither is set.
     #[arg(long)]
     pub new_compressor_topic: Option<String>,
-    /// The new cipher, unless NEW_CIPHER_TOPIC says (AES when NEW_CIPHER_KEY is set).
+    /// The new cipher; overrides NEW_CIPHER_TOPIC (AES when NEW_CIPHER_KEY is set).
     #[arg(long)]
     pub new_cipher_topic: Option<String>,
     /// Rows rewritten per transaction.

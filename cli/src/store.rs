@@ -331,11 +331,17 @@ impl Store {
         let state: Vec<u8> = row
             .try_get_by_index(5)
             .map_err(|e| bad("state", format!("(id {id}) {e}")))?;
+        let originator_version = u64::try_from(version).map_err(|_| {
+            bad(
+                "originator_version",
+                format!("(id {id}) {version} is negative"),
+            )
+        })?;
         Ok(Row {
             id,
             application_name,
             originator_id,
-            originator_version: u64::try_from(version).unwrap_or(0),
+            originator_version,
             topic,
             state,
         })

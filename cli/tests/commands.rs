@@ -217,6 +217,47 @@ async fn info_events_and_tail_on_every_backend() {
 }
 
 #[tokio::test]
+async fn tail_is_woken_by_postgres_notifications() {
+    let Some(target) = Target::new(Backend::Postgres, &[]) else {
+        return;
+    };
+    let app = target
+        .app_on("Worlds", target.store().await.with_notifications())
+        .await;
+    // Polling ten minutes apart: only the save's notification can wake it in time.
+    let tail = target
+        .command(
+            &[
+                "tail",
+                "--count",
+                "1",
+                "--poll-interval-ms",
+                "600000",
+                "--format",
+                "json",
+            ],
+            &[],
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut world = World::create();
+    world.make_it_so("notified".into());
+    app.save(&mut world).await.unwrap();
+    let waited = tokio::task::spawn_blocking(move || tail.wait_with_output());
+    let output = tokio::time::timeout(Duration::from_secs(20), waited)
+        .await
+        .expect("woken by the save's NOTIFY")
+        .unwrap()
+        .unwrap();
+    let line: Json = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(line["notification_id"], 1, "{line}");
+    let _ = app.close().await;
+    target.drop().await;
+}
+
+#[tokio::test]
 async fn verify_names_each_kind_of_bad_row_on_every_backend() {
     for backend in BACKENDS {
         let env = [

@@ -127,11 +127,24 @@ impl Target {
 
     /// An application of the fixtures' domain on this store, with its settings.
     pub async fn app(&self, name: &str) -> Application {
+        self.app_on(name, self.store().await).await
+    }
+
+    /// A SeaORM store on this target's database and tables.
+    pub async fn store(&self) -> eventsourcing_seaorm::seaorm::SeaOrmStore {
         let tables = eventsourcing_seaorm::seaorm::Tables::with_prefix(&self.prefix);
         let conn = connect(&self.url).await.unwrap();
-        let store = eventsourcing_seaorm::seaorm::SeaOrmStore::with_tables(conn, tables)
+        eventsourcing_seaorm::seaorm::SeaOrmStore::with_tables(conn, tables)
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// An application of the fixtures' domain on `store`, with this target's settings.
+    pub async fn app_on(
+        &self,
+        name: &str,
+        store: eventsourcing_seaorm::seaorm::SeaOrmStore,
+    ) -> Application {
         Application::builder(name)
             .environment([("", ""); 0])
             .settings(self.env.iter().cloned())
