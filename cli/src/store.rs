@@ -11,6 +11,7 @@ use eventsourcing_seaorm::persistence::{JsonTranscoder, Mapper};
 use eventsourcing_seaorm::redact::redact_urls;
 use eventsourcing_seaorm::seaorm::dialect::Dialect;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect_within};
+use futures_util::Stream;
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Value};
 use uuid::Uuid;
 
@@ -242,6 +243,32 @@ impl Store {
         self.select_rows(table, sql, values).await
     }
 
+    /// Every row of `table` (of `--app`) after id `after`, in id order, `page` rows at a time.
+    pub fn pages(
+        &self,
+        table: Table,
+        after: Option<u64>,
+        page: u64,
+    ) -> impl Stream<Item = Result<Vec<Row>, CliError>> + '_ {
+        // The state: the id to read after, or `None` once a short page showed the end.
+        futures_util::stream::try_unfold(Some(after), move |next| async move {
+            let Some(after) = next else {
+                return Ok(None);
+            };
+            let selection = Selection {
+                after,
+                application: self.application(),
+                ..Selection::default()
+            };
+            let rows = self.rows(table, &selection, page).await?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let next = (rows.len() as u64 == page).then(|| rows.last().map(|row| row.id));
+            Ok(Some((rows, next)))
+        })
+    }
+
     /// The events of one aggregate (of one application, or of every application that has it),
     /// in version order.
     pub async fn aggregate_events(
@@ -443,6 +470,11 @@ impl Store {
             .and_then(|(_, n)| n[0])
             .and_then(|n| u64::try_from(n).ok())
             .unwrap_or(0))
+    }
+
+    /// How many events and snapshots there are (of `--app`), for progress bars.
+    pub async fn count_rows(&self) -> Result<u64, CliError> {
+        Ok(self.count(Table::Events, None).await? + self.count(Table::Snapshots, None).await?)
     }
 
     /// The highest id of `table` (of `--app`'s rows, when given).

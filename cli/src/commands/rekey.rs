@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use eventsourcing_seaorm::application::factory;
 use eventsourcing_seaorm::persistence::Mapper;
+use futures_util::TryStreamExt;
 use sea_orm::{TransactionTrait, Value};
 use serde_json::json;
 
@@ -24,7 +25,7 @@ use super::verify;
 use crate::error::CliError;
 use crate::options::{Format, RekeyArgs};
 use crate::progress;
-use crate::store::{Selection, Store, Table};
+use crate::store::{Store, Table};
 
 /// The start of the follower names of the progress rows (`info` and `export` leave them out).
 pub const PROGRESS_PREFIX: &str = "__rekey__";
@@ -60,46 +61,77 @@ pub async fn run(store: &Store, args: &RekeyArgs, format: Format) -> Result<Exit
         writers_check(store, args.writer_check_seconds).await?;
     }
     let leader = store.application().unwrap_or("*").to_owned();
-    let total =
-        store.count(Table::Events, None).await? + store.count(Table::Snapshots, None).await?;
-    let bar = progress::bar("re-keying", Some(total));
+    let bar = progress::bar("re-keying", Some(store.count_rows().await?));
     let mut rewritten = [0u64; 2];
     let mut batches = Batches {
         size: args.batch_size.max(1),
         left: args.max_batches,
     };
+    let mut finished = true;
     for (n, table) in [Table::Events, Table::Snapshots].into_iter().enumerate() {
-        let (count, finished) =
-            rekey_table(store, table, &new, &leader, &mut batches, &bar).await?;
+        let (count, done) = rekey_table(store, table, &new, &leader, &mut batches, &bar).await?;
         rewritten[n] = count;
-        if !finished {
-            bar.finish_and_clear();
-            let message = format!(
-                "stopped after {} batch(es) as asked, having re-keyed {} event(s) and {} \
-                 snapshot(s); run rekey again with the same settings to go on",
-                args.max_batches.unwrap_or(0),
-                rewritten[0],
-                rewritten[1]
-            );
-            let mut out = std::io::stdout().lock();
-            let written = match format {
-                Format::Json => writeln!(
-                    out,
-                    "{}",
-                    json!({
-                        "rewritten_events": rewritten[0],
-                        "rewritten_snapshots": rewritten[1],
-                        "finished": false,
-                    })
-                ),
-                Format::Text => writeln!(out, "{message}"),
-            };
-            written.map_err(|e| CliError::io("writing the output", e))?;
-            return Ok(ExitCode::SUCCESS);
+        if !done {
+            finished = false;
+            break;
         }
     }
     bar.finish_and_clear();
-    // Done: the next run starts from the beginning.
+    let report = if finished {
+        delete_progress(store, &leader).await?;
+        let mappers = |app: &str| -> Result<Arc<Mapper>, CliError> {
+            new.get(app).cloned().ok_or_else(|| {
+                CliError::Setting(format!(
+                    "no new settings for {app}, whose rows appeared during the re-keying"
+                ))
+            })
+        };
+        Some(verify::check(store, &mappers, None).await?)
+    } else {
+        None
+    };
+    let mut out = std::io::stdout().lock();
+    let written = match (format, &report) {
+        (Format::Json, _) => {
+            let mut outcome = json!({
+                "rewritten_events": rewritten[0],
+                "rewritten_snapshots": rewritten[1],
+                "finished": finished,
+            });
+            if let Some(report) = &report {
+                outcome["verify"] = report.to_json();
+            }
+            writeln!(out, "{outcome}")
+        }
+        (Format::Text, Some(_)) => writeln!(
+            out,
+            "re-keyed {} event(s) and {} snapshot(s); verifying with the new settings:",
+            rewritten[0], rewritten[1]
+        ),
+        (Format::Text, None) => writeln!(
+            out,
+            "stopped after {} batch(es) as asked, having re-keyed {} event(s) and {} \
+             snapshot(s); run rekey again with the same settings to go on",
+            args.max_batches.unwrap_or(0),
+            rewritten[0],
+            rewritten[1]
+        ),
+    };
+    written.map_err(|e| CliError::io("writing the output", e))?;
+    drop(out);
+    match report {
+        Some(report) => {
+            if format == Format::Text {
+                report.print(format)?;
+            }
+            Ok(super::status(report.errors.len()))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Deletes the progress rows of a finished run: the next run starts from the beginning.
+async fn delete_progress(store: &Store, leader: &str) -> Result<(), CliError> {
     for table in [Table::Events, Table::Snapshots] {
         let sql = format!(
             "DELETE FROM {} WHERE {} = {} AND {} = {}",
@@ -114,43 +146,11 @@ pub async fn run(store: &Store, args: &RekeyArgs, format: Format) -> Result<Exit
                 store.conn(),
                 "deleting rekey's progress",
                 sql,
-                vec![progress_name(table).into(), leader.as_str().into()],
+                vec![progress_name(table).into(), leader.into()],
             )
             .await?;
     }
-    let mappers = |app: &str| -> Result<Arc<Mapper>, CliError> {
-        match new.get(app) {
-            Some(mapper) => Ok(mapper.clone()),
-            None => Err(CliError::Setting(format!(
-                "no new settings for {app}, whose rows appeared during the re-keying"
-            ))),
-        }
-    };
-    let report = verify::check(store, &mappers, None).await?;
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => writeln!(
-            out,
-            "{}",
-            json!({
-                "rewritten_events": rewritten[0],
-                "rewritten_snapshots": rewritten[1],
-                "finished": true,
-                "verify": report.to_json(),
-            })
-        ),
-        Format::Text => writeln!(
-            out,
-            "re-keyed {} event(s) and {} snapshot(s); verifying with the new settings:",
-            rewritten[0], rewritten[1]
-        ),
-    };
-    written.map_err(|e| CliError::io("writing the output", e))?;
-    drop(out);
-    if format == Format::Text {
-        report.print(format)?;
-    }
-    Ok(super::status(report.errors.len()))
+    Ok(())
 }
 
 /// The applications whose rows are re-keyed: `--app`, or every one in the two tables.
@@ -216,17 +216,15 @@ async fn rekey_table(
     if let Some(position) = position {
         bar.inc(store.count(table, Some(position)).await?);
     }
-    let mut selection = Selection {
-        after: position,
-        application: store.application(),
-        ..Selection::default()
-    };
+    let mut pages = std::pin::pin!(store.pages(table, position, batch_size));
     let mut rewritten = 0;
     loop {
         if batches.left == Some(0) {
             return Ok((rewritten, false));
         }
-        let rows = store.rows(table, &selection, batch_size).await?;
+        let Some(rows) = pages.try_next().await? else {
+            return Ok((rewritten, true));
+        };
         let Some(last) = rows.last() else {
             return Ok((rewritten, true));
         };
@@ -304,10 +302,6 @@ async fn rekey_table(
         if let Some(left) = &mut batches.left {
             *left -= 1;
         }
-        if (rows.len() as u64) < batch_size {
-            return Ok((rewritten, true));
-        }
-        selection.after = Some(last.id);
     }
 }
 

@@ -13,6 +13,7 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
+use futures_util::TryStreamExt;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -21,7 +22,7 @@ use uuid::Uuid;
 use crate::error::CliError;
 use crate::options::{ExportArgs, ImportArgs, StoreOptions};
 use crate::progress;
-use crate::store::{Row, Selection, Store, Table};
+use crate::store::{Row, Store, Table};
 
 /// The header's `format`.
 const FORMAT: &str = "eventsourcing-seaorm export";
@@ -116,16 +117,10 @@ pub async fn export(store: &Store, args: &ExportArgs) -> Result<ExitCode, CliErr
             ..Line::default()
         },
     )?;
-    let total =
-        store.count(Table::Events, None).await? + store.count(Table::Snapshots, None).await?;
-    let bar = progress::bar("exporting", Some(total));
+    let bar = progress::bar("exporting", Some(store.count_rows().await?));
     for table in [Table::Events, Table::Snapshots] {
-        let mut selection = Selection {
-            application: store.application(),
-            ..Selection::default()
-        };
-        loop {
-            let rows = store.rows(table, &selection, PAGE).await?;
+        let mut pages = std::pin::pin!(store.pages(table, None, PAGE));
+        while let Some(rows) = pages.try_next().await? {
             for row in &rows {
                 let json = plain_json(store, table, row)?;
                 let state = RawValue::from_string(json).map_err(|e| {
@@ -152,10 +147,6 @@ pub async fn export(store: &Store, args: &ExportArgs) -> Result<ExitCode, CliErr
                 write(&mut out, &line)?;
             }
             bar.inc(rows.len() as u64);
-            match rows.last() {
-                Some(last) if rows.len() as u64 == PAGE => selection.after = Some(last.id),
-                _ => break,
-            }
         }
     }
     for (application_name, upstream_application_name, notification_id) in

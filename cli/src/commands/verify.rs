@@ -8,13 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use eventsourcing_seaorm::persistence::Mapper;
+use futures_util::TryStreamExt;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::error::CliError;
 use crate::options::{Format, VerifyArgs};
 use crate::progress;
-use crate::store::{Row, Selection, Store, Table};
+use crate::store::{Row, Store, Table};
 
 /// Rows read per select.
 const PAGE: u64 = 1000;
@@ -162,18 +163,12 @@ pub async fn check(
     known: Option<&HashSet<String>>,
 ) -> Result<Report, CliError> {
     let mut report = Report::default();
-    let total =
-        store.count(Table::Events, None).await? + store.count(Table::Snapshots, None).await?;
-    let bar = progress::bar("verifying", Some(total));
+    let bar = progress::bar("verifying", Some(store.count_rows().await?));
     // Each aggregate's last version seen.
     let mut versions: HashMap<(String, Uuid), u64> = HashMap::new();
     for table in [Table::Events, Table::Snapshots] {
-        let mut selection = Selection {
-            application: store.application(),
-            ..Selection::default()
-        };
-        loop {
-            let rows = store.rows(table, &selection, PAGE).await?;
+        let mut pages = std::pin::pin!(store.pages(table, None, PAGE));
+        while let Some(rows) = pages.try_next().await? {
             for row in &rows {
                 let mut problems = Vec::new();
                 if let Some(problem) = topic_problem(&row.topic, known) {
@@ -214,10 +209,6 @@ pub async fn check(
                 }
             }
             bar.inc(rows.len() as u64);
-            match rows.last() {
-                Some(last) if rows.len() as u64 == PAGE => selection.after = Some(last.id),
-                _ => break,
-            }
         }
     }
     bar.finish_and_clear();
