@@ -15,10 +15,11 @@ use std::time::Duration;
 
 use eventsourcing_seaorm::prelude::*;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
-use eventsourcing_seaorm::system::{Projection, ProjectionRunner, Topics, UpstreamEvent};
+use eventsourcing_seaorm::system::{BoxError, Projection, ProjectionRunner, Topics, UpstreamEvent};
 use eventsourcing_seaorm_migration::CreateTables;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use sea_orm_migration::prelude::*;
 use uuid::Uuid;
@@ -173,6 +174,14 @@ impl Projection for WorldHistoryProjection {
         }
         Ok(())
     }
+
+    /// What a rebuild starts from: no rows (the tracking rows go in the same transaction).
+    async fn clear(&self, transaction: &DatabaseTransaction) -> Result<(), BoxError> {
+        world_history::Entity::delete_many()
+            .exec(transaction)
+            .await?;
+        Ok(())
+    }
 }
 
 // ------------------------------------------------------------------------------------ the run
@@ -200,20 +209,29 @@ async fn run(url: &str) -> Result<(), Box<dyn Error>> {
     // Read your own write: wait until the read model has processed the save.
     projection.wait(last, Duration::from_secs(10)).await?;
 
-    let history: Vec<String> = world_history::Entity::find()
-        .filter(world_history::Column::WorldId.eq(world.id().to_string()))
-        .order_by_asc(world_history::Column::Id)
-        .all(&conn)
-        .await?
-        .into_iter()
-        .map(|row| row.what)
-        .collect();
+    let history = history_of(&conn, world.id()).await?;
     println!("world {}: {history:?}", world.id());
     assert_eq!(history, ["dinosaurs", "trucks", "internet"]);
+
+    // Rebuilt from the events (after a change to the projection, say): the same rows again.
+    projection.rebuild(true).await?;
+    assert_eq!(history_of(&conn, world.id()).await?, history);
     if let Err(error) = projection.stop().await {
         return Err(error.to_string().into());
     }
     Ok(())
+}
+
+/// What the read model says happened to a world, oldest first.
+async fn history_of(conn: &DatabaseConnection, world_id: Uuid) -> Result<Vec<String>, DbErr> {
+    Ok(world_history::Entity::find()
+        .filter(world_history::Column::WorldId.eq(world_id.to_string()))
+        .order_by_asc(world_history::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.what)
+        .collect())
 }
 
 fn new_temp_dir(prefix: &str) -> std::io::Result<std::path::PathBuf> {

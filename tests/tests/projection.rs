@@ -4,14 +4,14 @@
 //! another database than the events.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
 use eventsourcing_seaorm::seaorm::{SeaOrmStore, Tables, connect};
 use eventsourcing_seaorm::system::{
-    Projection, ProjectionRunner, SystemError, Topics, UpstreamEvent, WaitError,
+    BoxError, Projection, ProjectionRunner, SystemError, Topics, UpstreamEvent, WaitError,
 };
 use eventsourcing_seaorm_tests::backends::{Backend, TempDir, TestDatabase, unique_name};
 use eventsourcing_seaorm_tests::history;
@@ -27,6 +27,8 @@ struct WorldHistory {
     table: String,
     /// Whether it refuses to write `"boom"` (after having written the rows before it).
     picky: Arc<AtomicBool>,
+    /// How many times it was cleared.
+    cleared: Arc<AtomicUsize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +64,35 @@ impl Projection for WorldHistory {
             }
         }
         Ok(())
+    }
+
+    async fn clear(&self, transaction: &DatabaseTransaction) -> Result<(), BoxError> {
+        let delete = Query::delete()
+            .from_table(Alias::new(&self.table))
+            .to_owned();
+        transaction.execute(&delete).await?;
+        self.cleared.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// The same read model, by a projection that does not say how to clear it.
+struct Unclearable(WorldHistory);
+
+impl Projection for Unclearable {
+    const NAME: &'static str = "WorldHistory";
+    type Error = HistoryError;
+
+    fn topics(&self) -> Topics {
+        self.0.topics()
+    }
+
+    async fn process(
+        &self,
+        event: &UpstreamEvent,
+        transaction: &DatabaseTransaction,
+    ) -> Result<(), HistoryError> {
+        self.0.process(event, transaction).await
     }
 }
 
@@ -100,6 +131,7 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
         let history = WorldHistory {
             table: table.clone(),
             picky: Arc::new(AtomicBool::new(false)),
+            cleared: Arc::default(),
         };
         let first = save_world(&worlds, &["dinosaurs", "trucks"]).await;
         let runner = ProjectionRunner::new(history.clone(), &worlds, store.clone())
@@ -141,14 +173,8 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
         );
 
         // A reset clears the read model with the tracking, and the replay writes it again.
-        again
-            .reset(async |txn: &DatabaseTransaction| {
-                let delete = Query::delete().from_table(Alias::new(&table)).to_owned();
-                txn.execute(&delete).await?;
-                Ok(())
-            })
-            .await
-            .unwrap();
+        again.reset().await.unwrap();
+        assert_eq!(history.cleared.load(Ordering::SeqCst), 1, "{backend:?}");
         again.wait(later, WAIT).await.unwrap();
         assert_eq!(
             history::count(store.connection(), &table, None).await,
@@ -157,21 +183,15 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
         );
         again.stop().await.unwrap();
 
-        // A rebuild of a stopped projection: cleared, replayed to the log's end, stopped again.
-        let cleared = Arc::new(AtomicBool::new(false));
-        let position = again
-            .rebuild(
-                async |txn: &DatabaseTransaction| {
-                    let delete = Query::delete().from_table(Alias::new(&table)).to_owned();
-                    txn.execute(&delete).await?;
-                    cleared.store(true, Ordering::SeqCst);
-                    Ok(())
-                },
-                true,
-            )
-            .await
-            .unwrap();
-        assert!(cleared.load(Ordering::SeqCst), "{backend:?}");
+        // A rebuild of a stopped projection: cleared, replayed to the log's end, stopped again;
+        // its future can be spawned (an admin endpoint of a web service runs it).
+        let again = Arc::new(again);
+        let rebuilding = tokio::spawn({
+            let again = again.clone();
+            async move { again.rebuild(true).await }
+        });
+        let position = rebuilding.await.unwrap().unwrap();
+        assert_eq!(history.cleared.load(Ordering::SeqCst), 2, "{backend:?}");
         assert_eq!(position, Some(later), "{backend:?}");
         assert!(!again.is_running(), "{backend:?}");
         assert_eq!(
@@ -180,6 +200,23 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
             "{backend:?}"
         );
         assert_eq!(again.position().await.unwrap(), Some(later), "{backend:?}");
+
+        // A projection that does not say how to clear its read model is not reset: its rows
+        // and its position stay.
+        let unclearable =
+            ProjectionRunner::new(Unclearable(history.clone()), &worlds, store.clone()).unwrap();
+        let error = unclearable.reset().await.unwrap_err();
+        assert!(error.to_string().contains("Projection::clear"), "{error}");
+        assert_eq!(
+            unclearable.position().await.unwrap(),
+            Some(later),
+            "{backend:?}"
+        );
+        assert_eq!(
+            history::count(store.connection(), &table, None).await,
+            6,
+            "{backend:?}"
+        );
         db.drop_tables(store.connection()).await;
     }
 }
@@ -199,6 +236,7 @@ async fn a_projection_is_woken_by_another_pools_notifications_on_postgres() {
     let history = WorldHistory {
         table: table.clone(),
         picky: Arc::new(AtomicBool::new(false)),
+        cleared: Arc::default(),
     };
     // Polling is an hour away and the writer's saves are not the reader's application's: only
     // the writer's NOTIFY can wake the runner in time.
@@ -235,6 +273,7 @@ async fn a_handler_that_fails_half_way_leaves_nothing_of_its_transaction() {
         let history = WorldHistory {
             table: table.clone(),
             picky: picky.clone(),
+            cleared: Arc::default(),
         };
         save_world(&worlds, &["fine"]).await;
         let boom = save_world(&worlds, &["before", "boom"]).await;
@@ -309,6 +348,7 @@ async fn a_read_model_in_another_database_keeps_its_tracking() {
         let history = WorldHistory {
             table: table.clone(),
             picky: Arc::new(AtomicBool::new(false)),
+            cleared: Arc::default(),
         };
         let last = save_world(&worlds, &["a", "b", "c"]).await;
         let runner = ProjectionRunner::new(history, &worlds, view.clone()).unwrap();

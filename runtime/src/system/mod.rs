@@ -35,7 +35,7 @@ mod upstream;
 mod wiring;
 
 pub use command::command_line;
-pub use error::{ProcessingError, SystemError};
+pub use error::{BoxError, ProcessingError, SystemError};
 /// Derives [`SystemApplication`](trait@SystemApplication): see the macro's documentation.
 pub use eventsourcing_seaorm_macros::SystemApplication;
 pub use follower::{DEFAULT_BATCH_SIZE, DEFAULT_TRANSACTION_SIZE, Follower};

@@ -48,6 +48,24 @@ pub trait Projection: Send + Sync + 'static {
         Topics::all()
     }
 
+    /// Empties the read model in `transaction`, before a replay from the start
+    /// ([`ProjectionRunner::reset`](super::ProjectionRunner::reset) and
+    /// [`rebuild`](super::ProjectionRunner::rebuild) call it, and delete the projection's
+    /// tracking rows in the same transaction). The default refuses: replayed over the rows it
+    /// wrote before, a projection would write them twice, so one that can be rebuilt says how
+    /// (typically a `delete_many` of its entities).
+    fn clear(
+        &self,
+        transaction: &DatabaseTransaction,
+    ) -> impl Future<Output = Result<(), BoxError>> + Send {
+        let _ = transaction;
+        std::future::ready(Err(format!(
+            "{} does not say how to clear its read model (Projection::clear)",
+            Self::NAME
+        )
+        .into()))
+    }
+
     /// Writes the read model's changes for one event in `transaction`, with SeaORM calls. The
     /// runner records the event's tracking in the same transaction and commits (it may commit
     /// several events' changes together).

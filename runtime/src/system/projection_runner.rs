@@ -5,11 +5,10 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::TransactionTrait;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::error::BoxError;
 use super::progress::Progress;
 use super::subscription::{DEFAULT_SUBSCRIPTION_POLL_INTERVAL, Wakeup};
 use super::{LeaderLog, ProcessingError, Projection, SystemError, UpstreamEvent};
@@ -222,13 +221,10 @@ impl<P: Projection> ProjectionRunner<P> {
     }
 
     /// Starts the read model again from nothing: in one transaction on the view's database,
-    /// `clear` empties the read model and the projection's tracking rows are deleted; the
-    /// projection (stopped first if it runs, and started again after) then replays every event
-    /// from the start.
-    pub async fn reset<F>(&self, clear: F) -> Result<(), SystemError>
-    where
-        F: for<'t> AsyncFnOnce(&'t DatabaseTransaction) -> Result<(), BoxError>,
-    {
+    /// the projection's [`clear`](Projection::clear) empties the read model and its tracking
+    /// rows are deleted; the projection (stopped first if it runs, and started again after)
+    /// then replays every event from the start. When `clear` fails, nothing changes.
+    pub async fn reset(&self) -> Result<(), SystemError> {
         let was_running = self.is_running();
         if was_running {
             let _ = self.stop().await;
@@ -241,7 +237,7 @@ impl<P: Projection> ProjectionRunner<P> {
             .begin()
             .await
             .map_err(&view_error)?;
-        if let Err(source) = clear(&transaction).await {
+        if let Err(source) = self.parts.projection.clear(&transaction).await {
             let _ = transaction.rollback().await;
             return Err(SystemError::application(
                 P::NAME,
@@ -265,18 +261,15 @@ impl<P: Projection> ProjectionRunner<P> {
         Ok(())
     }
 
-    /// Rebuilds the read model: [`reset`](Self::reset)s it with `clear`, then replays every
+    /// Rebuilds the read model: [`reset`](Self::reset)s it, then replays every
     /// event up to the last notification the upstream log holds now, and returns when the read
     /// model has caught up with it (or with the error that stopped the projection). With
     /// `progress`, a line on standard error shows how far the replay is, when it is a
     /// terminal. A projection that was running goes on running; one that was not is stopped
     /// again once it has caught up. Returns the position reached.
-    pub async fn rebuild<F>(&self, clear: F, progress: bool) -> Result<Option<u64>, SystemError>
-    where
-        F: for<'t> AsyncFnOnce(&'t DatabaseTransaction) -> Result<(), BoxError>,
-    {
+    pub async fn rebuild(&self, progress: bool) -> Result<Option<u64>, SystemError> {
         let was_running = self.is_running();
-        self.reset(clear).await?;
+        self.reset().await?;
         let target = self
             .parts
             .log
