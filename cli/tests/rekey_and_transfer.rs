@@ -355,3 +355,103 @@ async fn export_of_one_application_to_a_file() {
     assert_eq!(info["applications"].as_array().unwrap().len(), 1);
     assert_eq!(info["applications"][0]["name"], "Accounts");
 }
+
+#[tokio::test]
+async fn rekey_killed_half_way_goes_on_where_it_stopped() {
+    let env = [("COMPRESSOR_TOPIC", "zlib")];
+    let target = Target::new(Backend::SqliteFile, &env).unwrap();
+    let app = target.app("Worlds").await;
+    for _ in 0..100 {
+        let mut worlds: Vec<World> = (0..20)
+            .map(|n| {
+                let mut world = World::create();
+                world.make_it_so(format!("thing {n}"));
+                world
+            })
+            .collect();
+        app.save(&mut worlds).await.unwrap();
+    }
+    let _ = app.close().await;
+    let new = [
+        ("NEW_CIPHER_KEY", OTHER_KEY),
+        ("NEW_COMPRESSOR_TOPIC", "zlib"),
+    ];
+    let mut rekey = target
+        .command(
+            &["rekey", "--batch-size", "5", "--writer-check-seconds", "0"],
+            &new,
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed (SIGKILL) once it has committed a few batches.
+    let store = target.store().await;
+    let progress = |store: &eventsourcing_seaorm::seaorm::SeaOrmStore| {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE application_name = '__rekey__stored_events'",
+            store.tables().notification_tracking
+        );
+        let conn = store.connection().clone();
+        async move {
+            use sea_orm::ConnectionTrait;
+            conn.query_one_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                sql,
+            ))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+            .unwrap_or(0)
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while progress(&store).await < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rekey made no progress"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    rekey.kill().unwrap();
+    rekey.wait().unwrap();
+    let rekeyed = target.with_env(&[
+        ("COMPRESSOR_TOPIC", "zlib"),
+        ("CIPHER_TOPIC", AES),
+        ("CIPHER_KEY", OTHER_KEY),
+    ]);
+    // Half-way: each setting reads only its part, and no row is half-written.
+    let old = target.run(&["verify", "--format", "json"]).expect(1).json();
+    let done = rekeyed
+        .run(&["verify", "--format", "json"])
+        .expect(1)
+        .json();
+    let (old_bad, new_bad) = (
+        old["errors"].as_array().unwrap().len(),
+        done["errors"].as_array().unwrap().len(),
+    );
+    assert_eq!(
+        old_bad + new_bad,
+        4000,
+        "every row reads with exactly one of the keys"
+    );
+    assert!(
+        old_bad >= 15,
+        "at least three batches were re-keyed: {old_bad}"
+    );
+    // Run again: it goes on, and the whole store reads with the new key.
+    let resumed = target
+        .run_with(
+            &["rekey", "--format", "json", "--writer-check-seconds", "0"],
+            &new,
+            None,
+        )
+        .expect(0)
+        .json();
+    assert_eq!(resumed["finished"], true);
+    assert_eq!(resumed["verify"]["events"], 4000);
+    assert_eq!(resumed["verify"]["errors"], json!([]));
+    assert!(resumed["rewritten_events"].as_u64().unwrap() <= 4000 - 15);
+    rekeyed.run(&["verify"]).expect(0);
+}
