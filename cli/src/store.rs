@@ -80,8 +80,18 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to the database the options (or `DATABASE_URL`) name.
+    /// Connects to the database the options (or `DATABASE_URL`) name, with the settings of
+    /// the process environment.
     pub async fn open(options: &StoreOptions) -> Result<Store, CliError> {
+        Self::open_with_environment(options, std::env::vars().collect()).await
+    }
+
+    /// Connects as [`open`](Self::open) does, with the settings of `environment` instead of
+    /// the process's (for a program that runs the commands in process, such as the bench).
+    pub async fn open_with_environment(
+        options: &StoreOptions,
+        environment: Vec<(String, String)>,
+    ) -> Result<Store, CliError> {
         let (conn, tables) = connect(options).await?;
         let store = SeaOrmStore::with_tables(conn, tables)
             .await
@@ -89,7 +99,7 @@ impl Store {
         let store = Store {
             store,
             options: options.clone(),
-            environment: std::env::vars().collect(),
+            environment,
             mappers: Mutex::default(),
         };
         // Bad settings are found before anything is read.
