@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use futures_util::stream::{self, BoxStream};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use sea_orm::sqlx::{self, postgres::PgListener};
 
@@ -147,6 +148,10 @@ pub(crate) struct Wakeup {
     /// Listening on the channel: a connection of its own, closed with the wakeup.
     listener: Option<PgListener>,
     poll_interval: Duration,
+    /// When the next poll is due: a poll interval after the last one fired, however long the
+    /// caller's work between two waits took (else a save made just after a select would wait
+    /// the interval plus that work).
+    next_poll: Instant,
 }
 
 impl Wakeup {
@@ -166,6 +171,7 @@ impl Wakeup {
             listen,
             listener: None,
             poll_interval,
+            next_poll: Instant::now() + poll_interval,
         }
     }
 
@@ -194,24 +200,31 @@ impl Wakeup {
                 }
             }
         }
-        match &mut self.listener {
+        let poll = tokio::time::sleep_until(self.next_poll);
+        let polled = match &mut self.listener {
             Some(listener) => {
                 tokio::select! {
-                    _ = self.waker.0.notified() => {}
-                    _ = tokio::time::sleep(self.poll_interval) => {}
-                    received = listener.recv() => if let Err(error) = received {
-                        // sqlx reconnects on the next `recv`; the select after this wait
-                        // catches up with anything missed meanwhile.
-                        tracing::debug!(%error, "listening for notifications failed");
-                    },
+                    _ = self.waker.0.notified() => false,
+                    _ = poll => true,
+                    received = listener.recv() => {
+                        if let Err(error) = received {
+                            // sqlx reconnects on the next `recv`; the select after this wait
+                            // catches up with anything missed meanwhile.
+                            tracing::debug!(%error, "listening for notifications failed");
+                        }
+                        false
+                    }
                 }
             }
             None => {
                 tokio::select! {
-                    _ = self.waker.0.notified() => {}
-                    _ = tokio::time::sleep(self.poll_interval) => {}
+                    _ = self.waker.0.notified() => false,
+                    _ = poll => true,
                 }
             }
+        };
+        if polled {
+            self.next_poll = Instant::now() + self.poll_interval;
         }
     }
 }
