@@ -87,11 +87,7 @@ impl<'a> Context<'a> {
                 None => String::new(),
             },
             self.started.elapsed().as_secs_f64(),
-            if row.note.is_empty() {
-                String::new()
-            } else {
-                format!("  {}", row.note)
-            },
+            shown_note(&row.note),
         );
         self.rows.push(row);
     }
@@ -116,13 +112,18 @@ impl<'a> Context<'a> {
             ms(latency.max),
             latency.saves,
             self.started.elapsed().as_secs_f64(),
-            if row.note.is_empty() {
-                String::new()
-            } else {
-                format!("  {}", row.note)
-            },
+            shown_note(&row.note),
         );
         self.rows.push(row);
+    }
+}
+
+/// A row's note at the end of its progress line (nothing when it has none).
+fn shown_note(note: &str) -> String {
+    if note.is_empty() {
+        String::new()
+    } else {
+        format!("  {note}")
     }
 }
 

@@ -18,7 +18,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eventsourcing_seaorm::application::Application;
-use eventsourcing_seaorm::persistence::NotificationQuery;
 use eventsourcing_seaorm::sea_orm::sea_query::{
     Alias, ColumnDef, Expr, InsertStatement, OnConflict, Query, Table,
 };
@@ -26,7 +25,7 @@ use eventsourcing_seaorm::sea_orm::{ConnectionTrait, DatabaseTransaction};
 use eventsourcing_seaorm::system::{Projection, ProjectionRunner, UpstreamEvent};
 use eventsourcing_seaorm_tests::world::WorldEvent;
 
-use super::commands::create_worlds;
+use super::commands::seed_log;
 use super::context::{Context, ratio_note};
 use super::projection_baseline::{self as baseline, Baseline, Writes};
 use super::projection_lag;
@@ -177,7 +176,8 @@ pub(super) async fn settle(db: &Database) -> Result<(), BenchError> {
     Ok(())
 }
 
-/// The upstream log of the throughput rows: its application, and its first and last ids.
+/// The upstream log of the throughput rows: its application, how many events it holds, and
+/// its last notification id.
 struct Upstream {
     app: Application,
     count: usize,
@@ -187,22 +187,13 @@ struct Upstream {
 /// Records `count` one-event worlds upstream and reads where the log ends.
 async fn seed_upstream(db: &Database, count: usize) -> Result<Upstream, BenchError> {
     let app = db.app(UPSTREAM, false, &[]).await?;
-    create_worlds(&app, count, 1, "").await?;
-    let recorder = app.recorder();
-    let first = recorder
-        .select_notifications(&NotificationQuery::new(None, 1))
-        .await?
-        .first()
-        .map(|n| n.id);
-    let last = recorder.max_notification_id().await?;
-    match (first, last) {
-        (Some(first), Some(last)) if last - first + 1 == count as u64 => {
-            Ok(Upstream { app, count, last })
-        }
-        _ => Err(BenchError::Check(format!(
-            "the upstream log runs from {first:?} to {last:?}, not over {count} events"
-        ))),
+    let (first, last) = seed_log(&app, count).await?;
+    if last - first + 1 != count as u64 {
+        return Err(BenchError::Check(format!(
+            "the upstream log runs from {first} to {last}, not over {count} events"
+        )));
     }
+    Ok(Upstream { app, count, last })
 }
 
 /// One pass of the library's runner over the whole log, from an empty read model `table`.
