@@ -1,8 +1,12 @@
-//! The command line: which backends, which transports, how long, where the report goes.
+//! The command line: which backends, which transports, which scenarios, how long, where the
+//! report goes.
 
 use std::path::PathBuf;
 
 use crate::BenchError;
+
+/// The highest scenario number (`--only` takes 1 to this; see `Scenario::number`).
+pub const LAST_SCENARIO: u8 = 10;
 
 /// A database the bench can run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,6 +64,8 @@ pub struct Options {
     pub transports: Vec<Transport>,
     /// A short run (well under a minute) with smaller sizes and one repetition.
     pub quick: bool,
+    /// The scenario numbers to run, in increasing order; `None` runs them all.
+    pub only: Option<Vec<u8>>,
     /// Where `RESULTS.md` and `events_per_second.svg` go.
     pub out: PathBuf,
     /// Whether a `tracing` subscriber is installed, at level INFO, formatting every span of
@@ -77,6 +83,9 @@ usage: cargo run --release -p eventsourcing-seaorm-bench -- [options]
   --backend sqlite|postgres|mysql|all   which databases (default: all)
   --transport tcp|socket|both           how to reach PostgreSQL and MySQL (default: both)
   --quick                               a run of well under a minute (default: full, a few minutes)
+  --only LIST                           only these scenarios, by number, comma-separated (for
+                                        example 9,10; 1 and 2 run together); the report says
+                                        which ran
   --tracing none|info                   without a tracing subscriber (default), or with one at
                                         INFO that formats every span as it closes (to no output)
   --out DIR                             where RESULTS.md and events_per_second.svg go
@@ -99,6 +108,33 @@ fn workspace_path(relative: &str) -> PathBuf {
     bench.parent().unwrap_or(&bench).join(relative)
 }
 
+/// The scenario numbers of `--only`'s list (`9,10`), sorted, without repeats.
+fn scenario_numbers(list: &str) -> Result<Vec<u8>, BenchError> {
+    let mut numbers = Vec::new();
+    for item in list
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
+        match item.parse::<u8>() {
+            Ok(number) if (1..=LAST_SCENARIO).contains(&number) => numbers.push(number),
+            _ => {
+                return Err(BenchError::Usage(format!(
+                    "--only: {item:?} is not a scenario number (1 to {LAST_SCENARIO})\n\n{USAGE}"
+                )));
+            }
+        }
+    }
+    if numbers.is_empty() {
+        return Err(BenchError::Usage(format!(
+            "--only needs scenario numbers\n\n{USAGE}"
+        )));
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    Ok(numbers)
+}
+
 impl Options {
     /// Parses the arguments after the program name. `Ok(None)` means help was asked for.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Self>, BenchError> {
@@ -106,6 +142,7 @@ impl Options {
         let mut backends = Backend::ALL.to_vec();
         let mut transports = vec![Transport::Tcp, Transport::Socket];
         let mut quick = false;
+        let mut only = None;
         let mut out = None;
         let mut tracing_info = false;
         let mut iter = args.iter();
@@ -148,6 +185,7 @@ impl Options {
                         }
                     }
                 }
+                "--only" => only = Some(scenario_numbers(&value("--only")?)?),
                 "--out" => out = Some(PathBuf::from(value("--out")?)),
                 "--tracing" => {
                     tracing_info = match value("--tracing")?.as_str() {
@@ -183,6 +221,7 @@ impl Options {
             backends,
             transports,
             quick,
+            only,
             out,
             tracing_info,
             command,
@@ -204,6 +243,7 @@ mod tests {
         assert_eq!(options.backends, Backend::ALL);
         assert_eq!(options.transports, [Transport::Tcp, Transport::Socket]);
         assert!(!options.quick);
+        assert!(options.only.is_none());
         assert!(!options.tracing_info);
         assert!(options.out.ends_with("docs/benchmarks"));
     }
@@ -232,12 +272,26 @@ mod tests {
     }
 
     #[test]
+    fn only_lists_scenario_numbers() {
+        let options = parse(&["--only", "10,9, 10"]).unwrap().unwrap();
+        assert_eq!(options.only, Some(vec![9, 10]));
+        let options = parse(&["--only=3"]).unwrap().unwrap();
+        assert_eq!(options.only, Some(vec![3]));
+    }
+
+    #[test]
     fn bad_arguments_are_usage_errors() {
         assert!(matches!(
             parse(&["--backend", "oracle"]),
             Err(BenchError::Usage(_))
         ));
         assert!(matches!(parse(&["--out"]), Err(BenchError::Usage(_))));
+        for only in ["0", "11", "x", ","] {
+            assert!(
+                matches!(parse(&["--only", only]), Err(BenchError::Usage(_))),
+                "{only}"
+            );
+        }
         assert!(parse(&["--help"]).unwrap().is_none());
     }
 }

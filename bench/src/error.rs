@@ -3,7 +3,7 @@
 use eventsourcing_seaorm::application::ApplicationError;
 use eventsourcing_seaorm::persistence::PersistenceError;
 use eventsourcing_seaorm::sea_orm::{DbErr, sqlx};
-use eventsourcing_seaorm::system::SystemError;
+use eventsourcing_seaorm::system::{SystemError, WaitError};
 
 /// Why a benchmark step failed.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,9 @@ pub enum BenchError {
     /// A follower returned an error.
     #[error("system: {0}")]
     System(#[from] SystemError),
+    /// A projection did not reach a notification in time, or stopped.
+    #[error("projection: {0}")]
+    Wait(#[from] WaitError),
     /// SeaORM returned an error (connecting, dropping tables).
     #[error("sea-orm: {0}")]
     SeaOrm(#[from] DbErr),

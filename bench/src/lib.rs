@@ -14,8 +14,8 @@
 //! [`raw`] (the raw driver's statements) → [`target`] (which databases, over which transport,
 //! their tables) → [`measure`] (timing, medians) → [`results`] (rows and goals) → [`templates`]
 //! (the rows the raw driver writes), [`floor`] (the raw statements through SeaORM),
-//! [`by_hand`] (raw rows decoded by hand) → [`scenarios`] (the scenarios of the benchmark issue
-//! and issue 23's process applications, one file each) → [`report`] (the table on stdout, `RESULTS.md` and the SVG chart). The `World`
+//! [`by_hand`] (raw rows decoded by hand) → [`scenarios`] (the scenarios of the benchmark issue,
+//! issue 23's process applications and issue 24's projections, one file each) → [`report`] (the table on stdout, `RESULTS.md` and the SVG chart). The `World`
 //! aggregate is the one the tests share ([`eventsourcing_seaorm_tests::world`]).
 //!
 //! [`Application`]: eventsourcing_seaorm::application::Application

@@ -40,8 +40,15 @@ async fn main() -> ExitCode {
     } else {
         Sizes::full()
     };
+    let only = match &options.only {
+        Some(numbers) => {
+            let numbers: Vec<String> = numbers.iter().map(u8::to_string).collect();
+            format!(" of scenarios {} only", numbers.join(", "))
+        }
+        None => String::new(),
+    };
     eprintln!(
-        "{} run on {} CPUs (load average {}); each line: ours, baseline, ours ÷ baseline",
+        "{} run{only} on {} CPUs (load average {}); each line: ours, baseline, ours ÷ baseline",
         if options.quick { "quick" } else { "full" },
         machine.cpus,
         machine.load_average
@@ -71,7 +78,7 @@ async fn main() -> ExitCode {
             }
         };
         versions.push((label, db.version.clone()));
-        let (target_rows, target_failed) = run_target(&db, &sizes).await;
+        let (target_rows, target_failed) = run_target(&db, &sizes, options.only.as_deref()).await;
         db.close().await;
         rows.extend(target_rows);
         failed |= target_failed;
@@ -84,6 +91,7 @@ async fn main() -> ExitCode {
         command: options.command.clone(),
         date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         quick: options.quick,
+        only: options.only.clone(),
         repetitions: sizes.plan.repetitions,
         duration: started.elapsed(),
         peak_rss: peak_rss(),

@@ -1,13 +1,16 @@
 //! What a run found: one row per target and scenario, and the goals from the benchmark issues
-//! each row is held to (the benchmark issue's scenarios 1–8, and issue 23's process
-//! applications).
+//! each row is held to (the benchmark issue's scenarios 1–8, issue 23's process applications,
+//! and issue 24's projections). Most rows are a throughput against a baseline and held to a
+//! ratio; the lag rows of the projections are latencies held to an absolute bound.
+
+use std::time::Duration;
 
 use crate::args::{Backend, Transport};
 use crate::format::thousands;
 use crate::measure::Rate;
 
-/// The scenarios of the benchmark issue (numbered as there), plus the memory check, and issue
-/// 23's process applications (numbered 9).
+/// The scenarios of the benchmark issue (numbered as there), plus the memory check, issue 23's
+/// process applications (numbered 9) and issue 24's projections (numbered 10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scenario {
     /// 1. Create aggregates, one event each, one save each.
@@ -48,6 +51,60 @@ pub enum Scenario {
     /// Issue 23: a fresh follower catching up with this many upstream events, with the
     /// resident set before and after.
     ProcessCatchUp(usize),
+    /// Issue 24: a projection runner writing one read-model row (an upsert) per upstream event
+    /// and the tracking rows, 100 events per transaction, over a log written before it starts.
+    ProjectionThroughput,
+    /// Issue 24: the lag from a save's commit to the read model, at 1,000 saves a second from
+    /// another pool, the runner polling every 50 ms.
+    ProjectionLagPoll,
+    /// Issue 24: the same lag, the runner woken by PostgreSQL's `NOTIFY`.
+    ProjectionLagNotify,
+    /// Issue 24: the same lag, the runner woken by its upstream application's own saves in
+    /// this process.
+    ProjectionLagInProcess,
+}
+
+/// The most a lag row's 99th percentile may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyGoal {
+    /// The bound on the 99th percentile.
+    pub max_p99: Duration,
+    /// How the issue says it.
+    pub wording: &'static str,
+}
+
+/// What a lag row measured: the lag of each save, as percentiles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Latency {
+    /// The median.
+    pub p50: Duration,
+    /// The 99th percentile.
+    pub p99: Duration,
+    /// The largest.
+    pub max: Duration,
+    /// How many saves were measured.
+    pub saves: usize,
+}
+
+impl Latency {
+    /// The percentiles of these lags (in any order); `None` for none.
+    pub fn of(mut lags: Vec<Duration>) -> Option<Self> {
+        lags.sort();
+        let n = lags.len();
+        let at = |fraction: f64| lags[((n as f64 * fraction).ceil() as usize).clamp(1, n) - 1];
+        let max = *lags.last()?;
+        Some(Self {
+            p50: at(0.5),
+            p99: at(0.99),
+            max,
+            saves: n,
+        })
+    }
+}
+
+/// Milliseconds, with one decimal.
+pub fn ms(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1000.0)
 }
 
 /// What a row is compared with.
@@ -83,6 +140,28 @@ pub struct Goal {
 }
 
 impl Scenario {
+    /// The scenario's number in the issues (`--only` selects by it).
+    pub fn number(self) -> u8 {
+        match self {
+            Scenario::Append1 => 1,
+            Scenario::Append10 | Scenario::Append100 => 2,
+            Scenario::Commands => 3,
+            Scenario::Load5
+            | Scenario::Load5Snapshot
+            | Scenario::Load1000
+            | Scenario::Load1000Snapshot => 4,
+            Scenario::Log100 | Scenario::Log1000 => 5,
+            Scenario::AppendSecret | Scenario::CommandsSecret => 6,
+            Scenario::Writers(_) | Scenario::WriterScaling => 7,
+            Scenario::Memory => 8,
+            Scenario::ProcessOne | Scenario::ProcessBatch | Scenario::ProcessCatchUp(_) => 9,
+            Scenario::ProjectionThroughput
+            | Scenario::ProjectionLagPoll
+            | Scenario::ProjectionLagNotify
+            | Scenario::ProjectionLagInProcess => 10,
+        }
+    }
+
     /// The row's label.
     pub fn label(self) -> String {
         match self {
@@ -104,6 +183,14 @@ impl Scenario {
             Scenario::ProcessOne => "9. process, 1 event → 1 + tracking, 1/tx".into(),
             Scenario::ProcessBatch => "9. process, 1 event → 1 + tracking, 100/tx".into(),
             Scenario::ProcessCatchUp(n) => format!("9. catch-up of {} events (RSS)", thousands(n)),
+            Scenario::ProjectionThroughput => {
+                "10. projection, 1 event → upsert + tracking, 100/tx".into()
+            }
+            Scenario::ProjectionLagPoll => "10. projection lag at 1k saves/s, poll 50 ms".into(),
+            Scenario::ProjectionLagNotify => "10. projection lag at 1k saves/s, NOTIFY".into(),
+            Scenario::ProjectionLagInProcess => {
+                "10. projection lag at 1k saves/s, in-process".into()
+            }
         }
     }
 
@@ -128,6 +215,10 @@ impl Scenario {
             Scenario::ProcessOne => "process 1/tx".into(),
             Scenario::ProcessBatch => "process 100/tx".into(),
             Scenario::ProcessCatchUp(_) => "catch-up, fresh".into(),
+            Scenario::ProjectionThroughput => "projection 100/tx".into(),
+            Scenario::ProjectionLagPoll => "projection lag, poll".into(),
+            Scenario::ProjectionLagNotify => "projection lag, NOTIFY".into(),
+            Scenario::ProjectionLagInProcess => "projection lag, in-process".into(),
         }
     }
 
@@ -165,7 +256,8 @@ impl Scenario {
             | Scenario::Log100
             | Scenario::Log1000
             | Scenario::ProcessOne
-            | Scenario::ProcessBatch => Some(Goal {
+            | Scenario::ProcessBatch
+            | Scenario::ProjectionThroughput => Some(Goal {
                 min_ratio: 0.8,
                 wording: "≥ 0.8× raw",
             }),
@@ -184,6 +276,22 @@ impl Scenario {
             Scenario::ProcessCatchUp(_) => Some(Goal {
                 min_ratio: 0.0,
                 wording: "RSS flat",
+            }),
+            _ => None,
+        }
+    }
+
+    /// The bound on the 99th percentile of a lag row, if it has one: the poll interval and
+    /// 10 ms for a runner that polls, 10 ms for one woken by `NOTIFY`.
+    pub fn latency_goal(self) -> Option<LatencyGoal> {
+        match self {
+            Scenario::ProjectionLagPoll => Some(LatencyGoal {
+                max_p99: Duration::from_millis(60),
+                wording: "p99 < 60 ms (poll + 10 ms)",
+            }),
+            Scenario::ProjectionLagNotify => Some(LatencyGoal {
+                max_p99: Duration::from_millis(10),
+                wording: "p99 < 10 ms",
             }),
             _ => None,
         }
@@ -233,6 +341,8 @@ pub struct Row {
     /// The Python original's figure measured in this run, on the same database, when it was
     /// (else [`Scenario::python`] gives the one measured before, if any).
     pub python: Option<f64>,
+    /// A lag row's percentiles (its rates are then zero and not shown).
+    pub latency: Option<Latency>,
 }
 
 /// Whether a row met its goal.
@@ -280,10 +390,33 @@ impl Row {
         }
     }
 
+    /// How the row's goal is worded, or `""` when it has none.
+    pub fn goal_wording(&self) -> &'static str {
+        match self.latency {
+            Some(_) => self.scenario.latency_goal().map_or("", |g| g.wording),
+            None => self.scenario.goal(self.backend).map_or("", |g| g.wording),
+        }
+    }
+
+    /// What the row found, as its goal reads it: `0.93×` for a ratio, `p99 12.3 ms` for a lag.
+    pub fn result(&self) -> String {
+        match self.latency {
+            Some(latency) => format!("p99 {} ms", ms(latency.p99)),
+            None => format!("{:.2}×", self.ratio()),
+        }
+    }
+
     /// Whether the row met the issue's goal (a failed check is a miss).
     pub fn verdict(&self) -> Verdict {
         if matches!(self.check, Some(Err(_))) {
             return Verdict::Missed;
+        }
+        if let Some(latency) = self.latency {
+            return match self.scenario.latency_goal() {
+                Some(goal) if latency.p99 < goal.max_p99 => Verdict::Met,
+                Some(_) => Verdict::Missed,
+                None => Verdict::None,
+            };
         }
         match self.scenario.goal(self.backend) {
             Some(goal) if self.ratio() >= goal.min_ratio => Verdict::Met,
@@ -358,6 +491,7 @@ mod tests {
             note: String::new(),
             check: None,
             python: None,
+            latency: None,
         }
     }
 
@@ -439,6 +573,52 @@ mod tests {
                 .versus_python()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn lag_rows_are_held_to_their_99th_percentile() {
+        let lag = |scenario, p99_ms| Row {
+            latency: Some(Latency {
+                p50: Duration::from_millis(1),
+                p99: Duration::from_millis(p99_ms),
+                max: Duration::from_millis(p99_ms),
+                saves: 100,
+            }),
+            ..row(scenario, 0.0, 0.0)
+        };
+        assert_eq!(lag(Scenario::ProjectionLagPoll, 59).verdict(), Verdict::Met);
+        assert_eq!(
+            lag(Scenario::ProjectionLagPoll, 61).verdict(),
+            Verdict::Missed
+        );
+        assert_eq!(
+            lag(Scenario::ProjectionLagNotify, 9).verdict(),
+            Verdict::Met
+        );
+        assert_eq!(
+            lag(Scenario::ProjectionLagNotify, 10).verdict(),
+            Verdict::Missed
+        );
+        assert_eq!(
+            lag(Scenario::ProjectionLagInProcess, 500).verdict(),
+            Verdict::None
+        );
+        assert_eq!(lag(Scenario::ProjectionLagPoll, 59).result(), "p99 59.0 ms");
+        assert_eq!(
+            lag(Scenario::ProjectionLagPoll, 59).goal_wording(),
+            "p99 < 60 ms (poll + 10 ms)"
+        );
+    }
+
+    #[test]
+    fn percentiles_are_of_the_sorted_lags() {
+        let lags: Vec<Duration> = (1..=200).rev().map(Duration::from_millis).collect();
+        let latency = Latency::of(lags).unwrap();
+        assert_eq!(latency.p50, Duration::from_millis(100));
+        assert_eq!(latency.p99, Duration::from_millis(198));
+        assert_eq!(latency.max, Duration::from_millis(200));
+        assert_eq!(latency.saves, 200);
+        assert!(Latency::of(Vec::new()).is_none());
     }
 
     #[test]

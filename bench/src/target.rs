@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use eventsourcing_seaorm::application::Application;
@@ -126,6 +126,10 @@ pub struct Database {
     /// The server's (or SQLite library's) version.
     pub version: String,
     sqlite_dir: Option<PathBuf>,
+    /// The prefix of the bench's tables on a server (none in SQLite's file of its own).
+    prefix: String,
+    /// Tables of the scenarios' own (read models), dropped with the event-store tables.
+    own_tables: Mutex<Vec<String>>,
 }
 
 fn unique_suffix() -> String {
@@ -187,6 +191,11 @@ impl Database {
     pub async fn open(mut target: Target) -> Result<Self, BenchError> {
         let suffix = unique_suffix();
         let mut sqlite_dir = None;
+        let prefix = if target.backend == Backend::Sqlite {
+            String::new()
+        } else {
+            format!("bench_{suffix}_")
+        };
         let tables = if target.backend == Backend::Sqlite {
             let base = std::env::var_os("BENCH_SQLITE_DIR")
                 .map(PathBuf::from)
@@ -200,7 +209,7 @@ impl Database {
             sqlite_dir = Some(dir);
             Tables::default()
         } else {
-            Tables::with_prefix(&format!("bench_{suffix}_"))
+            Tables::with_prefix(&prefix)
         };
         let conn = match connect_library(target.backend, &target.url).await {
             Ok(conn) => conn,
@@ -229,6 +238,8 @@ impl Database {
             sql,
             version: String::new(),
             sqlite_dir,
+            prefix,
+            own_tables: Mutex::new(Vec::new()),
         };
         let mut raw = database.raw().await?;
         database.version = raw
@@ -240,6 +251,28 @@ impl Database {
             .await?;
         raw.close().await;
         Ok(database)
+    }
+
+    /// The name of a table of a scenario's own, `name` with the prefix of the bench's tables
+    /// (so that it collides with nothing else on the server); [`close`](Self::close) drops it.
+    pub fn own_table(&self, name: &str) -> String {
+        let table = format!("{}{name}", self.prefix);
+        let mut own = self
+            .own_tables
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !own.contains(&table) {
+            own.push(table.clone());
+        }
+        table
+    }
+
+    /// A store on the bench's tables with a pool of its own, as another process or service
+    /// writing the same database has: its saves wake no runner of the library's pool in this
+    /// process. Close its connection when done.
+    pub async fn second_store(&self) -> Result<SeaOrmStore, BenchError> {
+        let conn = connect_library(self.target.backend, &self.target.url).await?;
+        Ok(SeaOrmStore::with_tables(conn, self.store.tables().clone()).await?)
     }
 
     /// A new raw connection to the same database over the same transport.
@@ -287,7 +320,8 @@ impl Database {
         Ok(())
     }
 
-    /// Drops the bench's tables (or removes the SQLite file) and closes the pool.
+    /// Drops the bench's tables and the scenarios' own (or removes the SQLite file) and closes
+    /// the pool.
     pub async fn close(self) {
         if let Some(dir) = &self.sqlite_dir {
             let _ = self.conn.close().await;
@@ -295,11 +329,20 @@ impl Database {
             return;
         }
         let tables = self.store.tables();
+        let own = std::mem::take(
+            &mut *self
+                .own_tables
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
         for table in [
             &tables.stored_events,
             &tables.snapshots,
             &tables.notification_tracking,
-        ] {
+        ]
+        .into_iter()
+        .chain(&own)
+        {
             let sql = format!("DROP TABLE IF EXISTS {}", self.store.dialect().quote(table));
             if let Err(error) = self.conn.execute_unprepared(&sql).await {
                 eprintln!("  warning: could not drop {table}: {error}");

@@ -40,6 +40,7 @@ async fn main() -> Result<(), BenchError> {
         backends,
         transports: vec![Transport::Socket, Transport::Tcp],
         quick: false,
+        only: None,
         out: "target/benchmarks-execute".into(),
         tracing_info: false,
         command: String::new(),

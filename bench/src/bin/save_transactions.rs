@@ -45,6 +45,7 @@ async fn main() -> Result<(), BenchError> {
         backends: vec![Backend::Sqlite, Backend::Postgres, Backend::MySql],
         transports: vec![Transport::Socket, Transport::Tcp],
         quick: false,
+        only: None,
         out: "target/benchmarks-save-transactions".into(),
         tracing_info: false,
         command: String::new(),

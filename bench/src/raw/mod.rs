@@ -8,12 +8,15 @@
 //! row `FOR UPDATE`), one multi-row `INSERT … RETURNING id` with bound parameters, a process
 //! application's tracking rows in one multi-row `INSERT`, `COMMIT` (`write.rs`). Reads are the
 //! same `SELECT`s, with every column read into an owned value (`read.rs`). The SQL text of both
-//! is in `statements.rs`.
+//! is in `statements.rs`. A projection's batch, read-model upserts and tracking rows in one
+//! transaction, is in `project.rs`.
 
+mod project;
 mod read;
 mod statements;
 mod write;
 
+pub use project::RawViewRow;
 pub use statements::RawSql;
 
 use std::collections::HashMap;

@@ -22,6 +22,8 @@ pub struct Report {
     pub date: String,
     /// Whether it was a quick run.
     pub quick: bool,
+    /// The scenario numbers `--only` asked for; `None` when every scenario ran.
+    pub only: Option<Vec<u8>>,
     /// Repetitions of each side in each comparison.
     pub repetitions: usize,
     /// How long it took.
@@ -33,6 +35,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// What kind of run it was: `full run`, `quick run`, `quick run of scenarios 9, 10 only`.
+    pub fn kind(&self) -> String {
+        let size = if self.quick { "quick" } else { "full" };
+        match &self.only {
+            None => format!("{size} run"),
+            Some(numbers) => {
+                let numbers: Vec<String> = numbers.iter().map(u8::to_string).collect();
+                let plural = if numbers.len() == 1 { "" } else { "s" };
+                format!("{size} run of scenario{plural} {} only", numbers.join(", "))
+            }
+        }
+    }
+
     /// The rows that have a figure from the Python original, with the comparison.
     pub fn against_python(&self) -> Vec<(&Row, PythonComparison)> {
         self.rows

@@ -4,13 +4,40 @@ use std::fmt::Write as _;
 
 use super::contents::Report;
 use crate::format::{gib, mib, si};
-use crate::results::Verdict;
+use crate::results::{Row, Verdict, ms};
 
 fn verdict(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Met => "met",
         Verdict::Missed => "**missed**",
         Verdict::None => "",
+    }
+}
+
+/// The table's row: a ratio row's figures, or a lag row's percentiles.
+fn table_row(row: &Row) -> String {
+    match row.latency {
+        Some(latency) => format!(
+            "| {} | {} | ms p50 / p99 | {} / {} | | | {} | {} |",
+            row.target(),
+            row.scenario.label(),
+            ms(latency.p50),
+            ms(latency.p99),
+            row.goal_wording(),
+            verdict(row.verdict()),
+        ),
+        None => format!(
+            "| {} | {} | {} | {} | {} {} | {:.2}× | {} | {} |",
+            row.target(),
+            row.scenario.label(),
+            row.unit(),
+            si(row.figure(row.ours)),
+            si(row.figure(row.baseline)),
+            row.scenario.baseline().name(),
+            row.ratio(),
+            row.goal_wording(),
+            verdict(row.verdict()),
+        ),
     }
 }
 
@@ -21,11 +48,11 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(out, "# Benchmark results\n");
     let _ = writeln!(
         out,
-        "Measured {} with\n\n```sh\n{}\n```\n\n({} run, {:.0} s). The chart of the same figures is \
+        "Measured {} with\n\n```sh\n{}\n```\n\n({}, {:.0} s). The chart of the same figures is \
          [`events_per_second.svg`](events_per_second.svg).\n",
         report.date,
         report.command,
-        if report.quick { "quick" } else { "full" },
+        report.kind(),
         report.duration.as_secs_f64(),
     );
     let _ = writeln!(out, "## Machine\n");
@@ -74,7 +101,17 @@ pub fn markdown(report: &Report) -> String {
          selects of 100 notifications, and per transaction `BEGIN`, the lock, the events' \
          `INSERT … RETURNING`, the tracking rows' `INSERT`, `COMMIT`). Its catch-up row is one \
          pass of a fresh follower over the whole log, with the resident set read after a tenth \
-         and at the end (its goal, \"RSS flat\", is its check). TCP rows suffer from sqlx 0.9.0 leaving \
+         and at the end (its goal, \"RSS flat\", is its check). Scenario 10 (issue 24) is a \
+         projection runner upserting one read-model row per upstream event, 100 events per \
+         transaction with their tracking rows, one pass over a log of one-event worlds from \
+         `start` to `wait` for its last notification; its raw side selects the next 100 \
+         notifications, decodes each state with serde_json and sends `BEGIN`, the same upsert \
+         per event, the tracking rows' `INSERT`, `COMMIT`. Its lag rows are no ratios: while a \
+         writer saves 1,000 one-event worlds a second, each save's time from its commit to the \
+         read model's position covering it, as the median and 99th percentile in milliseconds, \
+         with the runner polling every 50 ms (writer on a pool of its own), woken by \
+         PostgreSQL's `NOTIFY`, or woken by its upstream application's own saves (no goal). \
+         TCP rows suffer from sqlx 0.9.0 leaving \
          Nagle's algorithm on (sqlx issue #4335), and over TCP sqlx negotiates TLS with a \
          PostgreSQL server that has `ssl=on` (its default `sslmode=prefer`): compare them with \
          the socket rows. Before the read scenarios the tables are `ANALYZE`d, as autovacuum \
@@ -87,20 +124,7 @@ pub fn markdown(report: &Report) -> String {
         "| target | scenario | unit | ours | baseline | ours ÷ baseline | goal | |\n|---|---|---|--:|--:|--:|---|---|"
     );
     for row in &report.rows {
-        let goal = row.scenario.goal(row.backend).map_or("", |g| g.wording);
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} {} | {:.2}× | {} | {} |",
-            row.target(),
-            row.scenario.label(),
-            row.unit(),
-            si(row.figure(row.ours)),
-            si(row.figure(row.baseline)),
-            row.scenario.baseline().name(),
-            row.ratio(),
-            goal,
-            verdict(row.verdict()),
-        );
+        let _ = writeln!(out, "{}", table_row(row));
     }
     let python = report.against_python();
     if !python.is_empty() {
@@ -145,16 +169,16 @@ pub fn markdown(report: &Report) -> String {
         goals.len()
     );
     for row in missed {
-        let goal = row
-            .scenario
-            .goal(row.backend)
-            .map_or("check", |g| g.wording);
+        let goal = match row.goal_wording() {
+            "" => "check",
+            wording => wording,
+        };
         let _ = writeln!(
             out,
-            "- missed: {} {} — {:.2}× ({goal})",
+            "- missed: {} {} — {} ({goal})",
             row.target(),
             row.scenario.label(),
-            row.ratio()
+            row.result()
         );
     }
     let notes = report.noted();

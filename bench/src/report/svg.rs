@@ -1,5 +1,6 @@
 //! The chart: events per second for each target and scenario, the library's bar beside its
-//! baseline's, on a logarithmic axis. Hand-written SVG.
+//! baseline's, on a logarithmic axis (the projections' lag rows, latencies, are not in it).
+//! Hand-written SVG.
 
 use std::fmt::Write as _;
 
@@ -40,7 +41,7 @@ pub fn svg(report: &Report) -> String {
     let rows: Vec<_> = report
         .rows
         .iter()
-        .filter(|r| r.scenario != Scenario::WriterScaling)
+        .filter(|r| r.scenario != Scenario::WriterScaling && r.latency.is_none())
         .collect();
     let mut targets: Vec<String> = Vec::new();
     for row in &rows {
@@ -79,11 +80,7 @@ pub fn svg(report: &Report) -> String {
         out,
         r##"<text x="20" y="42" fill="#555">{} · {} · {} CPUs · {}</text>"##,
         escape(&report.date),
-        if report.quick {
-            "quick run"
-        } else {
-            "full run"
-        },
+        escape(&report.kind()),
         report.machine.cpus,
         escape(&report.machine.kernel),
     );

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::contents::Report;
 use crate::format::si;
-use crate::results::Verdict;
+use crate::results::{Verdict, ms};
 
 fn verdict(verdict: Verdict) -> &'static str {
     match verdict {
@@ -23,22 +23,32 @@ pub fn table(report: &Report) -> String {
         "target", "scenario", "unit", "ours", "baseline", "ratio", "goal"
     );
     for row in &report.rows {
-        let goal = row
-            .scenario
-            .goal(row.backend)
-            .map_or("", |goal| goal.wording);
-        let _ = writeln!(
-            out,
-            "{:<16} {:<42} {:>8} {:>9} {:>9} {:>6.2}×  {:<24} {}",
-            row.target(),
-            row.scenario.label(),
-            row.unit(),
-            si(row.figure(row.ours)),
-            si(row.figure(row.baseline)),
-            row.ratio(),
-            goal,
-            verdict(row.verdict()),
-        );
+        let goal = row.goal_wording();
+        let _ = match row.latency {
+            Some(latency) => writeln!(
+                out,
+                "{:<16} {:<42} {:>8} {:>19} {:>8}  {:<24} {}",
+                row.target(),
+                row.scenario.label(),
+                "ms",
+                format!("p50 {} p99 {}", ms(latency.p50), ms(latency.p99)),
+                "",
+                goal,
+                verdict(row.verdict()),
+            ),
+            None => writeln!(
+                out,
+                "{:<16} {:<42} {:>8} {:>9} {:>9} {:>6.2}×  {:<24} {}",
+                row.target(),
+                row.scenario.label(),
+                row.unit(),
+                si(row.figure(row.ours)),
+                si(row.figure(row.baseline)),
+                row.ratio(),
+                goal,
+                verdict(row.verdict()),
+            ),
+        };
     }
     let python = report.against_python();
     if !python.is_empty() {

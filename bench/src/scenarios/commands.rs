@@ -3,6 +3,7 @@
 
 use eventsourcing_seaorm::application::Application;
 use eventsourcing_seaorm::domain::Aggregate;
+use eventsourcing_seaorm::persistence::NotificationQuery;
 use eventsourcing_seaorm_tests::world::{World, world_with_events};
 use uuid::Uuid;
 
@@ -32,6 +33,27 @@ pub async fn create_worlds(
             .await?;
     }
     Ok(ids)
+}
+
+/// Saves this many new one-event worlds with the library (an upstream log for the process
+/// applications and projections to read) and returns the first and last notification ids of
+/// the application's log.
+pub async fn seed_log(app: &Application, count: usize) -> Result<(u64, u64), BenchError> {
+    create_worlds(app, count, 1, "").await?;
+    let recorder = app.recorder();
+    let first = recorder
+        .select_notifications(&NotificationQuery::new(None, 1))
+        .await?
+        .first()
+        .map(|n| n.id);
+    let last = recorder.max_notification_id().await?;
+    match (first, last) {
+        (Some(first), Some(last)) => Ok((first, last)),
+        _ => Err(BenchError::Check(format!(
+            "{} recorded no events",
+            app.name()
+        ))),
+    }
 }
 
 /// Inserts this many one-row aggregates with the raw driver, 100 per transaction.

@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::sizes::Sizes;
 use crate::format::si;
 use crate::measure::Rate;
-use crate::results::{Row, Scenario};
+use crate::results::{Latency, Row, Scenario, ms};
 use crate::target::Database;
 
 /// The application the library's scenarios write and read.
@@ -72,6 +72,7 @@ impl<'a> Context<'a> {
             note,
             check,
             python,
+            latency: None,
         };
         let baseline_name = scenario.baseline().name();
         eprintln!(
@@ -86,13 +87,43 @@ impl<'a> Context<'a> {
                 None => String::new(),
             },
             self.started.elapsed().as_secs_f64(),
-            if row.note.is_empty() {
-                String::new()
-            } else {
-                format!("  {}", row.note)
-            },
+            shown_note(&row.note),
         );
         self.rows.push(row);
+    }
+
+    /// Records a lag row (no rates, no baseline) and finishes its progress line.
+    pub fn record_latency(&mut self, scenario: Scenario, latency: Latency, note: String) {
+        let row = Row {
+            backend: self.db.target.backend,
+            transport: self.db.target.transport,
+            scenario,
+            ours: Rate::default(),
+            baseline: Rate::default(),
+            note,
+            check: None,
+            python: None,
+            latency: Some(latency),
+        };
+        eprintln!(
+            " p50 {} ms, p99 {} ms, max {} ms over {} saves  ({:.1} s){}",
+            ms(latency.p50),
+            ms(latency.p99),
+            ms(latency.max),
+            latency.saves,
+            self.started.elapsed().as_secs_f64(),
+            shown_note(&row.note),
+        );
+        self.rows.push(row);
+    }
+}
+
+/// A row's note at the end of its progress line (nothing when it has none).
+fn shown_note(note: &str) -> String {
+    if note.is_empty() {
+        String::new()
+    } else {
+        format!("  {note}")
     }
 }
 

@@ -1,5 +1,6 @@
-//! The scenarios of the benchmark issue, and issue 23's process applications (`process.rs`),
-//! one file each, run in order on one target. Each
+//! The scenarios of the benchmark issue, issue 23's process applications (`process.rs`) and
+//! issue 24's projections (`projection.rs`, with what it is compared with in
+//! `projection_baseline.rs` and its lag rows in `projection_lag.rs`), one file each, run in order on one target. Each
 //! measures the library through an [`Application`] as a user writes it, and the raw driver
 //! doing the same statements on the same transport, and records a [`Row`]. What they share is
 //! in `context.rs` (the [`Context`] a scenario records its rows in) and `sizes.rs` ([`Sizes`]).
@@ -14,6 +15,9 @@ mod load;
 mod memory;
 mod notifications;
 mod process;
+mod projection;
+mod projection_baseline;
+mod projection_lag;
 mod secret;
 mod sizes;
 
@@ -23,26 +27,31 @@ pub use sizes::Sizes;
 use crate::results::Row;
 use crate::target::Database;
 
-/// Runs every scenario on one target. A scenario that fails is reported on stderr and the
+/// Runs the scenarios on one target: all of them, or those whose numbers `only` lists (the
+/// file of scenarios 1 and 2 runs both). A scenario that fails is reported on stderr and the
 /// others still run; the returned flag says whether any failed.
-pub async fn run_target(db: &Database, sizes: &Sizes) -> (Vec<Row>, bool) {
+pub async fn run_target(db: &Database, sizes: &Sizes, only: Option<&[u8]>) -> (Vec<Row>, bool) {
     let mut cx = Context::new(db, sizes);
     let mut failed = false;
+    let runs = |numbers: &[u8]| only.is_none_or(|only| numbers.iter().any(|n| only.contains(n)));
     macro_rules! scenario {
-        ($call:expr) => {
-            if let Err(error) = $call.await {
-                eprintln!("\n  FAILED: {error}");
-                failed = true;
+        ($numbers:expr, $call:expr) => {
+            if runs(&$numbers) {
+                if let Err(error) = $call.await {
+                    eprintln!("\n  FAILED: {error}");
+                    failed = true;
+                }
             }
         };
     }
-    scenario!(append::run(&mut cx));
-    scenario!(commands::run(&mut cx));
-    scenario!(load::run(&mut cx));
-    scenario!(notifications::run(&mut cx));
-    scenario!(secret::run(&mut cx));
-    scenario!(concurrency::run(&mut cx));
-    scenario!(memory::run(&mut cx));
-    scenario!(process::run(&mut cx));
+    scenario!([1, 2], append::run(&mut cx));
+    scenario!([3], commands::run(&mut cx));
+    scenario!([4], load::run(&mut cx));
+    scenario!([5], notifications::run(&mut cx));
+    scenario!([6], secret::run(&mut cx));
+    scenario!([7], concurrency::run(&mut cx));
+    scenario!([8], memory::run(&mut cx));
+    scenario!([9], process::run(&mut cx));
+    scenario!([10], projection::run(&mut cx));
     (cx.rows, failed)
 }

@@ -20,14 +20,14 @@ use std::time::Instant;
 
 use eventsourcing_seaorm::application::{Application, ApplicationError};
 use eventsourcing_seaorm::domain::Aggregate;
-use eventsourcing_seaorm::persistence::{NotificationQuery, StoredEvent};
+use eventsourcing_seaorm::persistence::StoredEvent;
 use eventsourcing_seaorm::system::{
     Follower, LeaderLog, ProcessApplication, ProcessingEvent, SystemApplication, UpstreamEvent,
 };
 use eventsourcing_seaorm_tests::tally::{self, Tally};
 use serde_json::json;
 
-use super::commands::create_worlds;
+use super::commands::seed_log;
 use super::context::Context;
 use crate::BenchError;
 use crate::args::{Backend, Transport};
@@ -270,17 +270,7 @@ fn tally_started(app: &Application) -> Result<StoredEvent, BenchError> {
 /// Records the leader's one-event worlds and reads where its log starts and ends.
 async fn seed_upstream(db: &Database, events: usize) -> Result<Upstream, BenchError> {
     let leader = db.app(LEADER, false, &[]).await?;
-    create_worlds(&leader, events, 1, "").await?;
-    let recorder = leader.recorder();
-    let first = recorder
-        .select_notifications(&NotificationQuery::new(None, 1))
-        .await?
-        .first()
-        .map(|n| n.id);
-    let last = recorder.max_notification_id().await?;
-    let (Some(first), Some(last)) = (first, last) else {
-        return Err(BenchError::Check("the leader recorded no events".into()));
-    };
+    let (first, last) = seed_log(&leader, events).await?;
     Ok(Upstream {
         log: LeaderLog::of(&leader),
         count: events,

@@ -29,6 +29,10 @@ pub struct Sizes {
     /// Upstream events the Python original's process application is timed over (it takes
     /// about a millisecond each).
     pub python_events: usize,
+    /// Upstream events each pass of the projection's throughput row goes over (issue 24).
+    pub projection_events: usize,
+    /// How long the writer of the projection's lag rows saves at 1,000 saves a second.
+    pub lag_time: Duration,
 }
 
 impl Sizes {
@@ -52,6 +56,8 @@ impl Sizes {
             memory_aggregates: 10_000,
             upstream_events: 100_000,
             python_events: 2_000,
+            projection_events: 10_000,
+            lag_time: Duration::from_secs(3),
         }
     }
 
@@ -75,6 +81,8 @@ impl Sizes {
             memory_aggregates: 1_000,
             upstream_events: 10_000,
             python_events: 300,
+            projection_events: 2_000,
+            lag_time: Duration::from_secs(1),
         }
     }
 }
