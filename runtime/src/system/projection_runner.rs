@@ -354,11 +354,16 @@ async fn run<P: Projection>(
         if *stopping.borrow() {
             return;
         }
-        // What the log holds now: once the select below finds nothing more of the topics,
-        // everything up to here is processed.
-        let last = match parts.log.recorder.max_notification_id().await {
-            Ok(last) => last,
-            Err(error) => return fail(SystemError::application(&name, error)),
+        // With a topic filter, what the log holds now: once the select below finds nothing
+        // more of the topics, everything up to here is processed (events of other topics
+        // included). Without one, the last event selected says as much.
+        let last = if topics.is_all() {
+            None
+        } else {
+            match parts.log.recorder.max_notification_id().await {
+                Ok(last) => last,
+                Err(error) => return fail(SystemError::application(&name, error)),
+            }
         };
         let events = match parts
             .log
