@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::BenchError;
 
 /// The highest scenario number (`--only` takes 1 to this; see `Scenario::number`).
-pub const LAST_SCENARIO: u8 = 10;
+pub const LAST_SCENARIO: u8 = 11;
 
 /// A database the bench can run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

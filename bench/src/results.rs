@@ -62,6 +62,10 @@ pub enum Scenario {
     /// Issue 24: the same lag, the runner woken by its upstream application's own saves in
     /// this process.
     ProjectionLagInProcess,
+    /// Issue 25: the command line's `verify` of this many events (zlib + AES).
+    CliVerify(usize),
+    /// Issue 25: the command line's `export` of this many events (zlib + AES).
+    CliExport(usize),
 }
 
 /// The most a lag row's 99th percentile may be.
@@ -159,6 +163,7 @@ impl Scenario {
             | Scenario::ProjectionLagPoll
             | Scenario::ProjectionLagNotify
             | Scenario::ProjectionLagInProcess => 10,
+            Scenario::CliVerify(_) | Scenario::CliExport(_) => 11,
         }
     }
 
@@ -191,6 +196,8 @@ impl Scenario {
             Scenario::ProjectionLagInProcess => {
                 "10. projection lag at 1k saves/s, in-process".into()
             }
+            Scenario::CliVerify(n) => format!("11. CLI verify, {} events", thousands(n)),
+            Scenario::CliExport(n) => format!("11. CLI export, {} events", thousands(n)),
         }
     }
 
@@ -219,6 +226,8 @@ impl Scenario {
             Scenario::ProjectionLagPoll => "projection lag, poll".into(),
             Scenario::ProjectionLagNotify => "projection lag, NOTIFY".into(),
             Scenario::ProjectionLagInProcess => "projection lag, in-process".into(),
+            Scenario::CliVerify(_) => "CLI verify".into(),
+            Scenario::CliExport(_) => "CLI export".into(),
         }
     }
 

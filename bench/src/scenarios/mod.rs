@@ -1,6 +1,7 @@
-//! The scenarios of the benchmark issue, issue 23's process applications (`process.rs`) and
+//! The scenarios of the benchmark issue, issue 23's process applications (`process.rs`),
 //! issue 24's projections (`projection.rs`, with what it is compared with in
-//! `projection_baseline.rs` and its lag rows in `projection_lag.rs`), one file each, run in order on one target. Each
+//! `projection_baseline.rs` and its lag rows in `projection_lag.rs`) and issue 25's command
+//! line (`cli.rs`), one file each, run in order on one target. Each
 //! measures the library through an [`Application`] as a user writes it, and the raw driver
 //! doing the same statements on the same transport, and records a [`Row`]. What they share is
 //! in `context.rs` (the [`Context`] a scenario records its rows in) and `sizes.rs` ([`Sizes`]).
@@ -8,6 +9,7 @@
 //! [`Application`]: eventsourcing_seaorm::application::Application
 
 mod append;
+mod cli;
 pub mod commands;
 mod concurrency;
 mod context;
@@ -53,5 +55,6 @@ pub async fn run_target(db: &Database, sizes: &Sizes, only: Option<&[u8]>) -> (V
     scenario!([8], memory::run(&mut cx));
     scenario!([9], process::run(&mut cx));
     scenario!([10], projection::run(&mut cx));
+    scenario!([11], cli::run(&mut cx));
     (cx.rows, failed)
 }

@@ -12,7 +12,7 @@ use super::read;
 use super::rows;
 use super::statements::{MAX_APPLICATION_NAME, Purpose, Statements};
 use super::store::SeaOrmStore;
-use super::write::write_in_savepoint;
+use super::write::{write_in_savepoint, write_tracking};
 use super::write_queue::Save;
 use crate::persistence::{
     AggregateRecorder, ApplicationRecorder, EventQuery, Notification, NotificationQuery,
@@ -172,6 +172,24 @@ impl SeaOrmRecorder {
                 .failed(events, tracking, failure, Some(transaction))
                 .await),
         }
+    }
+
+    /// Records tracking positions inside a transaction the caller opened, with no savepoint
+    /// around them: a failure (a position recorded already) leaves the transaction for the
+    /// caller to roll back. For a caller that rolls back on any failure anyway (a projection's
+    /// batch), one round trip instead of three.
+    pub async fn insert_tracking_in(
+        &self,
+        transaction: &DatabaseTransaction,
+        tracking: &[Tracking],
+    ) -> Result<(), PersistenceError> {
+        let rows = tracking
+            .iter()
+            .map(|t| Ok((t, to_i64("notification_id", t.notification_id)?)))
+            .collect::<Result<Vec<_>, PersistenceError>>()?;
+        write_tracking(&self.statements, transaction, &rows)
+            .await
+            .map_err(|e| db_error(self.application_name(), "recording tracking", e))
     }
 
     /// Deletes this recorder's tracking rows of `upstream_application_name` inside a

@@ -39,12 +39,22 @@ pub(crate) async fn write_save(
             .await
             .map_err(at(Step::Other("notifying the save")))?;
     }
-    for chunk in tracking.chunks(ROWS_PER_INSERT) {
-        txn.execute_raw(statements.insert_tracking(chunk))
-            .await
-            .map_err(at(Step::Tracking))?;
-    }
+    write_tracking(statements, txn, tracking)
+        .await
+        .map_err(at(Step::Tracking))?;
     Ok(ids)
+}
+
+/// The tracking rows, in `INSERT`s of up to [`ROWS_PER_INSERT`] rows.
+pub(crate) async fn write_tracking(
+    statements: &Statements,
+    txn: &impl ConnectionTrait,
+    tracking: &[TrackingRow<'_>],
+) -> Result<(), DbErr> {
+    for chunk in tracking.chunks(ROWS_PER_INSERT) {
+        txn.execute_raw(statements.insert_tracking(chunk)).await?;
+    }
+    Ok(())
 }
 
 /// One `INSERT` of up to [`ROWS_PER_INSERT`] rows; their ids, in the order of the rows.

@@ -415,7 +415,7 @@ async fn write_batch<P: Projection>(
     let tracking: Vec<Tracking> = events.iter().map(UpstreamEvent::tracking).collect();
     if let Err(error) = parts
         .tracking
-        .insert_events_with_tracking_in(&transaction, &[], &tracking)
+        .insert_tracking_in(&transaction, &tracking)
         .await
     {
         let _ = transaction.rollback().await;
