@@ -182,38 +182,48 @@ async fn info_events_and_tail_on_every_backend() {
             .json_lines();
         assert_eq!(tailed.len(), 2);
         assert_eq!(tailed[1]["notification_id"], 10, "{backend:?}");
-        let tail = target
-            .command(
-                &[
-                    "tail",
-                    "--count",
-                    "1",
-                    "--poll-interval-ms",
-                    "50",
-                    "--format",
-                    "json",
-                ],
-                &[],
-            )
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let mut world = World::create();
-        world.make_it_so("while tailing".into());
-        app.save(&mut world).await.unwrap();
-        let waited = tokio::task::spawn_blocking(move || tail.wait_with_output());
-        let output = tokio::time::timeout(Duration::from_secs(20), waited)
-            .await
-            .expect("tail printed the new event and stopped")
-            .unwrap()
-            .unwrap();
-        let line: Json = serde_json::from_slice(&output.stdout).unwrap();
+        let line = tail_across_a_save(&target, &app, 50, "while tailing").await;
         assert_eq!(line["notification_id"], 11, "{backend:?}: {line}");
         assert_eq!(line["state"]["originator_topic"], "interop_domain:World");
         let _ = app.close().await;
         target.drop().await;
     }
+}
+
+/// What `tail --count 1` prints when `app` saves a world once it has started (polling every
+/// `poll_ms`): the new event, as a JSON line.
+async fn tail_across_a_save(
+    target: &Target,
+    app: &eventsourcing_seaorm::application::Application,
+    poll_ms: u64,
+    what: &str,
+) -> Json {
+    let poll = poll_ms.to_string();
+    let args = [
+        "tail",
+        "--count",
+        "1",
+        "--poll-interval-ms",
+        &poll,
+        "--format",
+        "json",
+    ];
+    let tail = target
+        .command(&args, &[])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut world = World::create();
+    world.make_it_so(what.into());
+    app.save(&mut world).await.unwrap();
+    let waited = tokio::task::spawn_blocking(move || tail.wait_with_output());
+    let output = tokio::time::timeout(Duration::from_secs(20), waited)
+        .await
+        .expect("tail printed the new event and stopped")
+        .unwrap()
+        .unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 #[tokio::test]
@@ -225,33 +235,7 @@ async fn tail_is_woken_by_postgres_notifications() {
         .app_on("Worlds", target.store().await.with_notifications())
         .await;
     // Polling ten minutes apart: only the save's notification can wake it in time.
-    let tail = target
-        .command(
-            &[
-                "tail",
-                "--count",
-                "1",
-                "--poll-interval-ms",
-                "600000",
-                "--format",
-                "json",
-            ],
-            &[],
-        )
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut world = World::create();
-    world.make_it_so("notified".into());
-    app.save(&mut world).await.unwrap();
-    let waited = tokio::task::spawn_blocking(move || tail.wait_with_output());
-    let output = tokio::time::timeout(Duration::from_secs(20), waited)
-        .await
-        .expect("woken by the save's NOTIFY")
-        .unwrap()
-        .unwrap();
-    let line: Json = serde_json::from_slice(&output.stdout).unwrap();
+    let line = tail_across_a_save(&target, &app, 600_000, "notified").await;
     assert_eq!(line["notification_id"], 1, "{line}");
     let _ = app.close().await;
     target.drop().await;

@@ -373,23 +373,22 @@ async fn run<P: Projection>(
             Ok(events) => events,
             Err(error) => return fail(SystemError::application(&name, error)),
         };
-        let count = events.len() as u64;
-        if count > 0 {
-            if let Err(error) = write_batch(&parts, &events).await {
-                return fail(error);
-            }
-            position = events.last().map(|e| e.notification_id());
-        }
-        if count < batch_size {
-            let caught_up = position.max(last);
-            parts.processed.send_replace(caught_up);
+        if events.is_empty() {
+            // Caught up: wait for a save, a notification or the poll.
+            parts.processed.send_replace(position.max(last));
             tokio::select! {
                 _ = wakeup.wait() => {}
                 _ = stopping.changed() => return,
             }
-        } else {
-            parts.processed.send_replace(position);
+            continue;
         }
+        if let Err(error) = write_batch(&parts, &events).await {
+            return fail(error);
+        }
+        position = events.last().map(|e| e.notification_id());
+        // Events were found: more may have come meanwhile, so it selects again at once (it
+        // waits only after a select that finds nothing).
+        parts.processed.send_replace(position);
     }
 }
 

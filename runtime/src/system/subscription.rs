@@ -206,14 +206,17 @@ impl Wakeup {
                 tokio::select! {
                     _ = self.waker.0.notified() => false,
                     _ = poll => true,
-                    received = listener.recv() => {
-                        if let Err(error) = received {
-                            // sqlx reconnects on the next `recv`; the select after this wait
-                            // catches up with anything missed meanwhile.
+                    received = listener.recv() => match received {
+                        Ok(_) => false,
+                        Err(error) => {
+                            // sqlx reconnects on the next `recv`; until then (a server that
+                            // is down fails every `recv` at once) only the poll wakes, and
+                            // the select after it catches up with anything missed.
                             tracing::debug!(%error, "listening for notifications failed");
+                            tokio::time::sleep_until(self.next_poll).await;
+                            true
                         }
-                        false
-                    }
+                    },
                 }
             }
             None => {
