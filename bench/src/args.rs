@@ -286,7 +286,8 @@ mod tests {
             Err(BenchError::Usage(_))
         ));
         assert!(matches!(parse(&["--out"]), Err(BenchError::Usage(_))));
-        for only in ["0", "11", "x", ","] {
+        let past_the_last = (LAST_SCENARIO + 1).to_string();
+        for only in ["0", past_the_last.as_str(), "x", ","] {
             assert!(
                 matches!(parse(&["--only", only]), Err(BenchError::Usage(_))),
                 "{only}"
