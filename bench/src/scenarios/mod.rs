@@ -20,6 +20,7 @@ mod process;
 mod projection;
 mod projection_baseline;
 mod projection_lag;
+mod projection_view;
 mod secret;
 mod sizes;
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 use eventsourcing_seaorm::sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use eventsourcing_seaorm::sea_orm::{ConnectionTrait, TransactionTrait, Value};
 
-use super::projection::{BATCH_SIZE, clear_view, settle};
+use super::projection_view::{BATCH_SIZE, clear_view, settle};
 use crate::BenchError;
 use crate::by_hand::event_what;
 use crate::measure::Sample;

@@ -23,7 +23,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use super::context::Context;
-use super::projection::{WorldsView, create_view};
+use super::projection_view::{WorldsView, create_view};
 use crate::BenchError;
 use crate::args::Backend;
 use crate::format::thousands;
