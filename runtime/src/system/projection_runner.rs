@@ -195,23 +195,10 @@ impl<P: Projection> ProjectionRunner<P> {
     /// (for example the last one of a save the caller just made), at most `timeout`: so that a
     /// request handler reads its own write from the read model.
     pub async fn wait(&self, notification_id: u64, timeout: Duration) -> Result<(), WaitError> {
-        let mut processed = self.parts.processed.subscribe();
-        let reached = |p: &Option<u64>| p.is_some_and(|p| p >= notification_id);
-        let waited = tokio::time::timeout(timeout, async {
-            loop {
-                if reached(&processed.borrow_and_update()) {
-                    return Ok(());
-                }
-                if let Some(error) = self.error() {
-                    return Err(WaitError::Stopped(error));
-                }
-                // Woken by progress; the error is looked at every 50 ms.
-                let _ = tokio::time::timeout(Duration::from_millis(50), processed.changed()).await;
-            }
-        })
-        .await;
+        let reached = |p: Option<u64>| p.is_some_and(|p| p >= notification_id);
+        let waited = tokio::time::timeout(timeout, self.follow(reached, |_| {})).await;
         match waited {
-            Ok(result) => result,
+            Ok(result) => result.map(|_| ()).map_err(WaitError::Stopped),
             Err(_) => Err(WaitError::Timeout {
                 notification_id,
                 timeout,
@@ -281,15 +268,7 @@ impl<P: Projection> ProjectionRunner<P> {
             self.start().await?;
         }
         let mut line = Progress::new(progress);
-        let mut positions = self.positions();
-        let reached = loop {
-            let position = *positions.borrow_and_update();
-            if position >= target {
-                break Ok(position);
-            }
-            if let Some(error) = self.error() {
-                break Err(error);
-            }
+        let show = |position: Option<u64>| {
             line.show(|| {
                 let position = position.map_or(0, |p| p);
                 let target = target.map_or(0, |t| t);
@@ -297,15 +276,36 @@ impl<P: Projection> ProjectionRunner<P> {
                     "{}: replayed to notification {position} of {target}",
                     P::NAME
                 )
-            });
-            // Woken by progress; the error is looked at every 50 ms.
-            let _ = tokio::time::timeout(Duration::from_millis(50), positions.changed()).await;
+            })
         };
+        let reached = self.follow(|position| position >= target, show).await;
         line.done();
         if !was_running {
             let _ = self.stop().await;
         }
         reached.map_err(SystemError::Stopped)
+    }
+
+    /// Follows the position until `reached` says so (returning it) or the projection stops at
+    /// an error, telling `on_position` each position short of it.
+    async fn follow(
+        &self,
+        reached: impl Fn(Option<u64>) -> bool,
+        mut on_position: impl FnMut(Option<u64>),
+    ) -> Result<Option<u64>, Arc<SystemError>> {
+        let mut positions = self.positions();
+        loop {
+            let position = *positions.borrow_and_update();
+            if reached(position) {
+                return Ok(position);
+            }
+            if let Some(error) = self.error() {
+                return Err(error);
+            }
+            on_position(position);
+            // Woken by progress; the error is looked at every 50 ms.
+            let _ = tokio::time::timeout(Duration::from_millis(50), positions.changed()).await;
+        }
     }
 
     /// The projection's position as it moves: the upstream notification id up to which the
