@@ -28,7 +28,7 @@ struct Follower {
     position: Option<i64>,
     /// How many of the leader's events are after the position; `None` when the leader's
     /// events are not in these tables.
-    behind: Option<i64>,
+    behind: Option<u64>,
 }
 
 /// Prints the figures.
@@ -189,22 +189,18 @@ async fn followers(store: &Store, applications: &[Application]) -> Result<Vec<Fo
 }
 
 /// How many of `leader`'s events are after `position`.
-async fn behind(store: &Store, leader: &str, position: Option<i64>) -> Result<i64, CliError> {
+async fn behind(store: &Store, leader: &str, position: Option<i64>) -> Result<u64, CliError> {
     let sql = format!(
-        "SELECT 'behind', COUNT(*) FROM {} WHERE {} = {} AND {} > {}",
+        "SELECT COUNT(*) FROM {} WHERE {} = {} AND {} > {}",
         store.table_name(Table::Events),
         store.q("application_name"),
         store.p(1),
         store.q("id"),
         store.p(2),
     );
-    let rows = store
-        .grouped(
-            "stored events",
-            sql,
-            vec![leader.into(), position.unwrap_or(0).into()],
-            1,
-        )
-        .await?;
-    Ok(rows.first().and_then(|(_, n)| n[0]).unwrap_or(0))
+    let values = vec![leader.into(), position.unwrap_or(0).into()];
+    Ok(store
+        .scalar("stored events", sql, values)
+        .await?
+        .unwrap_or(0))
 }

@@ -308,7 +308,7 @@ async fn rekey_table(
 /// The last id an earlier, interrupted run rewrote.
 async fn progress(store: &Store, name: &str, leader: &str) -> Result<Option<u64>, CliError> {
     let sql = format!(
-        "SELECT 'progress', MAX({}) FROM {} WHERE {} = {} AND {} = {}",
+        "SELECT MAX({}) FROM {} WHERE {} = {} AND {} = {}",
         store.q("notification_id"),
         store.tracking_table(),
         store.q("application_name"),
@@ -316,11 +316,7 @@ async fn progress(store: &Store, name: &str, leader: &str) -> Result<Option<u64>
         store.q("upstream_application_name"),
         store.p(2),
     );
-    let rows = store
-        .grouped("rekey's progress", sql, vec![name.into(), leader.into()], 1)
-        .await?;
-    Ok(rows
-        .first()
-        .and_then(|(_, n)| n[0])
-        .and_then(|n| u64::try_from(n).ok()))
+    store
+        .scalar("rekey's progress", sql, vec![name.into(), leader.into()])
+        .await
 }

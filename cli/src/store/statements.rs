@@ -306,16 +306,8 @@ impl Store {
                 self.p(values.len())
             ));
         }
-        let sql = format!(
-            "SELECT 'count', COUNT(*) FROM {}{filter}",
-            self.table(table)
-        );
-        let rows = self.grouped(table.name(), sql, values, 1).await?;
-        Ok(rows
-            .first()
-            .and_then(|(_, n)| n[0])
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0))
+        let sql = format!("SELECT COUNT(*) FROM {}{filter}", self.table(table));
+        Ok(self.scalar(table.name(), sql, values).await?.unwrap_or(0))
     }
 
     /// How many events and snapshots there are (of `--app`), for progress bars.
@@ -327,15 +319,38 @@ impl Store {
     pub async fn max_id(&self, table: Table) -> Result<Option<u64>, CliError> {
         let (filter, values) = self.app_filter();
         let sql = format!(
-            "SELECT 'max', MAX({}) FROM {}{filter}",
+            "SELECT MAX({}) FROM {}{filter}",
             self.quote(Self::id_column(table)),
             self.table(table)
         );
-        let rows = self.grouped(table.name(), sql, values, 1).await?;
-        Ok(rows
-            .first()
-            .and_then(|(_, n)| n[0])
-            .and_then(|n| u64::try_from(n).ok()))
+        self.scalar(table.name(), sql, values).await
+    }
+
+    /// The one number a statement selects (a `COUNT(*)`, a `MAX(…)`): `None` for SQL's NULL
+    /// (the maximum of no rows).
+    pub async fn scalar(
+        &self,
+        what: &str,
+        sql: String,
+        values: Vec<Value>,
+    ) -> Result<Option<u64>, CliError> {
+        let read = |e: sea_orm::DbErr| CliError::Database(format!("reading {what}: {e}"));
+        let row = self
+            .conn()
+            .query_one_raw(self.dialect().statement(sql, values))
+            .await
+            .map_err(read)?;
+        let Some(number) = row
+            .map(|row| row.try_get_by_index::<Option<i64>>(0))
+            .transpose()
+            .map_err(read)?
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        u64::try_from(number)
+            .map(Some)
+            .map_err(|_| CliError::Database(format!("reading {what}: {number} is negative")))
     }
 
     /// Runs a statement that changes rows.
