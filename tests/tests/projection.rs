@@ -41,6 +41,17 @@ enum HistoryError {
     Application(#[from] eventsourcing_seaorm::application::ApplicationError),
 }
 
+impl WorldHistory {
+    /// The read model in `table`, writing everything.
+    fn new(table: &str) -> Self {
+        Self {
+            table: table.to_owned(),
+            picky: Arc::new(AtomicBool::new(false)),
+            cleared: Arc::default(),
+        }
+    }
+}
+
 impl Projection for WorldHistory {
     const NAME: &'static str = "WorldHistory";
     type Error = HistoryError;
@@ -128,11 +139,7 @@ async fn a_projection_writes_each_event_once_and_waits_for_a_save() {
         history::create_table(store.connection(), &table)
             .await
             .unwrap();
-        let history = WorldHistory {
-            table: table.clone(),
-            picky: Arc::new(AtomicBool::new(false)),
-            cleared: Arc::default(),
-        };
+        let history = WorldHistory::new(&table);
         let first = save_world(&worlds, &["dinosaurs", "trucks"]).await;
         let runner = ProjectionRunner::new(history.clone(), &worlds, store.clone())
             .unwrap()
@@ -233,11 +240,7 @@ async fn a_projection_is_woken_by_another_pools_notifications_on_postgres() {
     history::create_table(store.connection(), &table)
         .await
         .unwrap();
-    let history = WorldHistory {
-        table: table.clone(),
-        picky: Arc::new(AtomicBool::new(false)),
-        cleared: Arc::default(),
-    };
+    let history = WorldHistory::new(&table);
     // Polling is an hour away and the writer's saves are not the reader's application's: only
     // the writer's NOTIFY can wake the runner in time.
     let runner = ProjectionRunner::new(history, &reader, store.clone())
@@ -271,9 +274,8 @@ async fn a_handler_that_fails_half_way_leaves_nothing_of_its_transaction() {
             .unwrap();
         let picky = Arc::new(AtomicBool::new(true));
         let history = WorldHistory {
-            table: table.clone(),
             picky: picky.clone(),
-            cleared: Arc::default(),
+            ..WorldHistory::new(&table)
         };
         save_world(&worlds, &["fine"]).await;
         let boom = save_world(&worlds, &["before", "boom"]).await;
@@ -345,11 +347,7 @@ async fn a_read_model_in_another_database_keeps_its_tracking() {
         history::create_table(view.connection(), &table)
             .await
             .unwrap();
-        let history = WorldHistory {
-            table: table.clone(),
-            picky: Arc::new(AtomicBool::new(false)),
-            cleared: Arc::default(),
-        };
+        let history = WorldHistory::new(&table);
         let last = save_world(&worlds, &["a", "b", "c"]).await;
         let runner = ProjectionRunner::new(history, &worlds, view.clone()).unwrap();
         runner.start().await.unwrap();
